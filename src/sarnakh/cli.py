@@ -1,0 +1,187 @@
+"""The `sarnakh` command: init, serve, worker, apikey, demo, manage."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sarnakh.settings")
+    import django
+
+    django.setup()
+
+
+def _print_login(stdout=sys.stdout) -> None:
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    secret_file = settings.SARNAKH_HOME / "initial-admin.txt"
+    if not secret_file.exists():
+        return
+    username, _sep, password = secret_file.read_text().strip().partition(" ")
+    user = get_user_model().objects.filter(username=username).first()
+    if user is not None and user.check_password(password):
+        print(f"Log in as: {username} / {password}   (initial password; change it under Settings → Users)", file=stdout)
+
+
+def cmd_init(args) -> int:
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    User = get_user_model()
+    if not User.objects.filter(is_superuser=True).exists():
+        password = args.password or secrets.token_urlsafe(9)
+        User.objects.create_superuser(username=args.username, email=args.email, password=password)
+        from sarnakh.core.roles import ADMIN, set_role
+
+        set_role(User.objects.get(username=args.username), ADMIN)
+        secret_file = settings.SARNAKH_HOME / "initial-admin.txt"
+        secret_file.write_text(f"{args.username} {password}\n")
+        secret_file.chmod(0o600)
+        print(f"Created the first admin user {args.username!r}.")
+    print(f"Database ready: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} ({settings.SARNAKH_HOME})")
+    _print_login()
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from waitress import serve
+
+    from sarnakh.core.jobs import BackgroundWorkerThread
+    from sarnakh.wsgi import application
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        print("Applying database migrations…")
+        call_command("migrate", interactive=False, verbosity=0)
+    worker = None
+    if settings.SARNAKH_EMBEDDED_WORKER and not args.no_worker:
+        worker = BackgroundWorkerThread()
+        worker.start()
+    host_for_url = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    print(f"Sarnakh is up at http://{host_for_url}:{args.port}/  (API docs: /api/v1/docs)")
+    print("Background work: " + ("in this process" if worker else "run `sarnakh worker` separately"))
+    _print_login()
+    sys.stdout.flush()
+    try:
+        serve(application, host=args.host, port=args.port, threads=args.threads, ident="sarnakh", clear_untrusted_proxy_headers=True)
+    finally:
+        if worker:
+            worker.stop()
+    return 0
+
+
+def cmd_worker(args) -> int:
+    from sarnakh.core.jobs import make_worker, requeue_stale_jobs
+
+    requeued = requeue_stale_jobs()
+    worker = make_worker(interval=args.interval, batch=args.once)
+    if not args.once:
+        worker.configure_signals()
+    print(f"Sarnakh worker {worker.worker_id[:8]} started (requeued {requeued} stale jobs).")
+    sys.stdout.flush()
+    worker.run()
+    return 0
+
+
+def cmd_apikey(args) -> int:
+    from sarnakh.core.apikeys import apikey_create, apikey_list
+    from sarnakh.core.errors import DomainError
+
+    if args.apikey_command == "create":
+        try:
+            issued = apikey_create(name=args.name, scope=args.scope)
+        except DomainError as exc:
+            print(f"error: {exc.message} {exc.fields}", file=sys.stderr)
+            return 2
+        print(issued.raw_key)
+        print(f"(scope: {issued.api_key.scope}; shown once — only its hash is stored)", file=sys.stderr)
+        return 0
+    for key in apikey_list():
+        state = "revoked" if key.revoked_at else "active"
+        print(f"{key.pk}\t{key.name}\t{key.scope}\t{key.prefix}…\t{state}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from sarnakh.contacts.demo import load_demo
+    from sarnakh.contacts.models import Contact
+
+    if args.if_empty and Contact.objects.exists():
+        print("Demo data skipped: the database already has contacts.")
+        return 0
+    summary = load_demo(contacts=args.contacts, companies=args.companies, seed=args.seed, days=args.days)
+    print(summary)
+    return 0
+
+
+def cmd_manage(args) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["sarnakh manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sarnakh", description="Sarnakh: lead management and marketing automation.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="create or upgrade the database; create the first admin if none exists")
+    p.add_argument("--username", default="admin")
+    p.add_argument("--email", default="admin@localhost")
+    p.add_argument("--password", default=None, help="first admin's password (default: generated and printed)")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("serve", help="run the web server (waitress); in embedded mode also the background worker")
+    p.add_argument("--host", default=os.environ.get("SARNAKH_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("SARNAKH_PORT", "8000")))
+    p.add_argument("--threads", type=int, default=int(os.environ.get("SARNAKH_THREADS", "8")))
+    p.add_argument("--no-worker", action="store_true", help="don't run background work in this process")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run background work only (scale-out; any number of them)")
+    p.add_argument("--interval", type=float, default=0.2, help="seconds between polls when idle")
+    p.add_argument("--once", action="store_true", help="run what is queued, then exit")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("apikey", help="manage API keys")
+    apikey_sub = p.add_subparsers(dest="apikey_command", required=True)
+    c = apikey_sub.add_parser("create", help="create a key and print it once")
+    c.add_argument("name")
+    c.add_argument("--scope", choices=["read", "write"], default="read")
+    apikey_sub.add_parser("list", help="list keys (never the keys themselves)")
+    p.set_defaults(func=cmd_apikey)
+
+    p = sub.add_parser("demo", help="load the reproducible demo dataset")
+    p.add_argument("--contacts", type=int, default=2000)
+    p.add_argument("--companies", type=int, default=300)
+    p.add_argument("--days", type=int, default=180)
+    p.add_argument("--seed", type=int, default=1403)
+    p.add_argument("--if-empty", action="store_true", help="only when there are no contacts yet")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("manage", help="run a Django management command", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_django()
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

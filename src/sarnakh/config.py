@@ -1,0 +1,120 @@
+"""Reads Sarnakh's configuration from SARNAKH_* environment variables and an optional .env.
+
+Kept free of Django imports so the CLI can read it before Django is set up.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+from dotenv import load_dotenv
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in TRUE_WORDS
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    backend: str  # "smtp" or "outbox"
+    host: str = ""
+    port: int = 25
+    user: str = ""
+    password: str = ""
+    use_tls: bool = False
+    use_ssl: bool = False
+    timeout: int = 10
+
+
+def parse_email_url(url: str) -> EmailConfig:
+    """`smtp://user:pass@host:port?tls=1`, `smtps://…` (implicit TLS) or empty for the outbox."""
+    if not url:
+        return EmailConfig(backend="outbox")
+    parts = urlparse(url)
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    if parts.scheme not in {"smtp", "smtps", "submission"}:
+        raise ValueError(f"SARNAKH_EMAIL_URL: unsupported scheme {parts.scheme!r} (use smtp:// or smtps://)")
+    use_ssl = parts.scheme == "smtps" or query.get("ssl", "").lower() in TRUE_WORDS
+    use_tls = parts.scheme == "submission" or query.get("tls", "").lower() in TRUE_WORDS
+    default_port = 465 if use_ssl else (587 if use_tls else 25)
+    return EmailConfig(
+        backend="smtp",
+        host=parts.hostname or "localhost",
+        port=parts.port or default_port,
+        user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        use_tls=use_tls,
+        use_ssl=use_ssl,
+        timeout=int(query.get("timeout", "10")),
+    )
+
+
+@dataclass(frozen=True)
+class Config:
+    home: Path
+    database_url: str
+    secret_key: str
+    debug: bool
+    allowed_hosts: list[str]
+    base_url: str
+    time_zone: str
+    default_region: str
+    language: str
+    email: EmailConfig
+    email_from: str
+    embedded_worker: bool
+    max_body_bytes: int
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _secret_key(home: Path) -> str:
+    explicit = os.environ.get("SARNAKH_SECRET_KEY", "").strip()
+    if explicit:
+        return explicit
+    key_file = home / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_urlsafe(50)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_config() -> Config:
+    load_dotenv(os.environ.get("SARNAKH_ENV_FILE", ".env"), override=False)
+    home = Path(os.environ.get("SARNAKH_HOME", "./.sarnakh")).expanduser().resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "static").mkdir(exist_ok=True)
+    database_url = os.environ.get("SARNAKH_DATABASE_URL", "").strip() or f"sqlite:///{home / 'sarnakh.sqlite3'}"
+    language = os.environ.get("SARNAKH_LANGUAGE", "en").strip() or "en"
+    if language not in {"en", "fa"}:
+        raise ValueError("SARNAKH_LANGUAGE must be 'en' or 'fa'")
+    hosts = os.environ.get("SARNAKH_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+    base_url = os.environ.get("SARNAKH_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    return Config(
+        home=home,
+        database_url=database_url,
+        secret_key=_secret_key(home),
+        debug=_flag("SARNAKH_DEBUG", False),
+        allowed_hosts=[h.strip() for h in hosts.split(",") if h.strip()],
+        base_url=base_url,
+        time_zone=os.environ.get("SARNAKH_TIME_ZONE", "UTC"),
+        default_region=os.environ.get("SARNAKH_DEFAULT_REGION", "IR").upper(),
+        language=language,
+        email=parse_email_url(os.environ.get("SARNAKH_EMAIL_URL", "").strip()),
+        email_from=os.environ.get("SARNAKH_EMAIL_FROM", "Sarnakh <sarnakh@localhost>"),
+        embedded_worker=_flag("SARNAKH_EMBEDDED_WORKER", True),
+        max_body_bytes=int(os.environ.get("SARNAKH_MAX_BODY_BYTES", str(1024 * 1024))),
+    )

@@ -1,0 +1,176 @@
+"""Reads for views, the API and other apps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from sarnakh.contacts.models import (
+    Activity,
+    Company,
+    Contact,
+    LifecycleStage,
+    Note,
+    PropertyDefinition,
+    StageChange,
+)
+from sarnakh.contacts.search import search_terms
+
+SORTS = {
+    "newest": ("-id",),
+    "oldest": ("id",),
+    "updated": ("-updated_at", "-id"),
+    "name": ("last_name", "first_name", "id"),
+    "email": ("email", "id"),
+    "stage": ("stage__order", "-id"),
+}
+
+
+@dataclass(frozen=True)
+class ContactFilters:
+    q: str = ""
+    email: str = ""
+    phone: str = ""
+    stage: str = ""
+    owner: int | None = None
+    tag: str = ""
+    source_type: str = ""
+    channel: str = ""
+    company: int | None = None
+    updated_since: dt.datetime | None = None
+
+
+def live_contacts() -> QuerySet[Contact]:
+    return Contact.objects.filter(merged_into__isnull=True)
+
+
+def apply_search(queryset: QuerySet, query: str) -> QuerySet:
+    for term in search_terms(query):
+        queryset = queryset.filter(search_text__contains=term)
+    return queryset
+
+
+def contact_queryset(filters: ContactFilters) -> QuerySet[Contact]:
+    from sarnakh.core.normalize import InvalidEmail, InvalidPhone, normalize_email, normalize_phone
+
+    qs = live_contacts()
+    if filters.q:
+        qs = apply_search(qs, filters.q)
+    if filters.email:
+        try:
+            qs = qs.filter(email=normalize_email(filters.email))
+        except InvalidEmail:
+            qs = qs.none()
+    if filters.phone:
+        from django.conf import settings
+
+        try:
+            qs = qs.filter(phone=normalize_phone(filters.phone, region=settings.SARNAKH_DEFAULT_REGION))
+        except InvalidPhone:
+            qs = qs.none()
+    if filters.stage:
+        qs = qs.filter(stage_id=filters.stage)
+    if filters.owner is not None:
+        qs = qs.filter(owner_id=filters.owner)
+    if filters.tag:
+        qs = qs.filter(tags__name=filters.tag)
+    if filters.source_type:
+        qs = qs.filter(source_type=filters.source_type)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.company is not None:
+        qs = qs.filter(company_id=filters.company)
+    if filters.updated_since is not None:
+        qs = qs.filter(updated_at__gte=filters.updated_since)
+    return qs
+
+
+def with_relations(qs: QuerySet[Contact]) -> QuerySet[Contact]:
+    return qs.select_related("company", "owner", "stage").prefetch_related("tags")
+
+
+def contact_page_by_cursor(filters: ContactFilters, *, after_id: int | None, limit: int) -> tuple[list[Contact], int | None]:
+    """Newest first, keyset on id: stable under inserts, cheap at any depth."""
+    qs = contact_queryset(filters).order_by("-id")
+    if after_id is not None:
+        qs = qs.filter(id__lt=after_id)
+    rows = list(with_relations(qs)[: limit + 1])
+    next_cursor = rows[limit - 1].pk if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def resolve_contact_id(contact_id: int) -> tuple[int | None, bool]:
+    """(live id, was_redirected): follows merges so a merged-away id still resolves."""
+    seen = set()
+    current = contact_id
+    while current not in seen:
+        seen.add(current)
+        row = Contact.objects.filter(pk=current).values_list("merged_into_id", flat=True).first()
+        if row is None and not Contact.objects.filter(pk=current).exists():
+            return None, False
+        if row is None:
+            return current, current != contact_id
+        current = row
+    return None, False
+
+
+def contact_get(contact_id: int) -> Contact | None:
+    return with_relations(live_contacts()).filter(pk=contact_id).first()
+
+
+def contact_timeline(contact_id: int, *, before: tuple[dt.datetime, int] | None = None, limit: int = 50) -> tuple[list[Activity], tuple | None]:
+    qs = Activity.objects.filter(contact_id=contact_id).select_related("actor").order_by("-occurred_at", "-id")
+    if before is not None:
+        at, row_id = before
+        qs = qs.filter(Q(occurred_at__lt=at) | Q(occurred_at=at, id__lt=row_id))
+    rows = list(qs[: limit + 1])
+    next_key = (rows[limit - 1].occurred_at, rows[limit - 1].pk) if len(rows) > limit else None
+    return rows[:limit], next_key
+
+
+def contact_stage_history(contact_id: int) -> list[StageChange]:
+    return list(StageChange.objects.filter(contact_id=contact_id).select_related("changed_by").order_by("-changed_at", "-id"))
+
+
+def contact_notes(contact_id: int) -> list[Note]:
+    return list(Note.objects.filter(contact_id=contact_id).select_related("author"))
+
+
+def company_notes(company_id: int) -> list[Note]:
+    return list(Note.objects.filter(company_id=company_id).select_related("author"))
+
+
+def stage_list() -> list[LifecycleStage]:
+    return list(LifecycleStage.objects.all())
+
+
+def stage_counts() -> dict[str, int]:
+    return dict(live_contacts().values_list("stage").annotate(n=Count("id")).values_list("stage", "n"))
+
+
+def property_definitions(object_type: str | None = None) -> list[PropertyDefinition]:
+    qs = PropertyDefinition.objects.all()
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    return list(qs)
+
+
+def company_queryset(q: str = "", domain: str = "") -> QuerySet[Company]:
+    qs = Company.objects.annotate(contact_count=Count("contacts", filter=Q(contacts__merged_into__isnull=True)))
+    if q:
+        qs = apply_search(qs, q)
+    if domain:
+        from sarnakh.core.normalize import normalize_domain
+
+        qs = qs.filter(domain=normalize_domain(domain))
+    return qs
+
+
+def company_get(company_id: int) -> Company | None:
+    return Company.objects.filter(pk=company_id).first()
+
+
+def company_contacts(company_id: int) -> QuerySet[Contact]:
+    return with_relations(live_contacts().filter(company_id=company_id)).order_by("last_name", "first_name", "id")

@@ -1,0 +1,353 @@
+"""Writes to contacts. Each function is one user-facing change: atomic, and it writes
+its timeline row in the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from sarnakh.contacts.actor import Actor
+from sarnakh.contacts.choices import ActivityKind
+from sarnakh.contacts.contact_input import FIRST_TOUCH_FIELDS, CleanContact, clean_contact_input
+from sarnakh.contacts.models import Company, Contact, LifecycleStage, Note, StageChange, Tag
+from sarnakh.contacts.properties import apply_property_values
+from sarnakh.contacts.search import company_search_text, contact_search_text
+from sarnakh.contacts.stages import StageInfo, decide_move
+from sarnakh.contacts.timeline import timeline_write
+from sarnakh.core import clock
+from sarnakh.core.errors import Conflict, NotFound, ValidationFailed
+from sarnakh.core.normalize import email_domain, is_free_mail_domain, normalize_text
+
+DEFAULT_STAGE = "lead"
+UPSERT_ATTEMPTS = 3
+
+
+@dataclass
+class UpsertResult:
+    contact: Contact
+    created: bool
+    matched_on: str = ""  # "email", "phone" or "" when created
+    ignored: list[str] = field(default_factory=list)
+
+
+def _stage_info(stage: LifecycleStage) -> StageInfo:
+    return StageInfo(key=stage.key, order=stage.order, kind=stage.kind)
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _resolve_company(clean: CleanContact, *, email: str, now) -> Company | None:
+    if isinstance(clean.company, int):
+        company = Company.objects.filter(pk=clean.company).first()
+        if company is None:
+            raise ValidationFailed(_("Unknown company."), fields={"company": [_("Unknown company.")]})
+        return company
+    if isinstance(clean.company, str) and clean.company:
+        key = normalize_text(clean.company)
+        domain = email_domain(email)
+        company_domain = domain if domain and not is_free_mail_domain(domain) else ""
+        if company_domain:
+            by_domain = Company.objects.filter(domain=company_domain).first()
+            if by_domain is not None:
+                return by_domain
+        company = Company.objects.filter(search_text__startswith=key + "\n").first()
+        if company is not None:
+            return company
+        company = Company(name=clean.company, domain=company_domain, created_at=now, updated_at=now)
+        company.search_text = company_search_text(company)
+        company.save()
+        return company
+    return None
+
+
+def _company_for_email(email: str) -> Company | None:
+    domain = email_domain(email)
+    if not domain or is_free_mail_domain(domain):
+        return None
+    return Company.objects.filter(domain=domain).first()
+
+
+def _set_tags(contact: Contact, names: list[str]) -> tuple[list[str], list[str]]:
+    current = set(contact.tags.values_list("name", flat=True))
+    wanted = set(names)
+    added, removed = sorted(wanted - current), sorted(current - wanted)
+    if added:
+        existing = {t.name: t for t in Tag.objects.filter(name__in=added)}
+        missing = [Tag(name=n) for n in added if n not in existing]
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        contact.tags.add(*Tag.objects.filter(name__in=added))
+    if removed:
+        contact.tags.remove(*Tag.objects.filter(name__in=removed))
+    return added, removed
+
+
+def _record_stage_change(
+    *, contact: Contact, from_key: str, to_key: str, actor: Actor, reason: str, is_backward: bool, rule: str = "", at
+) -> StageChange:
+    change = StageChange.objects.create(
+        contact=contact,
+        from_stage=from_key,
+        to_stage=to_key,
+        changed_at=at,
+        changed_by=actor.user if getattr(actor.user, "pk", None) else None,
+        source=actor.source,
+        rule=rule,
+        reason=reason,
+        is_backward=is_backward,
+    )
+    timeline_write(
+        contact=contact,
+        kind=ActivityKind.STAGE_CHANGED,
+        actor=actor,
+        at=at,
+        data={"from": from_key, "to": to_key, "reason": reason, "rule": rule, "backward": is_backward},
+    )
+    return change
+
+
+def _raise_if_errors(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise ValidationFailed(_("Some fields are not valid."), fields=errors)
+
+
+def _create(clean: CleanContact, *, actor: Actor, activity_data: dict | None = None) -> Contact:
+    now = clock.now()
+    stage = clean.stage or LifecycleStage.objects.get(key=DEFAULT_STAGE)
+    contact = Contact(stage=stage, created_at=now, updated_at=now, **clean.values)
+    if clean.has_company:
+        contact.company = _resolve_company(clean, email=contact.email, now=now)
+    elif contact.email:
+        contact.company = _company_for_email(contact.email)
+    if clean.properties:
+        contact.properties = apply_property_values({}, clean.properties)
+    if "consent" in clean.values and contact.consent != "not_asked" and "consent_at" not in clean.values:
+        contact.consent_at = now
+    contact.search_text = contact_search_text(contact)
+    with transaction.atomic():
+        contact.save()
+        if clean.tags:
+            _set_tags(contact, clean.tags)
+        snapshot = {k: _jsonable(v) for k, v in clean.values.items() if v not in ("", None)}
+        if contact.company_id:
+            snapshot["company"] = contact.company.name
+        if clean.tags:
+            snapshot["tags"] = clean.tags
+        if contact.properties:
+            snapshot["properties"] = contact.properties
+        timeline_write(
+            contact=contact,
+            kind=ActivityKind.CREATED,
+            actor=actor,
+            at=now,
+            data={"fields": snapshot, "stage": stage.key, **(activity_data or {})},
+        )
+        _record_stage_change(contact=contact, from_key="", to_key=stage.key, actor=actor, reason="", is_backward=False, at=now)
+    return contact
+
+
+def _apply_update(
+    contact: Contact, clean: CleanContact, *, actor: Actor, as_upsert: bool, activity_data: dict | None = None
+) -> tuple[Contact, list[str]]:
+    """Apply cleaned values; returns the contact and the names of fields left alone."""
+    now = clock.now()
+    ignored: list[str] = []
+    changes: dict[str, list[Any]] = {}
+    values = dict(clean.values)
+    if as_upsert:
+        # First touch stays first: a returning lead never rewrites how they first came.
+        for name in ("source_type", "channel"):
+            if name in values:
+                values.pop(name)
+                ignored.append(name)
+        for name in FIRST_TOUCH_FIELDS:
+            if name in values and getattr(contact, name):
+                values.pop(name)
+                ignored.append(name)
+        # An upsert only ever fills or replaces with a value; empty input never erases.
+        for name in [n for n, v in values.items() if v in ("", None)]:
+            values.pop(name)
+    for name, value in values.items():
+        old = getattr(contact, name)
+        if old != value:
+            changes[name.removesuffix("_id")] = [_jsonable(old), _jsonable(value)]
+            setattr(contact, name, value)
+    if "consent" in changes and "consent_at" not in values:
+        contact.consent_at = now
+    if clean.has_company and not (as_upsert and clean.company is None):
+        company = _resolve_company(clean, email=contact.email, now=now)
+        if company != contact.company:
+            changes["company"] = [contact.company.name if contact.company else None, company.name if company else None]
+            contact.company = company
+    elif "email" in changes and contact.company_id is None:
+        company = _company_for_email(contact.email)
+        if company is not None:
+            changes["company"] = [None, company.name]
+            contact.company = company
+    if clean.properties:
+        new_properties = apply_property_values(contact.properties, clean.properties)
+        for key in sorted(set(contact.properties) | set(new_properties)):
+            if contact.properties.get(key) != new_properties.get(key):
+                changes[f"properties.{key}"] = [contact.properties.get(key), new_properties.get(key)]
+        contact.properties = new_properties
+
+    stage_move = None
+    if clean.stage is not None and clean.stage.key != contact.stage_id:
+        decision = decide_move(_stage_info(contact.stage), _stage_info(clean.stage), "")
+        if decision.allowed:
+            stage_move = (contact.stage_id, clean.stage.key)
+            contact.stage = clean.stage
+        elif as_upsert:
+            ignored.append("stage")
+        else:
+            raise ValidationFailed(decision.message, fields={"stage": [decision.message]})
+
+    with transaction.atomic():
+        tag_change = None
+        if clean.tags is not None:
+            tags = clean.tags
+            if as_upsert:
+                tags = sorted(set(contact.tags.values_list("name", flat=True)) | set(tags))
+            added, removed = _set_tags(contact, tags)
+            if added or removed:
+                tag_change = {"added": added, "removed": removed}
+        if changes or stage_move or tag_change:
+            contact.updated_at = now
+            contact.search_text = contact_search_text(contact)
+            contact.save()
+        if changes or tag_change or activity_data:
+            data = {"changes": changes, **(activity_data or {})}
+            if tag_change:
+                data["tags"] = tag_change
+            timeline_write(contact=contact, kind=ActivityKind.UPDATED, actor=actor, at=now, data=data)
+        if stage_move:
+            _record_stage_change(
+                contact=contact, from_key=stage_move[0], to_key=stage_move[1], actor=actor, reason="", is_backward=False, at=now
+            )
+    return contact, ignored
+
+
+def _find_match(values: dict[str, Any]) -> tuple[Contact | None, str]:
+    live = Contact.objects.select_for_update().filter(merged_into__isnull=True).select_related("stage", "company")
+    email = values.get("email")
+    if email:
+        found = live.filter(email=email).first()
+        if found is not None:
+            return found, "email"
+    phone = values.get("phone")
+    if phone:
+        # A phone that belongs to someone with another email is not this person.
+        query = live.filter(phone=phone)
+        if email:
+            query = query.filter(email="")
+        found = query.order_by("id").first()
+        if found is not None:
+            return found, "phone"
+    return None, ""
+
+
+def contact_upsert(*, data: dict[str, Any], actor: Actor, activity_data: dict | None = None) -> UpsertResult:
+    """Create a contact, or update the one with the same email (then phone) and say so."""
+    clean, errors = clean_contact_input(data)
+    _raise_if_errors(errors)
+    if not clean.values.get("email") and not clean.values.get("phone") and not clean.values.get("first_name") and not clean.values.get("last_name"):
+        raise ValidationFailed(
+            _("A contact needs at least an email, a phone or a name."),
+            fields={"email": [_("Give an email, a phone or a name.")]},
+        )
+    for attempt in range(UPSERT_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                existing, matched_on = _find_match(clean.values)
+                if existing is not None:
+                    contact, ignored = _apply_update(existing, clean, actor=actor, as_upsert=True, activity_data={"matched_on": matched_on, **(activity_data or {})})
+                    return UpsertResult(contact=contact, created=False, matched_on=matched_on, ignored=ignored)
+                return UpsertResult(contact=_create(clean, actor=actor, activity_data=activity_data), created=True)
+        except IntegrityError:
+            # Another request created the same person between our look-up and insert.
+            if attempt == UPSERT_ATTEMPTS - 1:
+                raise Conflict(_("This contact is being changed by another request; try again.")) from None
+    raise AssertionError("unreachable")
+
+
+def _live_contact_for_update(contact_id: int) -> Contact:
+    contact = (
+        Contact.objects.select_for_update().select_related("stage", "company").filter(pk=contact_id, merged_into__isnull=True).first()
+    )
+    if contact is None:
+        raise NotFound(_("Contact not found."))
+    return contact
+
+
+def contact_update(*, contact_id: int, data: dict[str, Any], actor: Actor) -> Contact:
+    clean, errors = clean_contact_input(data)
+    _raise_if_errors(errors)
+    try:
+        with transaction.atomic():
+            contact = _live_contact_for_update(contact_id)
+            contact, _ignored = _apply_update(contact, clean, actor=actor, as_upsert=False)
+            return contact
+    except IntegrityError:
+        raise Conflict(
+            _("Another contact already has this email or phone. Merge the two instead."),
+            fields={"email": [_("Already used by another contact.")]},
+        ) from None
+
+
+@transaction.atomic
+def contact_delete(*, contact_id: int, actor: Actor) -> None:
+    contact = Contact.objects.filter(pk=contact_id).first()
+    if contact is None:
+        raise NotFound(_("Contact not found."))
+    Contact.objects.filter(merged_into=contact).update(merged_into=None)
+    contact.delete()
+
+
+@transaction.atomic
+def contact_change_stage(*, contact_id: int, stage_key: str, reason: str = "", actor: Actor, rule: str = "") -> StageChange:
+    contact = _live_contact_for_update(contact_id)
+    target = LifecycleStage.objects.filter(key=stage_key).first()
+    if target is None:
+        keys = ", ".join(LifecycleStage.objects.values_list("key", flat=True))
+        raise ValidationFailed(_("Unknown stage."), fields={"stage": [_("Unknown stage. Use one of: %(keys)s.") % {"keys": keys}]})
+    reason = (reason or "").strip()
+    if len(reason) > 2000:
+        raise ValidationFailed(_("Reason is too long."), fields={"reason": [_("Keep this under 2000 characters.")]})
+    decision = decide_move(_stage_info(contact.stage), _stage_info(target), reason)
+    if not decision.allowed:
+        raise ValidationFailed(decision.message, fields={"reason" if decision.is_backward else "stage": [decision.message]})
+    now = clock.now()
+    from_key = contact.stage_id
+    contact.stage = target
+    contact.updated_at = now
+    contact.save(update_fields=["stage", "updated_at"])
+    return _record_stage_change(
+        contact=contact, from_key=from_key, to_key=target.key, actor=actor, reason=reason, is_backward=decision.is_backward, rule=rule, at=now
+    )
+
+
+@transaction.atomic
+def note_add(*, body: str, actor: Actor, contact_id: int | None = None, company_id: int | None = None) -> Note:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(_("Write something first."), fields={"body": [_("This field is required.")]})
+    if len(body) > 10000:
+        raise ValidationFailed(_("Note is too long."), fields={"body": [_("Keep this under 10000 characters.")]})
+    now = clock.now()
+    contact = company = None
+    if contact_id is not None:
+        contact = _live_contact_for_update(contact_id)
+    if company_id is not None:
+        company = Company.objects.filter(pk=company_id).first()
+        if company is None:
+            raise NotFound(_("Company not found."))
+    note = Note.objects.create(contact=contact, company=company, author=actor.user if getattr(actor.user, "pk", None) else None, body=body, created_at=now)
+    if contact is not None:
+        timeline_write(contact=contact, kind=ActivityKind.NOTE_ADDED, actor=actor, at=now, data={"note_id": note.pk, "body": body[:500]})
+    return note

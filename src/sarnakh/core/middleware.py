@@ -1,0 +1,36 @@
+"""Refuses oversize request bodies with 413 before any view reads them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+
+
+def too_large_response(limit: int) -> JsonResponse:
+    return JsonResponse(
+        {
+            "error": {
+                "code": "payload_too_large",
+                "message": _("Request body is larger than %(limit)d bytes.") % {"limit": limit},
+                "fields": {},
+            }
+        },
+        status=413,
+    )
+
+
+class BodySizeLimitMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.SARNAKH_MAX_BODY_BYTES
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            declared = int(length)
+        except ValueError:
+            declared = 0
+        if declared > limit:
+            return too_large_response(limit)
+        return self.get_response(request)

@@ -1,0 +1,83 @@
+"""Shared fixtures. The database comes from SARNAKH_DATABASE_URL (SQLite by default)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from sarnakh.contacts.actor import Actor
+from sarnakh.core.apikeys import apikey_create
+from sarnakh.core.roles import set_role
+
+
+class ApiClient:
+    """Django's test client speaking JSON with a bearer key."""
+
+    def __init__(self, key: str | None):
+        self.client = Client()
+        self.key = key
+
+    def _headers(self):
+        return {"HTTP_AUTHORIZATION": f"Bearer {self.key}"} if self.key else {}
+
+    def get(self, path, params=None, **extra):
+        return self.client.get(path, params or {}, **self._headers(), **extra)
+
+    def _send(self, method, path, body, **extra):
+        data = body if isinstance(body, str | bytes) else json.dumps(body)
+        return getattr(self.client, method)(path, data=data, content_type="application/json", **self._headers(), **extra)
+
+    def post(self, path, body=None, **extra):
+        return self._send("post", path, body if body is not None else {}, **extra)
+
+    def put(self, path, body=None, **extra):
+        return self._send("put", path, body if body is not None else {}, **extra)
+
+    def patch(self, path, body=None, **extra):
+        return self._send("patch", path, body if body is not None else {}, **extra)
+
+    def delete(self, path, **extra):
+        return self.client.delete(path, **self._headers(), **extra)
+
+
+@pytest.fixture
+def write_api(db):
+    return ApiClient(apikey_create(name="test writer", scope="write").raw_key)
+
+
+@pytest.fixture
+def read_api(db):
+    return ApiClient(apikey_create(name="test reader", scope="read").raw_key)
+
+
+@pytest.fixture
+def anon_api(db):
+    return ApiClient(None)
+
+
+def make_user(django_user_model, username: str, role: str, password: str = "pass-word-123"):
+    user = django_user_model.objects.create_user(username=username, password=password, email=f"{username}@example.com")
+    set_role(user, role)
+    return user
+
+
+@pytest.fixture
+def admin_user(db, django_user_model):
+    return make_user(django_user_model, "admin1", "admin")
+
+
+@pytest.fixture
+def marketer(db, django_user_model):
+    return make_user(django_user_model, "marketer1", "marketing")
+
+
+@pytest.fixture
+def sales_user(db, django_user_model):
+    return make_user(django_user_model, "sales1", "sales")
+
+
+@pytest.fixture
+def actor(admin_user):
+    return Actor.for_user(admin_user)
