@@ -87,6 +87,9 @@ def _database(url: str) -> dict:
         db["TEST"] = {"NAME": str(CONFIG.home / "test.sqlite3")}
     else:
         db["CONN_HEALTH_CHECKS"] = True
+        # Parallel runs on one server (developers, CI) need their own test database.
+        if os.environ.get("SARNAKH_TEST_DATABASE_NAME"):
+            db["TEST"] = {"NAME": os.environ["SARNAKH_TEST_DATABASE_NAME"]}
     return db
 
 
