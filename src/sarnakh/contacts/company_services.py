@@ -108,7 +108,7 @@ def company_update(*, company_id: int, data: dict[str, Any]) -> Company:
     values, properties = _clean_company(data, creating=False)
     try:
         with transaction.atomic():
-            company = Company.objects.select_for_update().filter(pk=company_id).first()
+            company = Company.objects.select_for_update(of=("self",)).filter(pk=company_id).first()
             if company is None:
                 raise NotFound(_("Company not found."))
             for name, value in values.items():

@@ -62,7 +62,7 @@ def contact_merge(*, survivor_id: int, loser_id: int, actor: Actor, choices: dic
     with transaction.atomic():
         rows = {
             c.pk: c
-            for c in Contact.objects.select_for_update().select_related("stage").filter(pk__in=[survivor_id, loser_id], merged_into__isnull=True)
+            for c in Contact.objects.select_for_update(of=("self",)).select_related("stage").filter(pk__in=[survivor_id, loser_id], merged_into__isnull=True)
         }
         if survivor_id not in rows or loser_id not in rows:
             raise NotFound(_("Contact not found."))

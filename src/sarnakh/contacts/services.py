@@ -234,7 +234,7 @@ def _apply_update(
 
 
 def _find_match(values: dict[str, Any]) -> tuple[Contact | None, str]:
-    live = Contact.objects.select_for_update().filter(merged_into__isnull=True).select_related("stage", "company")
+    live = Contact.objects.select_for_update(of=("self",)).filter(merged_into__isnull=True).select_related("stage", "company")
     email = values.get("email")
     if email:
         found = live.filter(email=email).first()
@@ -278,7 +278,7 @@ def contact_upsert(*, data: dict[str, Any], actor: Actor, activity_data: dict | 
 
 def _live_contact_for_update(contact_id: int) -> Contact:
     contact = (
-        Contact.objects.select_for_update().select_related("stage", "company").filter(pk=contact_id, merged_into__isnull=True).first()
+        Contact.objects.select_for_update(of=("self",)).select_related("stage", "company").filter(pk=contact_id, merged_into__isnull=True).first()
     )
     if contact is None:
         raise NotFound(_("Contact not found."))

@@ -57,7 +57,7 @@ def stage_create(*, key: str, name: str, funnel: str = Funnel.MOFU, kind: str = 
 
 @transaction.atomic
 def stage_update(*, key: str, name: str | None = None, funnel: str | None = None) -> LifecycleStage:
-    stage = LifecycleStage.objects.select_for_update().filter(key=key).first()
+    stage = LifecycleStage.objects.select_for_update(of=("self",)).filter(key=key).first()
     if stage is None:
         raise NotFound(_("Stage not found."))
     if name is not None:
@@ -116,7 +116,7 @@ def property_define(
 
 @transaction.atomic
 def property_update(*, definition_id: int, label: str | None = None, choices: list[str] | None = None, help_text: str | None = None) -> PropertyDefinition:
-    definition = PropertyDefinition.objects.select_for_update().filter(pk=definition_id).first()
+    definition = PropertyDefinition.objects.select_for_update(of=("self",)).filter(pk=definition_id).first()
     if definition is None:
         raise NotFound(_("Property not found."))
     if label is not None:
