@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
@@ -35,6 +35,7 @@ from sarnakh.contacts.serializers import (
     contact_to_dict,
     decode_cursor,
     encode_cursor,
+    note_to_dict,
     stage_change_to_dict,
 )
 from sarnakh.core.errors import NotFound, ValidationFailed
@@ -54,12 +55,14 @@ def _reload(contact_id: int):
     return contact
 
 
-def _live_or_redirect(request, contact_id: int, suffix: str = ""):
+def _live_or_redirect(request, contact_id: int, url_name: str = "contact_get"):
+    """(live id, None), or (survivor id, 308 to the same resource of the survivor) for a
+    contact that was merged away."""
     live_id, redirected = selectors.resolve_contact_id(contact_id)
     if live_id is None:
         raise NotFound(_("Contact not found."))
     if redirected:
-        url = reverse("api:contact_get", kwargs={"contact_id": live_id}) + suffix
+        url = reverse(f"api:{url_name}", kwargs={"contact_id": live_id})
         if request.META.get("QUERY_STRING"):
             url += "?" + request.META["QUERY_STRING"]
         return live_id, HttpResponseRedirect(url, status=308)
@@ -91,15 +94,26 @@ class ListFilters(Schema):
     limit: int = 50
 
 
+def _parse_moment(text: str) -> dt.datetime | None:
+    """An ISO-8601 date-time, or a date meaning its midnight; None when neither."""
+    try:
+        moment = parse_datetime(text)
+        if moment is None and (day := parse_date(text)) is not None:
+            moment = dt.datetime.combine(day, dt.time())
+    except ValueError:  # well-formed but impossible, e.g. month 13
+        return None
+    return moment
+
+
 @router.get("", response={200: ContactPage, **ERRORS}, summary="List and search contacts")
-def list_contacts(request, filters: ListFilters = Query(...)):
+def list_contacts(request, filters: Query[ListFilters]):
     """Newest first. `q` searches names, email, phone and company like the UI does
     (insensitive to Persian/Arabic letter variants and digits). Follow `next_cursor`."""
     if not 1 <= filters.limit <= 200:
         raise ValidationFailed(_("Limit must be between 1 and 200."), fields={"limit": [_("Use 1 to 200.")]})
     updated_since = None
     if filters.updated_since:
-        updated_since = parse_datetime(filters.updated_since)
+        updated_since = _parse_moment(filters.updated_since)
         if updated_since is None:
             raise ValidationFailed(_("Use an ISO-8601 date-time."), fields={"updated_since": [_("Use an ISO-8601 date-time.")]})
         if updated_since.tzinfo is None:
@@ -176,9 +190,12 @@ def delete_contact(request, contact_id: int):
     return HttpResponse(status=204)
 
 
-@router.get("/{int:contact_id}/timeline", response={200: TimelinePage, 308: None, **ERRORS}, summary="A contact's timeline, newest first")
+@router.get(
+    "/{int:contact_id}/timeline", response={200: TimelinePage, 308: None, **ERRORS}, url_name="contact_timeline",
+    summary="A contact's timeline, newest first",
+)
 def contact_timeline(request, contact_id: int, cursor: str | None = None, limit: int = 50):
-    live_id, redirect = _live_or_redirect(request, contact_id, "/timeline")
+    live_id, redirect = _live_or_redirect(request, contact_id, "contact_timeline")
     if redirect:
         return redirect
     if not 1 <= limit <= 200:
@@ -197,9 +214,14 @@ def contact_timeline(request, contact_id: int, cursor: str | None = None, limit:
     }
 
 
-@router.get("/{int:contact_id}/stages", response={200: list[StageChangeOut], **ERRORS}, summary="Stage history")
+@router.get(
+    "/{int:contact_id}/stages", response={200: list[StageChangeOut], 308: None, **ERRORS}, url_name="contact_stages",
+    summary="Stage history, newest first",
+)
 def contact_stage_history(request, contact_id: int):
-    live_id, _redirect = _live_or_redirect(request, contact_id)
+    live_id, redirect = _live_or_redirect(request, contact_id, "contact_stages")
+    if redirect:
+        return redirect
     return [stage_change_to_dict(c) for c in selectors.contact_stage_history(live_id)]
 
 
@@ -211,11 +233,13 @@ def change_stage(request, contact_id: int, payload: StageChangeIn):
     return stage_change_to_dict(change)
 
 
-@router.get("/{int:contact_id}/notes", response={200: list[NoteOut], **ERRORS}, summary="Notes on a contact")
+@router.get("/{int:contact_id}/notes", response={200: list[NoteOut], 308: None, **ERRORS}, url_name="contact_notes", summary="Notes on a contact")
 def list_notes(request, contact_id: int):
-    live_id, _redirect = _live_or_redirect(request, contact_id)
+    live_id, redirect = _live_or_redirect(request, contact_id, "contact_notes")
+    if redirect:
+        return redirect
     return [
-        {"id": n.pk, "body": n.body, "author": n.author.get_username() if n.author else None, "created_at": n.created_at}
+        note_to_dict(n)
         for n in selectors.contact_notes(live_id)
     ]
 
@@ -223,7 +247,7 @@ def list_notes(request, contact_id: int):
 @router.post("/{int:contact_id}/notes", auth=write_auth, response={201: NoteOut, **ERRORS}, summary="Add a note")
 def add_note(request, contact_id: int, payload: NoteIn):
     note = services.note_add(contact_id=contact_id, body=payload.body, actor=_actor(request))
-    return Status(201, {"id": note.pk, "body": note.body, "author": note.author.get_username() if note.author else None, "created_at": note.created_at})
+    return Status(201, note_to_dict(note))
 
 
 __all__ = ["router", "ActivityOut"]

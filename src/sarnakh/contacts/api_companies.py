@@ -25,11 +25,16 @@ from sarnakh.contacts.serializers import (
     contact_to_dict,
     decode_cursor,
     encode_cursor,
+    note_to_dict,
 )
 from sarnakh.core.errors import NotFound, ValidationFailed
 
 router = Router(tags=["companies"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
+
+
+def _actor(request) -> Actor:
+    return Actor.for_api_key(request.api_key)
 
 
 def _after(cursor: str | None) -> int | None:
@@ -68,7 +73,7 @@ def list_companies(request, q: str = "", domain: str = "", cursor: str | None = 
 
 @router.post("", auth=write_auth, response={201: CompanyOut, **ERRORS}, summary="Create a company")
 def create_company(request, payload: CompanyIn):
-    company = company_services.company_create(data=payload.dict(exclude_unset=True))
+    company = company_services.company_create(data=payload.dict(exclude_unset=True), actor=_actor(request))
     return Status(201, company_to_dict(_company(company.pk)))
 
 
@@ -79,13 +84,13 @@ def get_company(request, company_id: int):
 
 @router.patch("/{int:company_id}", auth=write_auth, response={200: CompanyOut, **ERRORS}, summary="Update a company")
 def update_company(request, company_id: int, payload: CompanyIn):
-    company_services.company_update(company_id=company_id, data=payload.dict(exclude_unset=True))
+    company_services.company_update(company_id=company_id, data=payload.dict(exclude_unset=True), actor=_actor(request))
     return company_to_dict(_company(company_id))
 
 
 @router.delete("/{int:company_id}", auth=write_auth, response={204: None, **ERRORS}, summary="Delete a company (its contacts stay)")
 def delete_company(request, company_id: int):
-    company_services.company_delete(company_id=company_id)
+    company_services.company_delete(company_id=company_id, actor=_actor(request))
     return HttpResponse(status=204)
 
 
@@ -101,12 +106,12 @@ def company_contacts(request, company_id: int, cursor: str | None = None, limit:
 def list_notes(request, company_id: int):
     _company(company_id)
     return [
-        {"id": n.pk, "body": n.body, "author": n.author.get_username() if n.author else None, "created_at": n.created_at}
+        note_to_dict(n)
         for n in selectors.company_notes(company_id)
     ]
 
 
 @router.post("/{int:company_id}/notes", auth=write_auth, response={201: NoteOut, **ERRORS}, summary="Add a note to a company")
 def add_note(request, company_id: int, payload: NoteIn):
-    note = services.note_add(company_id=company_id, body=payload.body, actor=Actor.for_api_key(request.api_key))
-    return Status(201, {"id": note.pk, "body": note.body, "author": note.author.get_username() if note.author else None, "created_at": note.created_at})
+    note = services.note_add(company_id=company_id, body=payload.body, actor=_actor(request))
+    return Status(201, note_to_dict(note))

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import ActivityKind, StageKind
+from sarnakh.contacts.contact_input import TAG_MAX_LENGTH
 from sarnakh.contacts.models import Activity, Contact, LifecycleStage, StageChange, Tag
 from sarnakh.core import clock
 from sarnakh.core.errors import ValidationFailed
@@ -52,9 +53,12 @@ def contacts_set_owner(*, contact_ids: list[int], owner_id: int | None, actor: A
 @transaction.atomic
 def contacts_add_tag(*, contact_ids: list[int], tag: str, actor: Actor) -> int:
     ids = _ids(contact_ids)
-    name = clean_display_text(tag)[:64]
+    name = clean_display_text(tag)
     if not name:
         raise ValidationFailed(_("Give a tag name."), fields={"tag": [_("This field is required.")]})
+    if len(name) > TAG_MAX_LENGTH:
+        message = _("Keep each tag under %(max)d characters.") % {"max": TAG_MAX_LENGTH}
+        raise ValidationFailed(message, fields={"tag": [message]})
     tag_row, _created = Tag.objects.get_or_create(name=name)
     through = Contact.tags.through
     already = set(through.objects.filter(tag=tag_row, contact_id__in=ids).values_list("contact_id", flat=True))

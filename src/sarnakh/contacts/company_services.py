@@ -7,11 +7,13 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from sarnakh.contacts.choices import EmployeeBand, ObjectType, RevenueBand
-from sarnakh.contacts.contact_input import property_specs
+from sarnakh.contacts.actor import Actor
+from sarnakh.contacts.choices import ActivityKind, EmployeeBand, ObjectType, RevenueBand
+from sarnakh.contacts.contact_input import is_country_code, property_specs
 from sarnakh.contacts.models import Company, Contact
 from sarnakh.contacts.properties import apply_property_values, clean_property_values
 from sarnakh.contacts.search import company_search_text, contact_search_text
+from sarnakh.contacts.timeline import timeline_write
 from sarnakh.core import clock
 from sarnakh.core.errors import Conflict, NotFound, ValidationFailed
 from sarnakh.core.normalize import (
@@ -48,7 +50,12 @@ def _clean_company(data: dict[str, Any], *, creating: bool) -> tuple[dict[str, A
         errors["name"] = [_("This field is required.")]
     if "domain" in data:
         value = data["domain"]
-        domain = normalize_domain(value) if isinstance(value, str) else None
+        if value is None:
+            domain = ""  # null clears the domain
+        elif isinstance(value, str):
+            domain = normalize_domain(value)
+        else:
+            domain = None
         if domain is None or (domain and ("." not in domain or len(domain) > 253 or " " in domain)):
             errors["domain"] = [_("Enter a domain such as example.com.")]
         else:
@@ -62,8 +69,8 @@ def _clean_company(data: dict[str, Any], *, creating: bool) -> tuple[dict[str, A
                 values[name] = value
     if "country" in data:
         value = data["country"] or ""
-        if isinstance(value, str) and (value == "" or (len(value) == 2 and value.isalpha())):
-            values["country"] = value.upper()
+        if isinstance(value, str) and (value.strip() == "" or is_country_code(value.strip())):
+            values["country"] = value.strip().upper()
         else:
             errors["country"] = [_("Use a two-letter ISO country code such as IR or DE.")]
     properties = None
@@ -75,21 +82,32 @@ def _clean_company(data: dict[str, Any], *, creating: bool) -> tuple[dict[str, A
     return values, properties
 
 
-def _link_contacts_by_domain(company: Company) -> int:
+def _set_company(contact: Contact, company: Company | None, *, actor: Actor, now) -> None:
+    """Moves one contact to `company` (or none), with its timeline row."""
+    old_name = contact.company.name if contact.company_id else None
+    contact.company = company
+    contact.updated_at = now
+    contact.search_text = contact_search_text(contact)
+    contact.save(update_fields=["company", "updated_at", "search_text"])
+    timeline_write(
+        contact=contact, kind=ActivityKind.UPDATED, actor=actor, at=now,
+        data={"changes": {"company": [old_name, company.name if company else None]}},
+    )
+
+
+def _link_contacts_by_domain(company: Company, *, actor: Actor, now) -> int:
     """Contacts without a company whose email is at the company's domain join it."""
     if not company.domain or is_free_mail_domain(company.domain):
         return 0
     linked = 0
     for contact in Contact.objects.filter(company__isnull=True, merged_into__isnull=True, email__endswith="@" + company.domain):
         if email_domain(contact.email) == company.domain:
-            contact.company = company
-            contact.search_text = contact_search_text(contact)
-            contact.save(update_fields=["company", "search_text"])
+            _set_company(contact, company, actor=actor, now=now)
             linked += 1
     return linked
 
 
-def company_create(*, data: dict[str, Any]) -> Company:
+def company_create(*, data: dict[str, Any], actor: Actor | None = None) -> Company:
     values, properties = _clean_company(data, creating=True)
     now = clock.now()
     company = Company(created_at=now, updated_at=now, **values)
@@ -98,13 +116,13 @@ def company_create(*, data: dict[str, Any]) -> Company:
     try:
         with transaction.atomic():
             company.save()
-            _link_contacts_by_domain(company)
+            _link_contacts_by_domain(company, actor=actor or Actor.system(), now=now)
     except IntegrityError:
         raise Conflict(_("A company with this domain already exists."), fields={"domain": [_("Already used by another company.")]}) from None
     return company
 
 
-def company_update(*, company_id: int, data: dict[str, Any]) -> Company:
+def company_update(*, company_id: int, data: dict[str, Any], actor: Actor | None = None) -> Company:
     values, properties = _clean_company(data, creating=False)
     try:
         with transaction.atomic():
@@ -115,7 +133,8 @@ def company_update(*, company_id: int, data: dict[str, Any]) -> Company:
                 setattr(company, name, value)
             if properties:
                 company.properties = apply_property_values(company.properties, properties)
-            company.updated_at = clock.now()
+            now = clock.now()
+            company.updated_at = now
             company.search_text = company_search_text(company)
             company.save()
             if "name" in values:
@@ -124,14 +143,19 @@ def company_update(*, company_id: int, data: dict[str, Any]) -> Company:
                     contact.search_text = contact_search_text(contact)
                     contact.save(update_fields=["search_text"])
             if "domain" in values:
-                _link_contacts_by_domain(company)
+                _link_contacts_by_domain(company, actor=actor or Actor.system(), now=now)
     except IntegrityError:
         raise Conflict(_("A company with this domain already exists."), fields={"domain": [_("Already used by another company.")]}) from None
     return company
 
 
 @transaction.atomic
-def company_delete(*, company_id: int) -> None:
-    deleted, _rows = Company.objects.filter(pk=company_id).delete()
-    if not deleted:
+def company_delete(*, company_id: int, actor: Actor | None = None) -> None:
+    """Deletes the company; its contacts stay, without a company, each with a timeline row."""
+    company = Company.objects.select_for_update(of=("self",)).filter(pk=company_id).first()
+    if company is None:
         raise NotFound(_("Company not found."))
+    now = clock.now()
+    for contact in Contact.objects.filter(company=company).select_related("company"):
+        _set_company(contact, None, actor=actor or Actor.system(), now=now)
+    company.delete()

@@ -5,6 +5,7 @@ Reads reference data (stages, users, property definitions) but writes nothing.
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from sarnakh.contacts.choices import Channel, Consent, LeadStatus, ObjectType, SourceType
-from sarnakh.contacts.models import LifecycleStage, PropertyDefinition
+from sarnakh.contacts.models import LifecycleStage, PropertyDefinition, Tag
 from sarnakh.contacts.properties import PropertySpec, clean_property_values
 from sarnakh.core.normalize import (
     InvalidEmail,
@@ -49,6 +50,7 @@ WRITABLE_FIELDS = frozenset(
     [*TEXT_LIMITS, *CHOICE_FIELDS, "email", "phone", "company", "country", "language", "time_zone", "stage", "owner", "tags", "properties"]
 )
 MAX_TAGS = 50
+TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
 
 
 @dataclass
@@ -59,6 +61,16 @@ class CleanContact:
     tags: list[str] | None = None
     properties: dict[str, Any] | None = None
     stage: LifecycleStage | None = None
+
+
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    # Listing the zones reads the tz database from disk; once per process is enough.
+    return frozenset(zoneinfo.available_timezones())
+
+
+def is_country_code(value: str) -> bool:
+    return len(value) == 2 and value.isascii() and value.isalpha()
 
 
 def property_specs(object_type: str) -> dict[str, PropertySpec]:
@@ -127,21 +139,21 @@ def clean_contact_input(data: dict[str, Any]) -> tuple[CleanContact, dict[str, l
 
     if "country" in data:
         value = data["country"] or ""
-        if isinstance(value, str) and (value == "" or (len(value.strip()) == 2 and value.strip().isalpha())):
+        if isinstance(value, str) and (value.strip() == "" or is_country_code(value.strip())):
             out.values["country"] = value.strip().upper()
         else:
             fail("country", _("Use a two-letter ISO country code such as IR or DE."))
 
     if "language" in data:
         value = data["language"] or ""
-        if isinstance(value, str) and len(value) <= 10 and all(c.isalnum() or c == "-" for c in value):
+        if isinstance(value, str) and len(value) <= 10 and value.isascii() and all(c.isalnum() or c == "-" for c in value):
             out.values["language"] = value.strip().lower()
         else:
             fail("language", _("Use a language code such as fa or en."))
 
     if "time_zone" in data:
         value = data["time_zone"] or ""
-        if value and (not isinstance(value, str) or value not in zoneinfo.available_timezones()):
+        if value and (not isinstance(value, str) or value not in time_zone_names()):
             fail("time_zone", _("Use a time zone name such as Asia/Tehran."))
         else:
             out.values["time_zone"] = value
@@ -184,9 +196,11 @@ def clean_contact_input(data: dict[str, Any]) -> tuple[CleanContact, dict[str, l
         else:
             tags = []
             for tag in value:
-                text = clean_display_text(tag)[:64]
+                text = clean_display_text(tag)
                 if text and text not in tags:
                     tags.append(text)
+            if any(len(tag) > TAG_MAX_LENGTH for tag in tags):
+                fail("tags", _("Keep each tag under %(max)d characters.") % {"max": TAG_MAX_LENGTH})
             if len(tags) > MAX_TAGS:
                 fail("tags", _("At most %(max)d tags.") % {"max": MAX_TAGS})
             out.tags = tags

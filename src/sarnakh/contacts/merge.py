@@ -54,7 +54,9 @@ def pick_merged_values(
 
 def contact_merge(*, survivor_id: int, loser_id: int, actor: Actor, choices: dict[str, str] | None = None) -> Contact:
     choices = choices or {}
-    bad = {k: [_("Choose survivor or loser.")] for k, v in choices.items() if v not in ("survivor", "loser")}
+    choosable = {name.removesuffix("_id") for name in MERGE_FIELDS}
+    bad = {k: [_("Unknown field.")] for k in choices if k not in choosable}
+    bad.update({k: [_("Choose survivor or loser.")] for k, v in choices.items() if k in choosable and v not in ("survivor", "loser")})
     if bad:
         raise ValidationFailed(_("Some choices are not valid."), fields=bad)
     if survivor_id == loser_id:

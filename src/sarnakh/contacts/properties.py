@@ -7,6 +7,7 @@ judged the same way wherever it comes from.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -36,7 +37,11 @@ class PropertyValueError(ValueError):
 def _number(value: Any) -> int | float:
     if isinstance(value, bool):
         raise PropertyValueError(_("Enter a number."))
-    if isinstance(value, int | float):
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise PropertyValueError(_("Enter a number."))
         return value
     text = normalize_digits(str(value)).strip().replace(",", "").replace("٬", "").replace("٫", ".")
     try:

@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
+from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+
+def _company_ref(value: Any) -> int | str | None:
+    if value is None or isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise PydanticCustomError("company_ref", str(_("Give the company's id or name.")))
+
+
+# One check instead of a union, so an error is reported on `company` itself rather than
+# on each member of the union (`company.int`, `company.str`).
+CompanyRefIn = Annotated[
+    int | str | None,
+    PlainValidator(_company_ref),
+    WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "null"}]}),
+]
 
 
 class StrictSchema(Schema):
@@ -18,7 +35,7 @@ class ContactIn(StrictSchema):
     last_name: str | None = None
     email: str | None = None
     phone: str | None = None
-    company: int | str | None = Field(None, description="Company id, or a name (found or created).")
+    company: CompanyRefIn = Field(None, description="Company id, or a name (found or created).")
     job_title: str | None = None
     country: str | None = Field(None, description="ISO 3166 alpha-2")
     city: str | None = None
@@ -123,7 +140,7 @@ class StageChangeOut(Schema):
     from_stage: str
     to_stage: str
     changed_at: dt.datetime
-    changed_by: str | None
+    changed_by: UserRef | None
     source: str
     rule: str
     reason: str
@@ -143,7 +160,7 @@ class NoteIn(StrictSchema):
 class NoteOut(Schema):
     id: int
     body: str
-    author: str | None
+    author: UserRef | None
     created_at: dt.datetime
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from sarnakh.contacts.models import Activity, Company, Contact, StageChange
+from sarnakh.contacts.models import Activity, Company, Contact, Note, StageChange
 
 
 def user_ref(user) -> dict | None:
@@ -77,12 +77,16 @@ def stage_change_to_dict(change: StageChange) -> dict:
         "from_stage": change.from_stage,
         "to_stage": change.to_stage,
         "changed_at": change.changed_at,
-        "changed_by": change.changed_by.get_username() if change.changed_by else None,
+        "changed_by": user_ref(change.changed_by),
         "source": change.source,
         "rule": change.rule,
         "reason": change.reason,
         "is_backward": change.is_backward,
     }
+
+
+def note_to_dict(note: Note) -> dict:
+    return {"id": note.pk, "body": note.body, "author": user_ref(note.author), "created_at": note.created_at}
 
 
 def encode_cursor(*parts) -> str:

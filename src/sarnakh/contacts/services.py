@@ -152,6 +152,26 @@ def _create(clean: CleanContact, *, actor: Actor, activity_data: dict | None = N
     return contact
 
 
+FIRST_TOUCH_SOURCE = ("source_type", "channel")
+
+
+def _keep_first_touch(contact: Contact, values: dict[str, Any]) -> list[str]:
+    """First touch wins: a returning lead never rewrites how they first came.
+
+    Source type and channel are kept as they are. The first-touch detail (UTM, referrer,
+    landing page) is one visit, so it is taken whole only while the contact has none;
+    mixing two visits' parameters would describe a visit that never happened. Removes
+    the kept fields from `values` and returns the names whose different value was ignored.
+    """
+    has_detail = any(getattr(contact, name) for name in FIRST_TOUCH_FIELDS)
+    kept = (*FIRST_TOUCH_SOURCE, *FIRST_TOUCH_FIELDS) if has_detail else FIRST_TOUCH_SOURCE
+    ignored = []
+    for name in kept:
+        if name in values and values.pop(name) not in ("", getattr(contact, name)):
+            ignored.append(name)
+    return ignored
+
+
 def _apply_update(
     contact: Contact, clean: CleanContact, *, actor: Actor, as_upsert: bool, activity_data: dict | None = None
 ) -> tuple[Contact, list[str]]:
@@ -160,19 +180,14 @@ def _apply_update(
     ignored: list[str] = []
     changes: dict[str, list[Any]] = {}
     values = dict(clean.values)
+    properties = clean.properties
     if as_upsert:
-        # First touch stays first: a returning lead never rewrites how they first came.
-        for name in ("source_type", "channel"):
-            if name in values:
-                values.pop(name)
-                ignored.append(name)
-        for name in FIRST_TOUCH_FIELDS:
-            if name in values and getattr(contact, name):
-                values.pop(name)
-                ignored.append(name)
+        ignored = _keep_first_touch(contact, values)
         # An upsert only ever fills or replaces with a value; empty input never erases.
         for name in [n for n, v in values.items() if v in ("", None)]:
             values.pop(name)
+        if properties:
+            properties = {k: v for k, v in properties.items() if v is not None}
     for name, value in values.items():
         old = getattr(contact, name)
         if old != value:
@@ -190,8 +205,8 @@ def _apply_update(
         if company is not None:
             changes["company"] = [None, company.name]
             contact.company = company
-    if clean.properties:
-        new_properties = apply_property_values(contact.properties, clean.properties)
+    if properties:
+        new_properties = apply_property_values(contact.properties, properties)
         for key in sorted(set(contact.properties) | set(new_properties)):
             if contact.properties.get(key) != new_properties.get(key):
                 changes[f"properties.{key}"] = [contact.properties.get(key), new_properties.get(key)]
@@ -294,18 +309,20 @@ def contact_update(*, contact_id: int, data: dict[str, Any], actor: Actor) -> Co
             contact, _ignored = _apply_update(contact, clean, actor=actor, as_upsert=False)
             return contact
     except IntegrityError:
+        # The unique keys are the email, and the phone of contacts without an email.
+        field = "email" if clean.values.get("email") else "phone"
         raise Conflict(
             _("Another contact already has this email or phone. Merge the two instead."),
-            fields={"email": [_("Already used by another contact.")]},
+            fields={field: [_("Already used by another contact.")]},
         ) from None
 
 
 @transaction.atomic
 def contact_delete(*, contact_id: int, actor: Actor) -> None:
-    contact = Contact.objects.filter(pk=contact_id).first()
-    if contact is None:
-        raise NotFound(_("Contact not found."))
-    Contact.objects.filter(merged_into=contact).update(merged_into=None)
+    """Deletes a live contact with its history, and the records merged into it (their
+    histories moved to it at merge time; left alone they would come back to life)."""
+    contact = _live_contact_for_update(contact_id)
+    Contact.objects.filter(merged_into=contact).delete()
     contact.delete()
 
 

@@ -15,22 +15,26 @@ from sarnakh.core import clock
 from sarnakh.core.errors import Conflict, NotFound, ValidationFailed
 from sarnakh.core.normalize import clean_display_text
 
-KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+STAGE_KEY_MAX = LifecycleStage._meta.get_field("key").max_length
+PROPERTY_KEY_MAX = PropertyDefinition._meta.get_field("key").max_length
 RESERVED_KEYS = frozenset(
     "id first_name last_name email phone company job_title country city language time_zone stage lead_status owner "
     "source_type channel tags properties created_at updated_at name domain industry".split()
 )
 
 
-def _key_errors(key: Any, field: str = "key") -> dict[str, list[str]]:
+def _key_errors(key: Any, *, max_length: int) -> dict[str, list[str]]:
     if not isinstance(key, str) or not KEY_PATTERN.match(key):
-        return {field: [_("Use lower-case letters, digits and underscores, starting with a letter.")]}
+        return {"key": [_("Use lower-case letters, digits and underscores, starting with a letter.")]}
+    if len(key) > max_length:
+        return {"key": [_("Keep this under %(max)d characters.") % {"max": max_length}]}
     return {}
 
 
 @transaction.atomic
 def stage_create(*, key: str, name: str, funnel: str = Funnel.MOFU, kind: str = StageKind.FUNNEL, after: str | None = None) -> LifecycleStage:
-    errors = _key_errors(key)
+    errors = _key_errors(key, max_length=STAGE_KEY_MAX)
     name = clean_display_text(name)
     if not name or len(name) > 80:
         errors["name"] = [_("Give a name of at most 80 characters.")]
@@ -90,7 +94,7 @@ def _clean_choices(type_: str, choices: Any) -> tuple[list[str], dict[str, list[
 def property_define(
     *, object_type: str, key: str, label: str, type: str, choices: list[str] | None = None, help_text: str = ""
 ) -> PropertyDefinition:
-    errors = _key_errors(key)
+    errors = _key_errors(key, max_length=PROPERTY_KEY_MAX)
     if isinstance(key, str) and key in RESERVED_KEYS:
         errors["key"] = [_("This key is a built-in field.")]
     if object_type not in ObjectType.values:

@@ -1,0 +1,87 @@
+"""Stage and custom property definitions."""
+
+import pytest
+
+from sarnakh.contacts import settings_services
+from sarnakh.contacts.models import LifecycleStage, PropertyDefinition
+from sarnakh.core.errors import Conflict, NotFound, ValidationFailed
+
+pytestmark = pytest.mark.django_db
+
+
+def test_given_default_stages_then_all_keys_in_order():
+    assert list(LifecycleStage.objects.values_list("key", flat=True)) == [
+        "subscriber", "lead", "mql", "sql", "opportunity", "customer", "recycled", "disqualified", "cold",
+    ]
+
+
+def test_given_anchor_when_adding_stage_after_it_then_inserted_and_later_ones_shift():
+    stage = settings_services.stage_create(key="demo_booked", name="Demo booked", after="sql")
+    keys = list(LifecycleStage.objects.values_list("key", flat=True))
+    assert keys.index("demo_booked") == keys.index("sql") + 1
+    assert stage.order < LifecycleStage.objects.get(key="opportunity").order
+
+
+@pytest.mark.parametrize(
+    "kwargs,field",
+    [
+        ({"key": "Bad Key", "name": "X"}, "key"),
+        ({"key": "k" * 41, "name": "X"}, "key"),
+        ({"key": "ok", "name": ""}, "name"),
+        ({"key": "ok", "name": "X", "funnel": "top"}, "funnel"),
+        ({"key": "ok", "name": "X", "after": "nope"}, "after"),
+    ],
+)
+def test_given_invalid_stage_when_creating_then_refused(kwargs, field):
+    with pytest.raises(ValidationFailed) as caught:
+        settings_services.stage_create(**kwargs)
+    assert field in caught.value.fields
+
+
+def test_given_existing_key_when_creating_stage_then_conflict():
+    with pytest.raises(Conflict):
+        settings_services.stage_create(key="lead", name="Lead again")
+
+
+def test_given_stage_when_renaming_then_name_changes_and_missing_is_not_found():
+    assert settings_services.stage_update(key="mql", name="Marketing ready").display_name == "Marketing ready"
+    with pytest.raises(NotFound):
+        settings_services.stage_update(key="nope", name="X")
+
+
+@pytest.mark.parametrize(
+    "kwargs,field",
+    [
+        ({"key": "email", "type": "text"}, "key"),
+        ({"key": "2fast", "type": "text"}, "key"),
+        ({"key": "k" * 65, "type": "text"}, "key"),
+        ({"key": "size", "type": "choice"}, "choices"),
+        ({"key": "size", "type": "multi_choice", "choices": ["", "  "]}, "choices"),
+        ({"key": "size", "type": "colour"}, "type"),
+        ({"key": "size", "type": "text", "object_type": "deal"}, "object_type"),
+    ],
+)
+def test_given_invalid_property_when_defining_then_refused(kwargs, field):
+    data = {"object_type": "contact", "label": "Label", **kwargs}
+    with pytest.raises(ValidationFailed) as caught:
+        settings_services.property_define(**data)
+    assert field in caught.value.fields
+    assert PropertyDefinition.objects.count() == 0
+
+
+def test_given_same_key_for_same_object_when_defining_then_conflict_but_other_object_ok():
+    settings_services.property_define(object_type="contact", key="tier", label="Tier", type="text")
+    with pytest.raises(Conflict):
+        settings_services.property_define(object_type="contact", key="tier", label="Tier 2", type="text")
+    settings_services.property_define(object_type="company", key="tier", label="Tier", type="text")
+
+
+def test_given_property_in_use_when_deleting_then_conflict(make_contact):
+    definition = settings_services.property_define(object_type="contact", key="tier", label="Tier", type="text")
+    contact = make_contact(email="a@example.com", properties={"tier": "gold"})
+    with pytest.raises(Conflict):
+        settings_services.property_delete(definition_id=definition.pk)
+    contact.properties = {}
+    contact.save()
+    settings_services.property_delete(definition_id=definition.pk)
+    assert PropertyDefinition.objects.count() == 0
