@@ -15,6 +15,7 @@ from sarnakh.contacts.models import (
     Note,
     PropertyDefinition,
     StageChange,
+    Tag,
 )
 from sarnakh.contacts.search import search_terms
 
@@ -174,3 +175,20 @@ def company_get(company_id: int) -> Company | None:
 
 def company_contacts(company_id: int) -> QuerySet[Contact]:
     return with_relations(live_contacts().filter(company_id=company_id)).order_by("last_name", "first_name", "id")
+
+
+# --- Staff UI reads (dashboard, pickers) ---
+
+
+def contacts_created_by_channel(since: dt.datetime) -> list[tuple[str, int]]:
+    """(channel, count) of live contacts created at or after `since`, largest first."""
+    rows = live_contacts().filter(created_at__gte=since).values_list("channel").annotate(n=Count("id")).values_list("channel", "n")
+    return sorted(rows, key=lambda row: (-row[1], row[0]))
+
+
+def latest_contacts(limit: int = 8) -> list[Contact]:
+    return list(with_relations(live_contacts()).order_by("-created_at", "-id")[:limit])
+
+
+def tag_names() -> list[str]:
+    return list(Tag.objects.order_by("name").values_list("name", flat=True))

@@ -1,11 +1,29 @@
-from sarnakh.core.roles import can, role_of
+from django.conf import settings
+from django.utils.translation import get_language, get_language_bidi
+
+from sarnakh.core.roles import ROLES, can, role_of
 
 
 def navigation(request):
+    language = get_language() or settings.LANGUAGE_CODE
+    context = {
+        "page_dir": "rtl" if get_language_bidi() else "ltr",
+        "page_lang": language,
+        "is_persian": language.startswith("fa"),
+    }
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {}
-    return {
-        "user_role": role_of(user),
-        "can_manage_settings": can(user, "settings.manage"),
-    }
+        return context
+    role = role_of(user)
+    context.update(
+        {
+            "user_role": role,
+            "user_role_label": ROLES.get(role, ""),
+            "can_manage_settings": can(user, "settings.manage"),
+            "can_bulk": can(user, "contacts.bulk"),
+            "can_merge": can(user, "contacts.merge"),
+            "can_delete": can(user, "contacts.delete"),
+            "can_edit": can(user, "contacts.edit"),
+        }
+    )
+    return context

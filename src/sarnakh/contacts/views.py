@@ -1,0 +1,329 @@
+"""Staff pages for contacts: list with search, filters and bulk actions; the contact page
+with inline edits, stage changes, notes and timeline; create and delete.
+
+Every write goes through services (the same validation as the API). Partial responses
+answer htmx; the same URLs answer plain form posts so pages work without JavaScript.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
+
+from sarnakh.contacts import bulk, selectors, services
+from sarnakh.contacts.actor import Actor
+from sarnakh.contacts.choices import Channel, SourceType, StageKind
+from sarnakh.contacts.serializers import decode_cursor, encode_cursor
+from sarnakh.core.errors import DomainError
+from sarnakh.core.users import assignable_users
+from sarnakh.web.activity_display import describe_activities
+from sarnakh.web.fields import contact_fields, contact_property_fields, find_field
+from sarnakh.web.htmx import error_messages, htmx_target, is_htmx, trigger
+from sarnakh.web.inline import field_context, field_view
+from sarnakh.web.permissions import ensure, require
+
+PAGE_SIZE = 25
+TIMELINE_PAGE = 20
+SORT_LABELS = {
+    "newest": gettext_lazy("Newest first"),
+    "oldest": gettext_lazy("Oldest first"),
+    "updated": gettext_lazy("Recently updated"),
+    "name": gettext_lazy("Name"),
+    "email": gettext_lazy("Email"),
+    "stage": gettext_lazy("Stage"),
+}
+SIDE_ACTIONS = ("recycled", "disqualified")
+NEW_CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "company", "job_title", "stage", "source_type", "channel", "owner", "tags")
+
+
+def _filters(params) -> selectors.ContactFilters:
+    owner = params.get("owner", "")
+    return selectors.ContactFilters(
+        q=params.get("q", "").strip()[:200],
+        stage=params.get("stage", ""),
+        source_type=params.get("source_type", ""),
+        channel=params.get("channel", ""),
+        owner=int(owner) if owner.isdigit() else None,
+        tag=params.get("tag", ""),
+    )
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+@require("contacts.view")
+def contact_list(request):
+    filters = _filters(request.GET)
+    sort = request.GET.get("sort", "newest")
+    if sort not in selectors.SORTS:
+        sort = "newest"
+    queryset = selectors.with_relations(selectors.contact_queryset(filters).order_by(*selectors.SORTS[sort]))
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "sort": sort,
+        "sorts": [(key, SORT_LABELS.get(key, key)) for key in selectors.SORTS],
+        "stages": selectors.stage_list(),
+        "funnel_stages": [s for s in selectors.stage_list() if s.kind == StageKind.FUNNEL],
+        "source_types": SourceType.choices,
+        "channels": Channel.choices,
+        "owners": assignable_users(),
+        "tags": selectors.tag_names(),
+        "has_filters": any([filters.q, filters.stage, filters.source_type, filters.channel, filters.owner, filters.tag]),
+    }
+    if htmx_target(request) == "contact-results":
+        return render(request, "contacts/_results.html", context)
+    return render(request, "contacts/list.html", context)
+
+
+@require_POST
+@require("contacts.bulk")
+def contact_bulk(request):
+    back = _safe_next(request, reverse("contacts:list"))
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    action = request.POST.get("action", "")
+    actor = Actor.for_user(request.user)
+    try:
+        if action == "owner":
+            owner = request.POST.get("owner", "")
+            n = bulk.contacts_set_owner(contact_ids=ids, owner_id=int(owner) if owner.isdigit() else None, actor=actor)
+            messages.success(request, ngettext("Owner changed for %(n)d contact.", "Owner changed for %(n)d contacts.", n) % {"n": n})
+        elif action == "tag":
+            n = bulk.contacts_add_tag(contact_ids=ids, tag=request.POST.get("tag", ""), actor=actor)
+            messages.success(request, ngettext("Tag added to %(n)d contact.", "Tag added to %(n)d contacts.", n) % {"n": n})
+        elif action == "stage":
+            moved, skipped = bulk.contacts_move_forward(contact_ids=ids, stage_key=request.POST.get("stage", ""), actor=actor)
+            messages.success(request, ngettext("%(n)d contact moved.", "%(n)d contacts moved.", moved) % {"n": moved})
+            if skipped:
+                messages.warning(
+                    request,
+                    ngettext(
+                        "%(n)d contact was not moved: moving back needs a reason, so do it on the contact's page.",
+                        "%(n)d contacts were not moved: moving back needs a reason, so do it on each contact's page.",
+                        skipped,
+                    ) % {"n": skipped},
+                )
+        else:
+            messages.error(request, _("Choose an action."))
+    except DomainError as exc:
+        messages.error(request, " ".join(error_messages(exc)))
+    return redirect(back)
+
+
+@require("contacts.edit")
+def contact_new(request):
+    values: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    message = ""
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "").strip() for name in NEW_CONTACT_FIELDS}
+        data: dict = {name: value for name, value in values.items() if value}
+        if "owner" in data:
+            data["owner"] = int(data["owner"]) if data["owner"].isdigit() else data["owner"]
+        if "tags" in data:
+            data["tags"] = [t.strip() for t in data["tags"].replace("،", ",").split(",") if t.strip()]
+        try:
+            result = services.contact_upsert(data=data, actor=Actor.for_user(request.user))
+        except DomainError as exc:
+            errors, message = exc.fields, exc.message
+        else:
+            if result.created:
+                messages.success(request, _("Contact created."))
+            else:
+                messages.info(
+                    request,
+                    _("An existing contact with the same %(field)s was updated instead of creating a duplicate.")
+                    % {"field": _("email") if result.matched_on == "email" else _("phone")},
+                )
+            return redirect("contacts:detail", result.contact.pk)
+    context = {
+        "values": values,
+        "errors": errors,
+        "message": message,
+        "stages": selectors.stage_list(),
+        "source_types": SourceType.choices,
+        "channels": Channel.choices,
+        "owners": assignable_users(),
+    }
+    return render(request, "contacts/new.html", context, status=422 if message else 200)
+
+
+def _live_contact_or_redirect(contact_id: int, url_name: str = "contacts:detail"):
+    live_id, redirected = selectors.resolve_contact_id(contact_id)
+    if live_id is None:
+        raise Http404
+    if redirected:
+        return None, redirect(url_name, live_id)
+    contact = selectors.contact_get(live_id)
+    if contact is None:
+        raise Http404
+    return contact, None
+
+
+def _timeline_context(contact, before: str = "") -> dict:
+    key = None
+    if before:
+        try:
+            at, row_id = decode_cursor(before)
+            key = (dt.datetime.fromisoformat(at), int(row_id))
+        except (ValueError, TypeError):
+            key = None
+    rows, next_key = selectors.contact_timeline(contact.pk, before=key, limit=TIMELINE_PAGE)
+    return {
+        "contact": contact,
+        "timeline": describe_activities(rows),
+        "timeline_next": encode_cursor(next_key[0].isoformat(), next_key[1]) if next_key else "",
+        "timeline_wrap": not before,
+    }
+
+
+def _stage_context(contact, *, error: str = "", reason: str = "", chosen: str = "") -> dict:
+    stages = selectors.stage_list()
+    names = {s.key: s.display_name for s in stages}
+    history = selectors.contact_stage_history(contact.pk)
+    for change in history:
+        change.from_name = names.get(change.from_stage, change.from_stage)
+        change.to_name = names.get(change.to_stage, change.to_stage)
+    return {
+        "contact": contact,
+        "stages": stages,
+        "side_actions": [s for s in stages if s.key in SIDE_ACTIONS],
+        "stage_history": history,
+        "stage_error": error,
+        "stage_reason": reason,
+        "stage_chosen": chosen,
+    }
+
+
+def _field_rows(contact, fields, can_edit: bool) -> list[dict]:
+    return [field_context(contact, f, reverse("contacts:field", args=[contact.pk, f.name]), can_edit=can_edit) for f in fields]
+
+
+def _detail_context(request, contact) -> dict:
+    from sarnakh.core.roles import can
+
+    can_edit = can(request.user, "contacts.edit")
+    return {
+        "contact": contact,
+        "field_rows": _field_rows(contact, contact_fields(), can_edit),
+        "property_rows": _field_rows(contact, contact_property_fields(), can_edit),
+        "notes": selectors.contact_notes(contact.pk),
+        "note_url": reverse("contacts:note_add", args=[contact.pk]),
+        **_stage_context(contact),
+        **_timeline_context(contact, request.GET.get("before", "")),
+    }
+
+
+@require("contacts.view")
+def contact_detail(request, contact_id: int):
+    contact, redirect_response = _live_contact_or_redirect(contact_id)
+    if redirect_response:
+        return redirect_response
+    return render(request, "contacts/detail.html", _detail_context(request, contact))
+
+
+@require("contacts.view")
+def contact_field(request, contact_id: int, name: str):
+    if request.method == "POST" or request.GET.get("edit"):
+        ensure(request, "contacts.edit")
+    contact, redirect_response = _live_contact_or_redirect(contact_id)
+    if redirect_response:
+        return redirect_response
+    field = find_field(contact_fields() + contact_property_fields(), name)
+    actor = Actor.for_user(request.user)
+    return field_view(
+        request,
+        obj=contact,
+        field=field,
+        url=reverse("contacts:field", args=[contact.pk, name]),
+        back_url=reverse("contacts:detail", args=[contact.pk]),
+        save=lambda data: services.contact_update(contact_id=contact.pk, data=data, actor=actor),
+        reload=lambda: selectors.contact_get(contact.pk),
+        changed_event="contactChanged",
+    )
+
+
+@require_POST
+@require("contacts.edit")
+def contact_stage(request, contact_id: int):
+    contact, redirect_response = _live_contact_or_redirect(contact_id)
+    if redirect_response:
+        return redirect_response
+    action = request.POST.get("action", "move")
+    stage_key = action if action in SIDE_ACTIONS else request.POST.get("stage", "")
+    reason = request.POST.get("reason", "")
+    try:
+        services.contact_change_stage(contact_id=contact.pk, stage_key=stage_key, reason=reason, actor=Actor.for_user(request.user))
+    except DomainError as exc:
+        error = " ".join(error_messages(exc))
+        if is_htmx(request):
+            context = _stage_context(contact, error=error, reason=reason, chosen=stage_key)
+            return render(request, "contacts/_stage.html", context, status=exc.status)
+        context = _detail_context(request, contact)
+        context.update(stage_error=error, stage_reason=reason, stage_chosen=stage_key)
+        return render(request, "contacts/detail.html", context, status=exc.status)
+    contact = selectors.contact_get(contact.pk)
+    if not is_htmx(request):
+        messages.success(request, _("Stage changed to %(stage)s.") % {"stage": contact.stage.display_name})
+        return redirect("contacts:detail", contact.pk)
+    return trigger(render(request, "contacts/_stage.html", {**_stage_context(contact), "stage_oob": True}), "contactChanged")
+
+
+@require("contacts.view")
+def contact_timeline(request, contact_id: int):
+    contact, redirect_response = _live_contact_or_redirect(contact_id, "contacts:timeline")
+    if redirect_response:
+        return redirect_response
+    if not is_htmx(request):
+        before = request.GET.get("before", "")
+        return redirect(reverse("contacts:detail", args=[contact.pk]) + (f"?before={before}#timeline" if before else "#timeline"))
+    return render(request, "contacts/_timeline.html", _timeline_context(contact, request.GET.get("before", "")))
+
+
+@require_POST
+@require("contacts.edit")
+def contact_note_add(request, contact_id: int):
+    contact, redirect_response = _live_contact_or_redirect(contact_id)
+    if redirect_response:
+        return redirect_response
+    error = ""
+    body = request.POST.get("body", "")
+    try:
+        services.note_add(body=body, contact_id=contact.pk, actor=Actor.for_user(request.user))
+        body = ""
+    except DomainError as exc:
+        error = " ".join(error_messages(exc))
+    if not is_htmx(request):
+        if error:
+            messages.error(request, error)
+        return redirect(reverse("contacts:detail", args=[contact.pk]) + "#notes")
+    context = {"contact": contact, "notes": selectors.contact_notes(contact.pk), "note_error": error, "note_body": body,
+               "note_url": reverse("contacts:note_add", args=[contact.pk])}
+    response = render(request, "web/_notes.html", context, status=422 if error else 200)
+    return response if error else trigger(response, "contactChanged")
+
+
+@require("contacts.delete")
+def contact_delete(request, contact_id: int):
+    contact, redirect_response = _live_contact_or_redirect(contact_id)
+    if redirect_response:
+        return redirect_response
+    if request.method == "POST":
+        services.contact_delete(contact_id=contact.pk, actor=Actor.for_user(request.user))
+        messages.success(request, _("Contact “%(name)s” deleted.") % {"name": str(contact)})
+        return redirect("contacts:list")
+    return render(request, "contacts/delete.html", {"contact": contact})

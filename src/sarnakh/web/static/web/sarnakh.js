@@ -1,0 +1,42 @@
+// Small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  function updateBulkbar(form) {
+    if (!form) return;
+    var bar = form.querySelector("[data-bulkbar]");
+    if (!bar) return;
+    var checked = form.querySelectorAll('input[name="ids"]:checked').length;
+    var counter = bar.querySelector("[data-selected-count]");
+    if (counter) {
+      if (!counter.dataset.empty) counter.dataset.empty = counter.textContent;
+      counter.textContent = checked ? checked + " ✓" : counter.dataset.empty;
+    }
+    bar.classList.toggle("has-selection", checked > 0);
+    var action = bar.querySelector("[data-bulk-action]");
+    bar.querySelectorAll("[data-bulk-for]").forEach(function (el) {
+      el.hidden = !action || el.dataset.bulkFor !== action.value;
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    var form = target.closest("form");
+    if (target.matches("[data-select-all]") && form) {
+      form.querySelectorAll('input[name="ids"]').forEach(function (box) { box.checked = target.checked; });
+    }
+    updateBulkbar(target.closest("#bulk-form"));
+  });
+
+  function init() { updateBulkbar(document.getElementById("bulk-form")); }
+  document.addEventListener("DOMContentLoaded", init);
+  document.addEventListener("htmx:afterSettle", init);
+
+  // Close the user menu when clicking elsewhere.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.usermenu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
+  });
+})();

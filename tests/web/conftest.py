@@ -1,0 +1,48 @@
+"""Fixtures for staff UI tests: logged-in clients per role and a contact maker."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from sarnakh.contacts.actor import Actor
+from sarnakh.contacts.services import contact_upsert
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def htmx_headers(target: str = "") -> dict:
+    headers = dict(HTMX)
+    if target:
+        headers["HTTP_HX_TARGET"] = target
+    return headers
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def marketer_client(marketer):
+    client = Client()
+    client.force_login(marketer)
+    return client
+
+
+@pytest.fixture
+def sales_client(sales_user):
+    client = Client()
+    client.force_login(sales_user)
+    return client
+
+
+@pytest.fixture
+def make_contact(admin_user):
+    def make(**data):
+        data.setdefault("first_name", "Test")
+        return contact_upsert(data=data, actor=Actor.for_user(admin_user)).contact
+
+    return make

@@ -1,0 +1,122 @@
+"""Contacts list: search, filters, sort, pagination, live search fragment, bulk actions, create."""
+
+from __future__ import annotations
+
+import pytest
+
+from sarnakh.contacts.models import Activity, Contact, StageChange
+from tests.web.conftest import htmx_headers
+
+pytestmark = pytest.mark.django_db
+
+
+def test_given_persian_name_when_searching_with_arabic_letters_then_found(admin_client, make_contact):
+    make_contact(first_name="علی", last_name="رضایی", email="ali@example.com")
+    make_contact(first_name="John", last_name="Smith", email="john@example.com")
+    page = admin_client.get("/contacts/", {"q": "علي"}).content.decode()
+    assert "رضایی" in page
+    assert "Smith" not in page
+
+
+def test_given_phone_when_searching_with_persian_digits_then_found(admin_client, make_contact):
+    make_contact(first_name="Sara", phone="09123456789")
+    page = admin_client.get("/contacts/", {"q": "۰۹۱۲۳۴۵"}).content.decode()
+    assert "Sara" in page
+
+
+def test_given_filters_when_listing_then_only_matching_contacts(admin_client, make_contact, sales_user):
+    make_contact(first_name="Ingrid", channel="web_form", source_type="inbound", tags=["vip"], owner=sales_user.pk)
+    make_contact(first_name="Otto", channel="cold_call", source_type="outbound", stage="mql")
+    assert "Ingrid" in admin_client.get("/contacts/", {"channel": "web_form"}).content.decode()
+    assert "Otto" not in admin_client.get("/contacts/", {"channel": "web_form"}).content.decode()
+    assert "Otto" in admin_client.get("/contacts/", {"source_type": "outbound"}).content.decode()
+    assert "Otto" in admin_client.get("/contacts/", {"stage": "mql"}).content.decode()
+    by_tag = admin_client.get("/contacts/", {"tag": "vip"}).content.decode()
+    assert "Ingrid" in by_tag and "Otto" not in by_tag
+    by_owner = admin_client.get("/contacts/", {"owner": sales_user.pk}).content.decode()
+    assert "Ingrid" in by_owner and "Otto" not in by_owner
+
+
+def test_given_sort_by_name_when_listing_then_ordered_by_last_name(admin_client, make_contact):
+    make_contact(first_name="Zed", last_name="Alpha")
+    make_contact(first_name="Amy", last_name="Zulu")
+    page = admin_client.get("/contacts/", {"sort": "name"}).content.decode()
+    assert page.index("Zed Alpha") < page.index("Amy Zulu")
+    assert admin_client.get("/contacts/", {"sort": "nonsense"}).status_code == 200
+
+
+def test_given_more_than_a_page_when_listing_then_paginated(admin_client, make_contact):
+    for i in range(30):
+        make_contact(first_name=f"Person{i:02d}", email=f"p{i}@example.com")
+    first = admin_client.get("/contacts/").content.decode()
+    second = admin_client.get("/contacts/", {"page": 2}).content.decode()
+    assert "Person29" in first and "Person29" not in second
+    assert "Person00" in second
+    assert 'rel="next"' in first
+
+
+def test_given_htmx_live_search_when_typing_then_only_results_fragment(admin_client, make_contact):
+    make_contact(first_name="Fragment")
+    response = admin_client.get("/contacts/", {"q": "frag"}, **htmx_headers("contact-results"))
+    body = response.content.decode()
+    assert "Fragment" in body
+    assert "<html" not in body and 'id="bulk-form"' in body
+
+
+def test_given_new_contact_form_when_posted_then_created_and_redirected(admin_client):
+    response = admin_client.post("/contacts/new/", {"first_name": "Neda", "email": "Neda@Example.com", "channel": "web_form", "source_type": "inbound", "tags": "a, b"})
+    contact = Contact.objects.get(email="neda@example.com")
+    assert response.status_code == 302 and response["Location"] == f"/contacts/{contact.pk}/"
+    assert sorted(contact.tags.values_list("name", flat=True)) == ["a", "b"]
+    assert "Contact created." in admin_client.get(response["Location"]).content.decode()
+
+
+def test_given_existing_email_when_creating_again_then_existing_contact_updated_and_said_so(admin_client, make_contact):
+    existing = make_contact(first_name="Ali", email="ali@example.com")
+    response = admin_client.post("/contacts/new/", {"first_name": "Ali", "email": "ALI@example.com", "phone": "09123456789", "source_type": "inbound", "channel": "other"}, follow=True)
+    assert Contact.objects.count() == 1
+    assert response.redirect_chain[-1][0] == f"/contacts/{existing.pk}/"
+    assert "An existing contact with the same email was updated" in response.content.decode()
+
+
+def test_given_invalid_email_when_creating_then_422_with_field_error(admin_client):
+    response = admin_client.post("/contacts/new/", {"first_name": "X", "email": "not-an-email", "source_type": "inbound", "channel": "other"})
+    assert response.status_code == 422
+    assert "Enter a valid email address" in response.content.decode()
+    assert Contact.objects.count() == 0
+
+
+def test_given_selected_contacts_when_bulk_changing_owner_then_owner_set_with_timeline(admin_client, make_contact, sales_user):
+    a, b = make_contact(email="a@example.com"), make_contact(email="b@example.com")
+    response = admin_client.post("/contacts/bulk/", {"ids": [a.pk, b.pk], "action": "owner", "owner": sales_user.pk, "next": "/contacts/?q=x"})
+    assert response.status_code == 302 and response["Location"] == "/contacts/?q=x"
+    assert set(Contact.objects.values_list("owner_id", flat=True)) == {sales_user.pk}
+    assert Activity.objects.filter(kind="owner_changed").count() == 2
+
+
+def test_given_selected_contacts_when_bulk_adding_tag_then_tagged(marketer_client, make_contact):
+    a = make_contact(email="a@example.com")
+    response = marketer_client.post("/contacts/bulk/", {"ids": [a.pk], "action": "tag", "tag": "webinar"}, follow=True)
+    assert list(a.tags.values_list("name", flat=True)) == ["webinar"]
+    assert "Tag added to 1 contact." in response.content.decode()
+
+
+def test_given_selected_contacts_when_bulk_moving_stage_then_forward_moves_only(admin_client, make_contact):
+    early, late = make_contact(email="a@example.com", stage="lead"), make_contact(email="b@example.com", stage="customer")
+    response = admin_client.post("/contacts/bulk/", {"ids": [early.pk, late.pk], "action": "stage", "stage": "mql"}, follow=True)
+    early.refresh_from_db()
+    late.refresh_from_db()
+    assert (early.stage_id, late.stage_id) == ("mql", "customer")
+    assert StageChange.objects.filter(contact=early, to_stage="mql").exists()
+    assert "1 contact was not moved" in response.content.decode()
+
+
+def test_given_no_selection_when_bulk_action_then_error_message(admin_client):
+    response = admin_client.post("/contacts/bulk/", {"action": "tag", "tag": "x"}, follow=True)
+    assert "Select at least one contact." in response.content.decode()
+
+
+def test_given_external_next_when_bulk_action_then_redirect_stays_on_site(admin_client, make_contact):
+    a = make_contact(email="a@example.com")
+    response = admin_client.post("/contacts/bulk/", {"ids": [a.pk], "action": "tag", "tag": "x", "next": "https://evil.example/"})
+    assert response["Location"] == "/contacts/"
