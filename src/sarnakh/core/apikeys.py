@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from sarnakh.core import clock
 from sarnakh.core.errors import NotFound, ValidationFailed
@@ -29,9 +30,11 @@ class IssuedKey:
 def apikey_create(*, name: str, scope: str = ApiKey.Scope.READ, created_by=None) -> IssuedKey:
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed("Name is required.", fields={"name": ["This field is required."]})
+        raise ValidationFailed(_("Name is required."), fields={"name": [_("This field is required.")]})
     if scope not in ApiKey.Scope.values:
-        raise ValidationFailed("Unknown scope.", fields={"scope": [f"Use one of: {', '.join(ApiKey.Scope.values)}."]})
+        raise ValidationFailed(
+            _("Unknown scope."), fields={"scope": [_("Use one of: %(values)s.") % {"values": ", ".join(ApiKey.Scope.values)}]}
+        )
     secret = secrets.token_urlsafe(32)
     raw_key = f"{KEY_PREFIX}{secret}"
     api_key = ApiKey.objects.create(
@@ -48,7 +51,7 @@ def apikey_create(*, name: str, scope: str = ApiKey.Scope.READ, created_by=None)
 def apikey_revoke(*, key_id: int) -> ApiKey:
     api_key = ApiKey.objects.filter(pk=key_id).first()
     if api_key is None:
-        raise NotFound("API key not found.")
+        raise NotFound(_("API key not found."))
     if api_key.revoked_at is None:
         api_key.revoked_at = clock.now()
         api_key.save(update_fields=["revoked_at"])

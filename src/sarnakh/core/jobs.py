@@ -23,6 +23,7 @@ from django.utils.crypto import get_random_string
 from django_tasks.base import Task, TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction
 
 from sarnakh.core import clock
 
@@ -50,11 +51,30 @@ def make_worker(*, interval: float = 0.2, batch: bool = False, max_tasks: int | 
     )
 
 
-def run_pending_jobs() -> int:
-    """Run every ready job in this thread until none is left; returns how many ran."""
+def _claim_next(worker: Worker) -> DBTaskResult | None:
+    ready = DBTaskResult.objects.ready().filter(backend_name=worker.backend_name)
+    with exclusive_transaction(ready.db):
+        job = ready.get_locked()
+        if job is not None:
+            job.claim(worker.worker_id)
+    return job
+
+
+def run_pending_jobs(*, limit: int | None = None) -> int:
+    """Run ready jobs in this thread until none is left (or `limit` ran); returns how many ran.
+
+    Unlike `Worker.run` it never closes the database connection, so it also works inside
+    a test's transaction and in a request.
+    """
     worker = make_worker(interval=0, batch=True)
-    worker.run()
-    return worker._run_tasks
+    ran = 0
+    while limit is None or ran < limit:
+        job = _claim_next(worker)
+        if job is None:
+            break
+        worker.run_task(job)
+        ran += 1
+    return ran
 
 
 def requeue_stale_jobs(*, older_than: dt.timedelta = STALE_AFTER) -> int:

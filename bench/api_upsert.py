@@ -1,0 +1,162 @@
+"""API upsert throughput and latency against a real `sarnakh serve` (waitress).
+
+    .venv/bin/python bench/api_upsert.py --db sqlite
+    .venv/bin/python bench/api_upsert.py --db postgres --requests 3000 --clients 1,8,16
+
+Starts the server on a fresh database (SQLite in a temp home, or a PostgreSQL database
+`sarnakh_bench` that is created and dropped), creates a write API key with the CLI, then
+PUTs distinct realistic contacts to /api/v1/contacts/upsert: once with one client, then
+with N concurrent clients (threads, each with its own keep-alive connection).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import SARNAKH, BenchDatabase, contact_payload, summary  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(port: int, server: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("server exited early:\n" + log.read_text())
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("server did not become healthy")
+
+
+def run_phase(port: int, key: str, payloads: list[dict], clients: int, *, method: str = "PUT", path: str = "/api/v1/contacts/upsert") -> dict:
+    bodies = [json.dumps(p).encode() if p is not None else None for p in payloads]
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}", "Connection": "keep-alive"}
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    statuses: list[dict[int, int]] = [{} for _ in range(clients)]
+    start_barrier = threading.Barrier(clients + 1)
+
+    def client(index: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine = bodies[index::clients]
+        start_barrier.wait()
+        for body in mine:
+            began = time.perf_counter()
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                status = 0
+            latencies[index].append((time.perf_counter() - began) * 1000)
+            statuses[index][status] = statuses[index].get(status, 0) + 1
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    start_barrier.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    all_latencies = [value for chunk in latencies for value in chunk]
+    merged: dict[int, int] = {}
+    for chunk in statuses:
+        for status, n in chunk.items():
+            merged[status] = merged.get(status, 0) + n
+    return {"clients": clients, "requests": len(bodies), "seconds": elapsed, "per_second": len(bodies) / elapsed, "statuses": merged, **summary(all_latencies)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--requests", type=int, default=3000, help="requests per phase")
+    parser.add_argument("--clients", default="1,8,16", help="comma-separated client counts, one phase each")
+    parser.add_argument("--threads", type=int, default=8, help="waitress threads (sarnakh serve --threads)")
+    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=1403)
+    parser.add_argument("--json", action="store_true", help="print results as JSON")
+    parser.add_argument("--baseline", action="store_true", help="also time GET /healthz (the server's floor: one trivial query)")
+    args = parser.parse_args()
+
+    db = BenchDatabase(args.db, "sarnakh_bench").create()
+    server = None
+    try:
+        db.sarnakh("init")
+        key = db.sarnakh("apikey", "create", "bench", "--scope", "write").strip()
+        port = free_port()
+        log = open(db.home / "serve.log", "w")  # noqa: SIM115 (closed with the server)
+        server = subprocess.Popen(
+            [str(SARNAKH), "serve", "--port", str(port), "--threads", str(args.threads)],
+            env=db.env(), stdout=log, stderr=subprocess.STDOUT, text=True,
+        )
+        wait_healthy(port, server, db.home / "serve.log")
+        rng = random.Random(args.seed)
+        serial = 0
+
+        def batch(n: int, run: str) -> list[dict]:
+            nonlocal serial
+            out = []
+            for _ in range(n):
+                serial += 1
+                out.append(contact_payload(rng, serial, run=run))
+            return out
+
+        run_phase(port, key, batch(args.warmup, "w"), 4)
+        results = []
+        if args.baseline:
+            for clients in (1, 8):
+                floor = run_phase(port, key, [None] * args.requests, clients, method="GET", path="/healthz")
+                print(f"{db.versions():<18} GET /healthz clients={clients:<3} {floor['per_second']:7.0f} req/s  p50 {floor['p50']:6.1f} ms  p99 {floor['p99']:6.1f} ms", flush=True)
+        for clients in [int(c) for c in args.clients.split(",")]:
+            result = run_phase(port, key, batch(args.requests, f"c{clients}x"), clients)
+            results.append(result)
+            if not args.json:
+                print(
+                    f"{db.versions():<18} waitress threads={args.threads:<2} clients={clients:<3} "
+                    f"{result['per_second']:7.0f} contacts/s  p50 {result['p50']:6.1f} ms  p95 {result['p95']:6.1f} ms  "
+                    f"p99 {result['p99']:6.1f} ms  max {result['max']:6.1f} ms  statuses {result['statuses']}",
+                    flush=True,
+                )
+        if args.json:
+            print(json.dumps({"db": db.versions(), "threads": args.threads, "results": results}, indent=2))
+    finally:
+        if server is not None:
+            tail = (db.home / "serve.log").read_text().splitlines()[-5:]
+            if any("Traceback" in line or "ERROR" in line for line in tail):
+                print("server log tail:", *tail, sep="\n")
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        db.drop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,18 @@
+"""Tiny background jobs used by the job tests. Each run appends a line to a file named
+by its token, so a job that ran twice leaves two lines."""
+
+from pathlib import Path
+
+from django_tasks import task
+
+
+@task()
+def record_run(directory: str, token: str) -> str:
+    with open(Path(directory) / token, "a", encoding="utf-8") as handle:
+        handle.write("ran\n")
+    return token
+
+
+@task()
+def explode(message: str) -> None:
+    raise RuntimeError(message)

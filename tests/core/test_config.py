@@ -1,0 +1,96 @@
+import pytest
+
+from sarnakh.config import load_config, parse_email_url
+
+
+def test_given_empty_email_url_then_messages_go_to_the_outbox():
+    assert parse_email_url("").backend == "outbox"
+
+
+def test_given_plain_smtp_url_then_host_port_and_credentials_are_parsed():
+    config = parse_email_url("smtp://user%40example.com:p%40ss@mail.example.com:2525")
+    assert (config.backend, config.host, config.port) == ("smtp", "mail.example.com", 2525)
+    assert (config.user, config.password) == ("user@example.com", "p@ss")
+    assert not config.use_tls and not config.use_ssl
+
+
+@pytest.mark.parametrize(
+    ("url", "port", "tls", "ssl"),
+    [
+        ("smtp://mail.example.com", 25, False, False),
+        ("smtp://mail.example.com?tls=1", 587, True, False),
+        ("submission://mail.example.com", 587, True, False),
+        ("smtps://mail.example.com", 465, False, True),
+        ("smtp://mail.example.com?ssl=true", 465, False, True),
+    ],
+)
+def test_given_tls_options_then_default_ports_follow(url, port, tls, ssl):
+    config = parse_email_url(url)
+    assert (config.port, config.use_tls, config.use_ssl) == (port, tls, ssl)
+
+
+def test_given_timeout_option_then_it_is_read():
+    assert parse_email_url("smtp://h?timeout=3").timeout == 3
+
+
+def test_given_unknown_scheme_then_a_clear_error():
+    with pytest.raises(ValueError, match="SARNAKH_EMAIL_URL"):
+        parse_email_url("http://mail.example.com")
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    for name in ["SARNAKH_SECRET_KEY", "SARNAKH_DATABASE_URL", "SARNAKH_EMAIL_URL", "SARNAKH_LANGUAGE", "SARNAKH_DEFAULT_REGION", "SARNAKH_ALLOWED_HOSTS", "SARNAKH_DEBUG"]:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SARNAKH_ENV_FILE", str(tmp_path / "missing.env"))
+    monkeypatch.setenv("SARNAKH_HOME", str(tmp_path / "home"))
+    return tmp_path
+
+
+def test_given_no_secret_key_when_loading_twice_then_one_generated_key_is_persisted(clean_env):
+    first = load_config()
+    second = load_config()
+    key_file = clean_env / "home" / "secret_key"
+    assert first.secret_key == second.secret_key == key_file.read_text().strip()
+    assert len(first.secret_key) >= 50
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_given_defaults_then_sqlite_in_home_english_region_ir_outbox(clean_env):
+    config = load_config()
+    assert config.is_sqlite and str(clean_env / "home" / "sarnakh.sqlite3") in config.database_url
+    assert (config.language, config.default_region, config.email.backend) == ("en", "IR", "outbox")
+    assert config.debug is False
+
+
+def test_given_environment_then_it_wins(clean_env, monkeypatch):
+    monkeypatch.setenv("SARNAKH_SECRET_KEY", "explicit")
+    monkeypatch.setenv("SARNAKH_LANGUAGE", "fa")
+    monkeypatch.setenv("SARNAKH_DEFAULT_REGION", "de")
+    monkeypatch.setenv("SARNAKH_ALLOWED_HOSTS", "crm.example.com, 10.0.0.1")
+    monkeypatch.setenv("SARNAKH_DEBUG", "yes")
+    monkeypatch.setenv("SARNAKH_EMAIL_URL", "smtps://u:p@smtp.example.com")
+    config = load_config()
+    assert config.secret_key == "explicit"
+    assert not (clean_env / "home" / "secret_key").exists()
+    assert (config.language, config.default_region, config.debug) == ("fa", "DE", True)
+    assert config.allowed_hosts == ["crm.example.com", "10.0.0.1"]
+    assert (config.email.host, config.email.port, config.email.use_ssl) == ("smtp.example.com", 465, True)
+
+
+def test_given_dotenv_file_then_it_is_read_without_overriding_environment(clean_env, monkeypatch):
+    env_file = clean_env / "sarnakh.env"
+    env_file.write_text("SARNAKH_DEFAULT_REGION=TR\nSARNAKH_LANGUAGE=fa\n")
+    monkeypatch.setenv("SARNAKH_ENV_FILE", str(env_file))
+    monkeypatch.setenv("SARNAKH_LANGUAGE", "en")
+    # load_dotenv writes into os.environ: register the keys so monkeypatch restores them.
+    monkeypatch.setenv("SARNAKH_DEFAULT_REGION", "")
+    monkeypatch.delenv("SARNAKH_DEFAULT_REGION")
+    config = load_config()
+    assert (config.default_region, config.language) == ("TR", "en")
+
+
+def test_given_unsupported_language_then_a_clear_error(clean_env, monkeypatch):
+    monkeypatch.setenv("SARNAKH_LANGUAGE", "de")
+    with pytest.raises(ValueError, match="SARNAKH_LANGUAGE"):
+        load_config()
