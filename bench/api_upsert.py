@@ -96,7 +96,8 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--requests", type=int, default=3000, help="requests per phase")
     parser.add_argument("--clients", default="1,8,16", help="comma-separated client counts, one phase each")
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads (sarnakh serve --threads)")
+    parser.add_argument("--threads", type=int, default=8, help="threads per web process (sarnakh serve --threads)")
+    parser.add_argument("--workers", type=int, default=1, help="web processes (sarnakh serve --workers; >1 uses gunicorn)")
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1403)
     parser.add_argument("--json", action="store_true", help="print results as JSON")
@@ -111,7 +112,7 @@ def main() -> int:
         port = free_port()
         log = open(db.home / "serve.log", "w")  # noqa: SIM115 (closed with the server)
         server = subprocess.Popen(
-            [str(SARNAKH), "serve", "--port", str(port), "--threads", str(args.threads)],
+            [str(SARNAKH), "serve", "--port", str(port), "--threads", str(args.threads), "--workers", str(args.workers)],
             env=db.env(), stdout=log, stderr=subprocess.STDOUT, text=True,
         )
         wait_healthy(port, server, db.home / "serve.log")
@@ -137,13 +138,13 @@ def main() -> int:
             results.append(result)
             if not args.json:
                 print(
-                    f"{db.versions():<18} waitress threads={args.threads:<2} clients={clients:<3} "
+                    f"{db.versions():<18} workers={args.workers} threads={args.threads:<2} clients={clients:<3} "
                     f"{result['per_second']:7.0f} contacts/s  p50 {result['p50']:6.1f} ms  p95 {result['p95']:6.1f} ms  "
                     f"p99 {result['p99']:6.1f} ms  max {result['max']:6.1f} ms  statuses {result['statuses']}",
                     flush=True,
                 )
         if args.json:
-            print(json.dumps({"db": db.versions(), "threads": args.threads, "results": results}, indent=2))
+            print(json.dumps({"db": db.versions(), "threads": args.threads, "workers": args.workers, "results": results}, indent=2))
     finally:
         if server is not None:
             tail = (db.home / "serve.log").read_text().splitlines()[-5:]

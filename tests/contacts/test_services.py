@@ -176,10 +176,11 @@ def test_given_unknown_company_id_when_creating_then_refused(system_actor):
 
 
 def test_given_contact_create_fails_after_company_by_name_then_company_rolled_back(system_actor, monkeypatch):
-    def explode(**kwargs):
+    def explode(*args, **kwargs):
         raise RuntimeError("timeline down")
 
-    monkeypatch.setattr(services, "timeline_write", explode)
+    # The creation's timeline rows are the last write; breaking them must undo the rest.
+    monkeypatch.setattr(Activity.objects, "bulk_create", explode)
     with pytest.raises(RuntimeError):
         upsert(system_actor, email="a@example.com", company="Fresh Co", tags=["x"])
     assert (Company.objects.count(), Contact.objects.count(), Tag.objects.count(), Activity.objects.count()) == (0, 0, 0, 0)

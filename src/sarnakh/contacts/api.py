@@ -74,7 +74,7 @@ def _upsert_answer(result):
         "created": result.created,
         "matched_on": result.matched_on or None,
         "ignored_fields": result.ignored,
-        "contact": contact_to_dict(_reload(result.contact.pk)),
+        "contact": contact_to_dict(result.contact),
     }
     return Status(201 if result.created else 200, body)
 

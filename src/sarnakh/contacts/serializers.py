@@ -43,7 +43,8 @@ def contact_to_dict(contact: Contact) -> dict:
         "consent": contact.consent,
         "consent_at": contact.consent_at,
         "consent_method": contact.consent_method,
-        "tags": sorted(t.name for t in contact.tags.all()),
+        # A service that just wrote the tags leaves their names on the instance (no re-query).
+        "tags": contact.tag_names if hasattr(contact, "tag_names") else sorted(t.name for t in contact.tags.all()),
         "properties": contact.properties,
         "created_at": contact.created_at,
         "updated_at": contact.updated_at,

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import ActivityKind
 from sarnakh.contacts.contact_input import FIRST_TOUCH_FIELDS, CleanContact, clean_contact_input
-from sarnakh.contacts.models import Company, Contact, LifecycleStage, Note, StageChange, Tag
+from sarnakh.contacts.models import Activity, Company, Contact, LifecycleStage, Note, StageChange, Tag
 from sarnakh.contacts.properties import apply_property_values
 from sarnakh.contacts.search import company_search_text, contact_search_text
 from sarnakh.contacts.stages import StageInfo, decide_move
@@ -74,15 +75,17 @@ def _company_for_email(email: str) -> Company | None:
     return Company.objects.filter(domain=domain).first()
 
 
-def _set_tags(contact: Contact, names: list[str]) -> tuple[list[str], list[str]]:
-    current = set(contact.tags.values_list("name", flat=True))
+def _set_tags(contact: Contact, names: list[str], *, is_new: bool = False) -> tuple[list[str], list[str]]:
+    current = set() if is_new else set(contact.tags.values_list("name", flat=True))
     wanted = set(names)
     added, removed = sorted(wanted - current), sorted(current - wanted)
     if added:
-        existing = {t.name: t for t in Tag.objects.filter(name__in=added)}
-        missing = [Tag(name=n) for n in added if n not in existing]
-        Tag.objects.bulk_create(missing, ignore_conflicts=True)
-        contact.tags.add(*Tag.objects.filter(name__in=added))
+        rows = list(Tag.objects.filter(name__in=added))
+        if len(rows) < len(added):
+            known = {t.name for t in rows}
+            Tag.objects.bulk_create([Tag(name=n) for n in added if n not in known], ignore_conflicts=True)
+            rows = list(Tag.objects.filter(name__in=added))
+        contact.tags.add(*rows)
     if removed:
         contact.tags.remove(*Tag.objects.filter(name__in=removed))
     return added, removed
@@ -119,8 +122,8 @@ def _raise_if_errors(errors: dict[str, list[str]]) -> None:
 
 def _create(clean: CleanContact, *, actor: Actor, activity_data: dict | None = None) -> Contact:
     now = clock.now()
-    stage = clean.stage or LifecycleStage.objects.get(key=DEFAULT_STAGE)
-    contact = Contact(stage=stage, created_at=now, updated_at=now, **clean.values)
+    stage_key = clean.stage.key if clean.stage else DEFAULT_STAGE
+    contact = Contact(stage_id=stage_key, created_at=now, updated_at=now, **clean.values)
     if clean.has_company:
         contact.company = _resolve_company(clean, email=contact.email, now=now)
     elif contact.email:
@@ -130,10 +133,11 @@ def _create(clean: CleanContact, *, actor: Actor, activity_data: dict | None = N
     if "consent" in clean.values and contact.consent != "not_asked" and "consent_at" not in clean.values:
         contact.consent_at = now
     contact.search_text = contact_search_text(contact)
-    with transaction.atomic():
+    # Callers hold the transaction (contact_upsert retries it whole on a duplicate).
+    with transaction.atomic(savepoint=False):
         contact.save()
         if clean.tags:
-            _set_tags(contact, clean.tags)
+            _set_tags(contact, clean.tags, is_new=True)
         snapshot = {k: _jsonable(v) for k, v in clean.values.items() if v not in ("", None)}
         if contact.company_id:
             snapshot["company"] = contact.company.name
@@ -141,14 +145,19 @@ def _create(clean: CleanContact, *, actor: Actor, activity_data: dict | None = N
             snapshot["tags"] = clean.tags
         if contact.properties:
             snapshot["properties"] = contact.properties
-        timeline_write(
-            contact=contact,
-            kind=ActivityKind.CREATED,
-            actor=actor,
-            at=now,
-            data={"fields": snapshot, "stage": stage.key, **(activity_data or {})},
+        user = actor.user if getattr(actor.user, "pk", None) else None
+        StageChange.objects.create(
+            contact=contact, from_stage="", to_stage=stage_key, changed_at=now, changed_by=user, source=actor.source
         )
-        _record_stage_change(contact=contact, from_key="", to_key=stage.key, actor=actor, reason="", is_backward=False, at=now)
+        Activity.objects.bulk_create(
+            [
+                Activity(contact=contact, kind=ActivityKind.CREATED, occurred_at=now, actor=user, actor_label=actor.label[:200],
+                         data={"fields": snapshot, "stage": stage_key, **(activity_data or {})}),
+                Activity(contact=contact, kind=ActivityKind.STAGE_CHANGED, occurred_at=now, actor=user, actor_label=actor.label[:200],
+                         data={"from": "", "to": stage_key, "reason": "", "rule": "", "backward": False}),
+            ]
+        )
+    contact.tag_names = sorted(set(clean.tags or []))
     return contact
 
 
@@ -249,22 +258,27 @@ def _apply_update(
 
 
 def _find_match(values: dict[str, Any]) -> tuple[Contact | None, str]:
-    live = Contact.objects.select_for_update(of=("self",)).filter(merged_into__isnull=True).select_related("stage", "company")
-    email = values.get("email")
+    """The live contact with this email, else one with this phone and no other email."""
+    email, phone = values.get("email"), values.get("phone")
+    condition = Q()
     if email:
-        found = live.filter(email=email).first()
-        if found is not None:
-            return found, "email"
-    phone = values.get("phone")
+        condition |= Q(email=email)
     if phone:
         # A phone that belongs to someone with another email is not this person.
-        query = live.filter(phone=phone)
-        if email:
-            query = query.filter(email="")
-        found = query.order_by("id").first()
-        if found is not None:
-            return found, "phone"
-    return None, ""
+        condition |= Q(phone=phone, email="") if email else Q(phone=phone)
+    if not condition:
+        return None, ""
+    rows = list(
+        Contact.objects.select_for_update(of=("self",))
+        .filter(condition, merged_into__isnull=True)
+        .select_related("stage", "company")
+        .order_by("id")[:20]
+    )
+    by_email = next((c for c in rows if email and c.email == email), None)
+    if by_email is not None:
+        return by_email, "email"
+    by_phone = next((c for c in rows if phone and c.phone == phone), None)
+    return (by_phone, "phone") if by_phone is not None else (None, "")
 
 
 def contact_upsert(*, data: dict[str, Any], actor: Actor, activity_data: dict | None = None) -> UpsertResult:
