@@ -13,7 +13,15 @@ from django.utils.translation import gettext as _
 from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import ActivityKind
 from sarnakh.contacts.contact_input import FIRST_TOUCH_FIELDS, CleanContact, clean_contact_input
-from sarnakh.contacts.models import Activity, Company, Contact, LifecycleStage, Note, StageChange, Tag
+from sarnakh.contacts.models import (
+    Activity,
+    Company,
+    Contact,
+    LifecycleStage,
+    Note,
+    StageChange,
+    Tag,
+)
 from sarnakh.contacts.properties import apply_property_values
 from sarnakh.contacts.search import company_search_text, contact_search_text
 from sarnakh.contacts.stages import StageInfo, decide_move
