@@ -1,4 +1,4 @@
-"""The `sarnakh` command: init, serve, worker, apikey, demo, manage."""
+"""The `sarnakh` command: init, serve, worker, apikey, demo, import, export, manage."""
 
 from __future__ import annotations
 
@@ -50,26 +50,68 @@ def cmd_init(args) -> int:
     return 0
 
 
+def _serve_multiprocess(args, *, run_worker: bool) -> int:
+    """Several web processes (gunicorn, threaded workers); background work in a sibling
+    `sarnakh worker` process, since forked web workers must not each run one."""
+    import subprocess
+
+    from django.db import connections
+    from gunicorn.app.base import BaseApplication
+
+    connections.close_all()  # nothing opened here may be shared with forked workers
+
+    class SarnakhGunicorn(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{args.host}:{args.port}")
+            self.cfg.set("workers", args.workers)
+            self.cfg.set("threads", args.threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("accesslog", None)
+            self.cfg.set("proc_name", "sarnakh")
+
+        def load(self):
+            from sarnakh.wsgi import application
+
+            return application
+
+    worker = subprocess.Popen([sys.executable, "-m", "sarnakh.cli", "worker"]) if run_worker else None
+    try:
+        SarnakhGunicorn().run()
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
+    return 0
+
+
 def cmd_serve(args) -> int:
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
-    from waitress import serve
-
-    from sarnakh.core.jobs import BackgroundWorkerThread
-    from sarnakh.wsgi import application
 
     executor = MigrationExecutor(connection)
     if executor.migration_plan(executor.loader.graph.leaf_nodes()):
         print("Applying database migrations…")
         call_command("migrate", interactive=False, verbosity=0)
-    worker = None
-    if settings.SARNAKH_EMBEDDED_WORKER and not args.no_worker:
-        worker = BackgroundWorkerThread()
-        worker.start()
+    run_worker = settings.SARNAKH_EMBEDDED_WORKER and not args.no_worker
     host_for_url = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     print(f"Sarnakh is up at http://{host_for_url}:{args.port}/  (API docs: /api/v1/docs)")
+    if args.workers > 1:
+        print(f"Web processes: {args.workers} × {args.threads} threads (gunicorn)")
+        print("Background work: " + ("in a `sarnakh worker` process started with the server" if run_worker else "run `sarnakh worker` separately"))
+        _print_login()
+        sys.stdout.flush()
+        return _serve_multiprocess(args, run_worker=run_worker)
+
+    from waitress import serve
+
+    from sarnakh.core.jobs import BackgroundWorkerThread
+    from sarnakh.wsgi import application
+
+    worker = BackgroundWorkerThread() if run_worker else None
+    if worker:
+        worker.start()
     print("Background work: " + ("in this process" if worker else "run `sarnakh worker` separately"))
     _print_login()
     sys.stdout.flush()
@@ -142,10 +184,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password", default=None, help="first admin's password (default: generated and printed)")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("serve", help="run the web server (waitress); in embedded mode also the background worker")
+    p = sub.add_parser("serve", help="run the web server (waitress, or gunicorn with --workers > 1) and, in embedded mode, background work")
     p.add_argument("--host", default=os.environ.get("SARNAKH_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("SARNAKH_PORT", "8000")))
     p.add_argument("--threads", type=int, default=int(os.environ.get("SARNAKH_THREADS", "8")))
+    p.add_argument(
+        "--workers", type=int, default=int(os.environ.get("SARNAKH_WEB_WORKERS", "1")),
+        help="web processes; 1 = waitress in one process (embedded default), more = gunicorn (use with PostgreSQL)",
+    )
     p.add_argument("--no-worker", action="store_true", help="don't run background work in this process")
     p.set_defaults(func=cmd_serve)
 
@@ -169,6 +215,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1403)
     p.add_argument("--if-empty", action="store_true", help="only when there are no contacts yet")
     p.set_defaults(func=cmd_demo)
+
+    from sarnakh.capture.commands import add_subcommands as add_capture_commands
+
+    add_capture_commands(sub)  # import, export
+    from sarnakh.capture.form_commands import add_subcommands as add_form_commands
+
+    add_form_commands(sub)  # forms list | retry-failed | export
 
     p = sub.add_parser("manage", help="run a Django management command", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
