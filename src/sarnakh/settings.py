@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "sarnakh.core",
     "sarnakh.contacts",
+    "sarnakh.capture",
     "sarnakh.web",
 ]
 

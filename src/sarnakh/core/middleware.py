@@ -20,12 +20,26 @@ def too_large_response(limit: int) -> JsonResponse:
     )
 
 
+# Path prefix -> larger limit, for views that stream file uploads to disk (apps register
+# theirs in AppConfig.ready); every other path keeps SARNAKH_MAX_BODY_BYTES.
+_PATH_LIMITS: dict[str, int] = {}
+
+
+def register_body_limit(path_prefix: str, limit: int) -> None:
+    _PATH_LIMITS[path_prefix] = limit
+
+
+def body_limit_for(path: str) -> int:
+    matches = [prefix for prefix in _PATH_LIMITS if path.startswith(prefix)]
+    return _PATH_LIMITS[max(matches, key=len)] if matches else settings.SARNAKH_MAX_BODY_BYTES
+
+
 class BodySizeLimitMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        limit = settings.SARNAKH_MAX_BODY_BYTES
+        limit = body_limit_for(request.path)
         length = request.META.get("CONTENT_LENGTH") or "0"
         try:
             declared = int(length)

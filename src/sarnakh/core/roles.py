@@ -21,6 +21,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "contacts.bulk": frozenset({ADMIN, MARKETING}),
     "contacts.merge": frozenset({ADMIN, MARKETING}),
     "settings.manage": frozenset({ADMIN}),
+    "imports.run": frozenset({ADMIN, MARKETING}),
+    "contacts.export": frozenset({ADMIN, MARKETING, SALES}),
+    "forms.manage": frozenset({ADMIN, MARKETING}),
+    "forms.view": frozenset({ADMIN, MARKETING, SALES}),
 }
 
 
