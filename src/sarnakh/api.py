@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import math
+
 from django.http import HttpRequest
+from django.urls import re_path
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 
 from sarnakh.core.apikeys import apikey_authenticate
@@ -38,7 +43,50 @@ class ScopeError(Exception):
 read_auth = ApiKeyAuth(ApiKey.Scope.READ)
 write_auth = ApiKeyAuth(ApiKey.Scope.WRITE)
 
-api = NinjaAPI(
+class InvalidBody(ValueError):
+    """A request body that is not UTF-8 JSON; the message says what is wrong."""
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise InvalidBody(_("Numbers must be finite."))
+    return value
+
+
+def _no_constants(name: str):
+    raise InvalidBody(_("%(name)s is not a JSON value.") % {"name": name})
+
+
+class StrictJsonParser(Parser):
+    """RFC 8259 JSON in UTF-8 (a leading byte-order mark is tolerated); no NaN or Infinity."""
+
+    def parse_body(self, request: HttpRequest):
+        try:
+            text = request.body.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InvalidBody(_("The request body is not UTF-8 text; send JSON encoded as UTF-8.")) from None
+        try:
+            return json.loads(text, parse_float=_finite_float, parse_constant=_no_constants)
+        except InvalidBody:
+            raise
+        except RecursionError:
+            raise InvalidBody(_("The JSON is nested too deeply.")) from None
+        except ValueError as exc:  # JSONDecodeError, and integers past Python's digit limit
+            raise InvalidBody(_("The request body is not valid JSON: %(detail)s") % {"detail": exc}) from None
+
+
+class SarnakhAPI(NinjaAPI):
+    def _get_urls(self):
+        # Unknown paths under /api/v1/ answer in the API's error shape, not Django's HTML page.
+        return [*super()._get_urls(), re_path(r"^.*$", self._unknown_path)]
+
+    def _unknown_path(self, request: HttpRequest, *args, **kwargs):
+        return error_response(request, status=404, code="not_found", message=_("No such API endpoint."))
+
+
+api = SarnakhAPI(
+    parser=StrictJsonParser(),
     title="Sarnakh API",
     version="1",
     description="Leads, companies, lifecycle stages and timelines. Authenticate with `Authorization: Bearer <key>` (create keys in Settings → API keys or with `sarnakh apikey create`).",
@@ -63,8 +111,6 @@ def on_validation_error(request, exc: NinjaValidationError):
     fields: dict[str, list[str]] = {}
     for error in exc.errors:
         fields.setdefault(_location(error.get("loc", ())), []).append(error.get("msg", "invalid"))
-    if any(e.get("type") == "json_invalid" for e in exc.errors):
-        return error_response(request, status=400, code="invalid_json", message=_("The request body is not valid JSON."), fields=fields)
     return error_response(request, status=422, code="validation_error", message=_("Some fields are not valid."), fields=fields)
 
 
@@ -85,9 +131,16 @@ def on_scope_error(request, exc):
     return error_response(request, status=403, code="forbidden", message=_("This API key is read-only; this call needs a write key."))
 
 
+HTTP_ERROR_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 429: "too_many_requests"}
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
-    return error_response(request, status=exc.status_code, code="http_error", message=str(exc))
+    # django-ninja turns any failure of the body parser into HttpError(400) caused by it.
+    if isinstance(exc.__cause__, InvalidBody):
+        return error_response(request, status=400, code="invalid_json", message=str(exc.__cause__))
+    code = HTTP_ERROR_CODES.get(exc.status_code, "http_error")
+    return error_response(request, status=exc.status_code, code=code, message=str(exc))
 
 
 from sarnakh.contacts.api import router as contacts_router  # noqa: E402
@@ -97,3 +150,13 @@ from sarnakh.contacts.api_settings import router as settings_router  # noqa: E40
 api.add_router("/contacts", contacts_router)
 api.add_router("/companies", companies_router)
 api.add_router("/", settings_router)
+
+from sarnakh.capture.api import export_router as contacts_export_router  # noqa: E402
+from sarnakh.capture.api import router as imports_router  # noqa: E402
+
+api.add_router("/imports", imports_router)
+api.add_router("/contacts", contacts_export_router)
+
+from sarnakh.capture.form_api import router as forms_router  # noqa: E402
+
+api.add_router("/forms", forms_router)

@@ -7,5 +7,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Staff UI: contacts and companies keep their own namespaces ("contacts:", "companies:").
+    path("", include("sarnakh.contacts.urls")),
+    path("", include("sarnakh.capture.urls")),  # imports/…, exports/…
+    path("", include("sarnakh.capture.form_urls")),  # forms/… (staff), f/<slug> (public)
     path("", include("sarnakh.web.urls")),
 ]

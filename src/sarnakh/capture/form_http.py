@@ -1,0 +1,46 @@
+"""HTTP details shared by the public form endpoints (JSON API, hosted page, embed script)."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+from sarnakh.capture.form_intake import RequestMeta
+
+# Public form routes only: any site may embed a form. No credentials, so no cookies cross.
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type",
+    "Access-Control-Expose-Headers": "Retry-After",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+def with_cors(response: HttpResponse) -> HttpResponse:
+    for name, value in CORS_HEADERS.items():
+        response[name] = value
+    return response
+
+
+def preflight() -> HttpResponse:
+    return with_cors(HttpResponse(status=204))
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The peer address (waitress sets it; put trusted proxies in its config, not here)."""
+    value = (request.META.get("REMOTE_ADDR") or "").strip()
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def request_meta(request: HttpRequest, language: str = "") -> RequestMeta:
+    return RequestMeta(
+        ip=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:500],
+        language=language or (translation.get_language() or "")[:2],
+    )
