@@ -124,6 +124,8 @@ class Contact(models.Model):
             ),
         ]
         indexes = [
+            # A plain index too: the partial unique one only serves queries that repeat its condition.
+            models.Index(fields=["email"], name="contact_email_idx"),
             models.Index(fields=["phone"]),
             models.Index(fields=["updated_at", "id"]),
             models.Index(fields=["stage", "id"]),
