@@ -24,6 +24,8 @@ def navigation(request):
             "can_merge": can(user, "contacts.merge"),
             "can_delete": can(user, "contacts.delete"),
             "can_edit": can(user, "contacts.edit"),
+            "can_import": can(user, "imports.run"),
+            "can_export": can(user, "contacts.export"),
         }
     )
     return context
