@@ -45,7 +45,9 @@ def cmd_init(args) -> int:
         secret_file.write_text(f"{args.username} {password}\n")
         secret_file.chmod(0o600)
         print(f"Created the first admin user {args.username!r}.")
-    print(f"Database ready: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} ({settings.SARNAKH_HOME})")
+    from django.db import connection
+
+    print(f"Database ready: {connection.vendor} ({settings.SARNAKH_HOME})")
     _print_login()
     return 0
 

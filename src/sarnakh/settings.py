@@ -75,6 +75,7 @@ TEMPLATES = [
 def _database(url: str) -> dict:
     db = dj_database_url.parse(url, conn_max_age=0 if url.startswith("sqlite") else 60)
     if db["ENGINE"] == "django.db.backends.sqlite3":
+        db["ENGINE"] = "sarnakh.core.sqlite_backend"
         db["OPTIONS"] = {
             # A server, not a desktop file: readers never block the writer, and a
             # busy writer makes others wait instead of failing at once.
