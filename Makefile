@@ -32,6 +32,7 @@ run: install
 
 test: install
 	bash scripts/check-services.sh
+	$(BIN)/ruff check src tests bench
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 

@@ -168,6 +168,9 @@ class StageChange(models.Model):
             models.Index(fields=["to_stage", "changed_at"]),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.from_stage or '∅'} → {self.to_stage}"
+
 
 class Activity(models.Model):
     """A timeline row: written in the same transaction as the change it describes."""
@@ -182,6 +185,9 @@ class Activity(models.Model):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["contact", "-occurred_at", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
 class Note(models.Model):
@@ -198,6 +204,9 @@ class Note(models.Model):
                 condition=Q(contact__isnull=False) | Q(company__isnull=False), name="note_has_subject"
             )
         ]
+
+    def __str__(self) -> str:
+        return self.body[:60]
 
 
 class PropertyDefinition(models.Model):
