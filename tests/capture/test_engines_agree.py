@@ -14,25 +14,25 @@ from tests.capture.conftest import run_import, write_csv
 pytestmark = pytest.mark.django_db
 
 MOMENT = dt.datetime(2024, 6, 1, 9, 30, tzinfo=dt.UTC)
-FILE = """Email,Phone,First Name,Company Name,Job Title,Lifecycle Stage,Tags,Budget,Create Date
-a@acme.io,,,,CTO,Lead,x,,
-new1@beta.io,09123330000,,Beta Co,,,,,2020-01-02
-d@gmail.com,09121110000,,,,,,,
-d@gmail.com,,Dee,,,,y;x,,
-e@gmail.com,09122220000,Eve,,,,,,
-new1@beta.io,,,Gamma,Lead Dev,,,,
-,09124440000,Phone,,,,,,
-,+989124440000,,,Eng,Subscriber,,,
-f@beta.io,,Fay,,,,,,
-a@acme.io,,,Acme,,Customer,,,
-x@gmail.com,,Xan,,,,,100,
-bad-email,,Bad,,,,,,
-,,,,Nobody,,,,
+FILE = """Email,Phone,First Name,Company Name,Job Title,Lifecycle Stage,Tags,Budget,Create Date,UTM Source
+a@acme.io,,,,CTO,Lead,x,,,ads
+new1@beta.io,09123330000,,Beta Co,,,,,2020-01-02,
+d@gmail.com,09121110000,,,,,,,,
+d@gmail.com,,Dee,,,,y;x,,,
+e@gmail.com,09122220000,Eve,,,,,,,
+new1@beta.io,,,Gamma,Lead Dev,,,,,
+,09124440000,Phone,,,,,,,
+,+989124440000,,,Eng,Subscriber,,,,
+f@beta.io,,Fay,,,,,,,fair
+a@acme.io,,,Acme,,Customer,,,,
+x@gmail.com,,Xan,,,,,100,,
+bad-email,,Bad,,,,,,,
+,,,,Nobody,,,,,
 """
 
 
 def existing_contacts(actor):
-    contact_upsert(data={"email": "a@acme.io", "company": "Acme", "stage": "sql", "tags": ["old"]}, actor=actor)
+    contact_upsert(data={"email": "a@acme.io", "company": "Acme", "stage": "sql", "tags": ["old"], "utm_campaign": "spring"}, actor=actor)
     contact_upsert(data={"phone": "09121110000", "first_name": "Bee"}, actor=actor)
     contact_upsert(data={"email": "c@gmail.com", "phone": "09122220000"}, actor=actor)
 
@@ -47,7 +47,7 @@ def snapshot() -> dict:
         stages = list(StageChange.objects.filter(contact=c).order_by("id").values_list("from_stage", "to_stage", "source"))
         contacts.append((
             c.first_name, c.last_name, c.email, c.phone, c.company.name if c.company else None, c.job_title, c.stage_id,
-            c.lead_status, c.source_type, c.channel, c.properties, sorted(c.tags.values_list("name", flat=True)),
+            c.lead_status, c.source_type, c.channel, c.utm_source, c.utm_campaign, c.properties, sorted(c.tags.values_list("name", flat=True)),
             c.created_at, c.updated_at, c.search_text, activities, stages,
         ))
     companies = sorted(Company.objects.values_list("name", "domain", "search_text"))
@@ -71,6 +71,10 @@ def test_batch_and_row_engines_store_the_same(tmp_path, actor, on_duplicate):
     assert row[0][3] == 2 and sum(row[0]) == 13
     assert results[("batch", 4)] == row
     assert results[("batch", 1000)] == row
+    # First touch is one visit: a contact that has one keeps it whole; a new one takes the file's.
+    by_email = {c[2]: c for c in row[1]["contacts"]}
+    assert by_email["a@acme.io"][10:12] == ("", "spring")
+    assert by_email["f@beta.io"][10:12] == ("fair", "")
 
 
 def test_find_existing_follows_the_identity_rules(actor):

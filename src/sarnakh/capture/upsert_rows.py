@@ -26,12 +26,12 @@ from sarnakh.capture.fast_sql import insert_rows, update_rows, values_of
 from sarnakh.capture.row_input import CleanRow, ImportOptions, RowError
 from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import ActivityKind
-from sarnakh.contacts.contact_input import FIRST_TOUCH_FIELDS
 from sarnakh.contacts.models import Activity, Company, Contact, LifecycleStage, StageChange, Tag
 from sarnakh.contacts.properties import apply_property_values
 from sarnakh.contacts.search import company_search_text, contact_search_text
 from sarnakh.contacts.services import DEFAULT_STAGE, contact_upsert
 from sarnakh.contacts.stages import StageInfo, decide_move
+from sarnakh.contacts.upsert_rules import drop_empty, keep_first_touch
 from sarnakh.core import clock
 from sarnakh.core.errors import DomainError
 from sarnakh.core.normalize import email_domain, is_free_mail_domain, normalize_text
@@ -328,13 +328,8 @@ class BatchWriter:
         """contacts.services._apply_update(as_upsert=True), in memory."""
         contact, clean = slot.contact, row.clean
         values = dict(clean.values)
-        for name in ("source_type", "channel"):
-            values.pop(name, None)
-        for name in FIRST_TOUCH_FIELDS:
-            if name in values and getattr(contact, name):
-                values.pop(name)
-        for name in [n for n, v in values.items() if v in ("", None)]:
-            values.pop(name)
+        keep_first_touch(contact, values)
+        drop_empty(values)
         changes: dict[str, list[Any]] = {}
         for name, value in values.items():
             old = getattr(contact, name)

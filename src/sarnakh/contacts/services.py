@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import ActivityKind
-from sarnakh.contacts.contact_input import FIRST_TOUCH_FIELDS, CleanContact, clean_contact_input
+from sarnakh.contacts.contact_input import CleanContact, clean_contact_input
 from sarnakh.contacts.models import (
     Activity,
     Company,
@@ -26,6 +26,7 @@ from sarnakh.contacts.properties import apply_property_values
 from sarnakh.contacts.search import company_search_text, contact_search_text
 from sarnakh.contacts.stages import StageInfo, decide_move
 from sarnakh.contacts.timeline import timeline_write
+from sarnakh.contacts.upsert_rules import drop_empty, keep_first_touch
 from sarnakh.core import clock
 from sarnakh.core.errors import Conflict, NotFound, ValidationFailed
 from sarnakh.core.normalize import email_domain, is_free_mail_domain, normalize_text
@@ -169,26 +170,6 @@ def _create(clean: CleanContact, *, actor: Actor, activity_data: dict | None = N
     return contact
 
 
-FIRST_TOUCH_SOURCE = ("source_type", "channel")
-
-
-def _keep_first_touch(contact: Contact, values: dict[str, Any]) -> list[str]:
-    """First touch wins: a returning lead never rewrites how they first came.
-
-    Source type and channel are kept as they are. The first-touch detail (UTM, referrer,
-    landing page) is one visit, so it is taken whole only while the contact has none;
-    mixing two visits' parameters would describe a visit that never happened. Removes
-    the kept fields from `values` and returns the names whose different value was ignored.
-    """
-    has_detail = any(getattr(contact, name) for name in FIRST_TOUCH_FIELDS)
-    kept = (*FIRST_TOUCH_SOURCE, *FIRST_TOUCH_FIELDS) if has_detail else FIRST_TOUCH_SOURCE
-    ignored = []
-    for name in kept:
-        if name in values and values.pop(name) not in ("", getattr(contact, name)):
-            ignored.append(name)
-    return ignored
-
-
 def _apply_update(
     contact: Contact, clean: CleanContact, *, actor: Actor, as_upsert: bool, activity_data: dict | None = None
 ) -> tuple[Contact, list[str]]:
@@ -199,10 +180,8 @@ def _apply_update(
     values = dict(clean.values)
     properties = clean.properties
     if as_upsert:
-        ignored = _keep_first_touch(contact, values)
-        # An upsert only ever fills or replaces with a value; empty input never erases.
-        for name in [n for n, v in values.items() if v in ("", None)]:
-            values.pop(name)
+        ignored = keep_first_touch(contact, values)
+        drop_empty(values)
         if properties:
             properties = {k: v for k, v in properties.items() if v is not None}
     for name, value in values.items():
