@@ -113,3 +113,10 @@ def test_export_streams_filtered_contacts_with_bom_and_neutralised_cells(read_ap
     assert Tag.objects.count() == 1
     everyone = b"".join(read_api.get("/api/v1/contacts/export.csv").streaming_content).decode("utf-8-sig").splitlines()
     assert len(everyone) == 3
+
+
+def test_given_an_impossible_updated_since_when_exporting_then_422_like_the_list(read_api):
+    for path in ("/api/v1/contacts/export.csv", "/api/v1/contacts"):
+        response = read_api.get(path, {"updated_since": "2024-13-01T00:00:00"})
+        assert response.status_code == 422, path
+        assert "updated_since" in response.json()["error"]["fields"]

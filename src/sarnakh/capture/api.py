@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 from django.http import StreamingHttpResponse
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -15,6 +14,7 @@ from ninja.files import UploadedFile
 from sarnakh.api import write_auth
 from sarnakh.capture import selectors, services
 from sarnakh.contacts.actor import Actor
+from sarnakh.contacts.api import ContactFilterQuery, contact_filters_from
 from sarnakh.contacts.schemas import ErrorOut
 from sarnakh.contacts.selectors import ContactFilters
 from sarnakh.core.errors import NotFound, ValidationFailed
@@ -144,34 +144,6 @@ def cancel_import(request, import_id: int):
     return _out(services.import_cancel(import_id=import_id, actor=actor))
 
 
-class ExportFilters(Schema):
-    q: str = ""
-    email: str = ""
-    phone: str = ""
-    stage: str = ""
-    owner: int | None = None
-    tag: str = ""
-    source_type: str = ""
-    channel: str = ""
-    company: int | None = None
-    updated_since: str | None = None
-
-
-def export_filters(filters: ExportFilters) -> ContactFilters:
-    updated_since = None
-    if filters.updated_since:
-        updated_since = parse_datetime(filters.updated_since)
-        if updated_since is None:
-            raise ValidationFailed(_("Use an ISO-8601 date-time."), fields={"updated_since": [_("Use an ISO-8601 date-time.")]})
-        if updated_since.tzinfo is None:
-            updated_since = updated_since.replace(tzinfo=dt.UTC)
-    return ContactFilters(
-        q=filters.q, email=filters.email, phone=filters.phone, stage=filters.stage, owner=filters.owner, tag=filters.tag,
-        source_type=filters.source_type, channel=filters.channel.replace("-", "_"), company=filters.company,
-        updated_since=updated_since,
-    )
-
-
 def contacts_csv_response(filters: ContactFilters) -> StreamingHttpResponse:
     response = StreamingHttpResponse(selectors.contacts_export_csv(filters), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="contacts.csv"'
@@ -179,7 +151,7 @@ def contacts_csv_response(filters: ContactFilters) -> StreamingHttpResponse:
 
 
 @export_router.get("/export.csv", response={200: None, **ERRORS}, summary="Export contacts as CSV")
-def export_contacts(request, filters: Query[ExportFilters]):
+def export_contacts(request, filters: Query[ContactFilterQuery]):
     """Same filters as the contacts list. UTF-8 with BOM (Excel shows Persian correctly);
     cells starting with = + - @ tab or CR are prefixed with ' so spreadsheets never run them."""
-    return contacts_csv_response(export_filters(filters))
+    return contacts_csv_response(contact_filters_from(filters))

@@ -79,7 +79,9 @@ def _upsert_answer(result):
     return Status(201 if result.created else 200, body)
 
 
-class ListFilters(Schema):
+class ContactFilterQuery(Schema):
+    """The contact filters every list-like endpoint accepts (list, export)."""
+
     q: str = ""
     email: str = ""
     phone: str = ""
@@ -90,6 +92,9 @@ class ListFilters(Schema):
     channel: str = ""
     company: int | None = None
     updated_since: str | None = None
+
+
+class ListFilters(ContactFilterQuery):
     cursor: str | None = None
     limit: int = 50
 
@@ -105,30 +110,34 @@ def _parse_moment(text: str) -> dt.datetime | None:
     return moment
 
 
+def contact_filters_from(query: ContactFilterQuery) -> selectors.ContactFilters:
+    updated_since = None
+    if query.updated_since:
+        updated_since = _parse_moment(query.updated_since)
+        if updated_since is None:
+            raise ValidationFailed(_("Use an ISO-8601 date-time."), fields={"updated_since": [_("Use an ISO-8601 date-time.")]})
+        if updated_since.tzinfo is None:
+            updated_since = updated_since.replace(tzinfo=dt.UTC)
+    return selectors.ContactFilters(
+        q=query.q, email=query.email, phone=query.phone, stage=query.stage, owner=query.owner, tag=query.tag,
+        source_type=query.source_type, channel=query.channel.replace("-", "_"), company=query.company,
+        updated_since=updated_since,
+    )
+
+
 @router.get("", response={200: ContactPage, **ERRORS}, summary="List and search contacts")
 def list_contacts(request, filters: Query[ListFilters]):
     """Newest first. `q` searches names, email, phone and company like the UI does
     (insensitive to Persian/Arabic letter variants and digits). Follow `next_cursor`."""
     if not 1 <= filters.limit <= 200:
         raise ValidationFailed(_("Limit must be between 1 and 200."), fields={"limit": [_("Use 1 to 200.")]})
-    updated_since = None
-    if filters.updated_since:
-        updated_since = _parse_moment(filters.updated_since)
-        if updated_since is None:
-            raise ValidationFailed(_("Use an ISO-8601 date-time."), fields={"updated_since": [_("Use an ISO-8601 date-time.")]})
-        if updated_since.tzinfo is None:
-            updated_since = updated_since.replace(tzinfo=dt.UTC)
     after_id = None
     if filters.cursor:
         try:
             after_id = int(decode_cursor(filters.cursor)[0])
         except (ValueError, binascii.Error, UnicodeDecodeError):
             raise ValidationFailed(_("Invalid cursor."), fields={"cursor": [_("Use the next_cursor of a previous page.")]}) from None
-    contact_filters = selectors.ContactFilters(
-        q=filters.q, email=filters.email, phone=filters.phone, stage=filters.stage, owner=filters.owner,
-        tag=filters.tag, source_type=filters.source_type, channel=filters.channel, company=filters.company,
-        updated_since=updated_since,
-    )
+    contact_filters = contact_filters_from(filters)
     rows, next_id = selectors.contact_page_by_cursor(contact_filters, after_id=after_id, limit=filters.limit)
     return {"items": [contact_to_dict(c) for c in rows], "next_cursor": encode_cursor(next_id) if next_id else None}
 
