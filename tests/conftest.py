@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 
 import pytest
@@ -81,3 +82,22 @@ def sales_user(db, django_user_model):
 @pytest.fixture
 def actor(admin_user):
     return Actor.for_user(admin_user)
+
+
+@pytest.fixture(autouse=True)
+def default_stages(request):
+    """Transactional tests end with a flush, which also deletes the default lifecycle
+    stages a data migration created; every database test starts with them in place,
+    so test order never matters."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not {"db", "transactional_db", "live_server"} & names:
+        return
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool({"transactional_db", "live_server"} & names)
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from django.apps import apps
+
+    from sarnakh.contacts.models import LifecycleStage
+
+    if not LifecycleStage.objects.filter(key="lead").exists():
+        importlib.import_module("sarnakh.contacts.migrations.0002_default_stages").create_stages(apps, None)

@@ -13,9 +13,8 @@ from sarnakh.contacts.models import Contact, StageChange
 from sarnakh.contacts.services import contact_upsert
 from tests.browser.conftest import htmx_idle, log_in, text_of, wait
 
-# serialized_rollback: the flush between live-server tests would otherwise drop the
-# lifecycle stages that a data migration installs.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# Live-server tests are transactional; tests/conftest.py puts the default stages back after each flush.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 XSS = "<script>alert(1)</script>"
 

@@ -18,9 +18,8 @@ from sarnakh.core.jobs import run_pending_jobs
 from tests.browser.conftest import log_in, wait
 from tests.capture.forms_support import make_form
 
-# serialized_rollback: the flush between live-server tests would otherwise drop the
-# lifecycle stages that a data migration installs.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# Live-server tests are transactional; tests/conftest.py puts the default stages back after each flush.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CONSENT = "Send me the spring newsletter"
 
 

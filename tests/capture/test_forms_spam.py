@@ -86,9 +86,9 @@ def test_given_per_form_limit_when_many_clients_submit_then_form_limit_applies()
     assert codes == [201] * 5 + [429] * 3
 
 
-# Transactional: each thread commits on its own connection (serialized_rollback puts the
-# lifecycle stages of the data migration back after the flush).
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Transactional: each thread commits on its own connection (tests/conftest.py puts the
+# default stages back after the flush).
+@pytest.mark.django_db(transaction=True)
 @override_settings(SARNAKH_FORM_RATE_PER_IP=20)
 def test_given_concurrent_burst_from_threads_then_limit_shared_and_nothing_accepted_lost():
     form = make_form()

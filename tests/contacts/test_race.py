@@ -11,9 +11,9 @@ from sarnakh.contacts.models import Company, Contact
 from sarnakh.core.apikeys import apikey_create
 from tests.conftest import ApiClient
 
-# Transactional: each thread commits on its own connection. The default stages come from a
-# data migration, so the flush between tests must put them back.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Transactional: each thread commits on its own connection (tests/conftest.py puts the
+# default stages back after the flush).
+pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 4
 
 

@@ -8,7 +8,7 @@ from django.db import close_old_connections, connection, transaction
 from sarnakh.contacts.models import Tag
 from sarnakh.core.sqlite_backend.base import _WRITE_LOCK
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_given_the_configured_database_then_sqlite_uses_the_fair_lock_backend():
