@@ -401,3 +401,10 @@ def test_given_timeline_write_fails_then_the_change_is_rolled_back(system_actor,
         Tag.objects.count(),
     ]
     assert after == before
+
+
+def test_given_an_owner_when_creating_then_the_created_row_names_fields_as_the_api_does(system_actor, admin_user):
+    contact = upsert(system_actor, email="o@example.com", owner=admin_user.pk).contact
+    created = Activity.objects.get(contact=contact, kind="created")
+    assert created.data["fields"]["owner"] == admin_user.pk
+    assert "owner_id" not in created.data["fields"]

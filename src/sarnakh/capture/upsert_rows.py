@@ -31,7 +31,7 @@ from sarnakh.contacts.properties import apply_property_values
 from sarnakh.contacts.search import company_search_text, contact_search_text
 from sarnakh.contacts.services import DEFAULT_STAGE, contact_upsert
 from sarnakh.contacts.stages import StageInfo, decide_move
-from sarnakh.contacts.upsert_rules import drop_empty, keep_first_touch
+from sarnakh.contacts.upsert_rules import creation_snapshot, drop_empty, keep_first_touch
 from sarnakh.core import clock
 from sarnakh.core.errors import DomainError
 from sarnakh.core.normalize import email_domain, is_free_mail_domain, normalize_text
@@ -312,14 +312,9 @@ class BatchWriter:
         if "consent" in clean.values and contact.consent != "not_asked" and "consent_at" not in clean.values:
             contact.consent_at = now
         slot = _Slot(contact=contact, is_new=True, seq=seq, tags=set(clean.tags or ()))
-        snapshot = {k: _jsonable(v) for k, v in clean.values.items() if v not in ("", None)}
-        if contact.company is not None:
-            snapshot["company"] = contact.company.name
+        snapshot = creation_snapshot(contact, clean)
         if clean.tags:
-            snapshot["tags"] = clean.tags
             plan.tag_links.extend((contact, name) for name in clean.tags)
-        if contact.properties:
-            snapshot["properties"] = contact.properties
         plan.activity(contact, ActivityKind.CREATED, {"fields": snapshot, "stage": stage.key, **self.options.activity_data})
         plan.stage_change(contact, "", stage.key)
         return slot

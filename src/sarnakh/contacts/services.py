@@ -26,7 +26,7 @@ from sarnakh.contacts.properties import apply_property_values
 from sarnakh.contacts.search import company_search_text, contact_search_text
 from sarnakh.contacts.stages import StageInfo, decide_move
 from sarnakh.contacts.timeline import timeline_write
-from sarnakh.contacts.upsert_rules import drop_empty, keep_first_touch
+from sarnakh.contacts.upsert_rules import creation_snapshot, drop_empty, keep_first_touch
 from sarnakh.core import clock
 from sarnakh.core.errors import Conflict, NotFound, ValidationFailed
 from sarnakh.core.normalize import email_domain, is_free_mail_domain, normalize_text
@@ -147,13 +147,7 @@ def _create(clean: CleanContact, *, actor: Actor, activity_data: dict | None = N
         contact.save()
         if clean.tags:
             _set_tags(contact, clean.tags, is_new=True)
-        snapshot = {k: _jsonable(v) for k, v in clean.values.items() if v not in ("", None)}
-        if contact.company_id:
-            snapshot["company"] = contact.company.name
-        if clean.tags:
-            snapshot["tags"] = clean.tags
-        if contact.properties:
-            snapshot["properties"] = contact.properties
+        snapshot = creation_snapshot(contact, clean)
         user = actor.user if getattr(actor.user, "pk", None) else None
         StageChange.objects.create(
             contact=contact, from_stage="", to_stage=stage_key, changed_at=now, changed_by=user, source=actor.source

@@ -32,3 +32,20 @@ def drop_empty(values: dict[str, Any]) -> None:
     """An upsert only ever fills or replaces with a value; empty input never erases."""
     for name in [n for n, v in values.items() if v in ("", None)]:
         values.pop(name)
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def creation_snapshot(contact, clean) -> dict[str, Any]:
+    """The fields a new contact was created with, for its `created` timeline row; keys
+    are the API's field names (`owner`, not `owner_id`)."""
+    snapshot = {k.removesuffix("_id"): _jsonable(v) for k, v in clean.values.items() if v not in ("", None)}
+    if contact.company is not None:
+        snapshot["company"] = contact.company.name
+    if clean.tags:
+        snapshot["tags"] = clean.tags
+    if contact.properties:
+        snapshot["properties"] = contact.properties
+    return snapshot

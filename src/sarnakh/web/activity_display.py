@@ -52,7 +52,7 @@ class _Names:
             owner = (data.get("changes") or {}).get("owner")
             if isinstance(owner, list):
                 user_ids.update(v for v in owner if isinstance(v, int))
-            created_owner = (data.get("fields") or {}).get("owner_id")
+            created_owner = (data.get("fields") or {}).get("owner")
             if isinstance(created_owner, int):
                 user_ids.add(created_owner)
         self.users = {u.pk: u.get_full_name() or u.get_username() for u in get_user_model().objects.filter(pk__in=user_ids)}
