@@ -9,6 +9,7 @@ import tempfile
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -59,7 +60,8 @@ def page(browser, live_server):
 
 
 def wait(driver, condition, seconds: int = WAIT_SECONDS):
-    return WebDriverWait(driver, seconds).until(condition)
+    # A condition may read an element of the page that a navigation is replacing.
+    return WebDriverWait(driver, seconds, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(condition)
 
 
 def log_in(driver, base_url: str, username: str, password: str = PASSWORD) -> None:
@@ -72,8 +74,6 @@ def log_in(driver, base_url: str, username: str, password: str = PASSWORD) -> No
 
 def text_of(driver, css: str) -> str:
     """Text of an element that htmx may be swapping right now ("" while it is gone)."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-
     try:
         return driver.find_element(By.CSS_SELECTOR, css).text
     except (NoSuchElementException, StaleElementReferenceException):
