@@ -3,6 +3,8 @@ realistic distinct contacts, and percentile reporting."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import random
 import shutil
@@ -10,6 +12,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -120,3 +124,48 @@ class BenchDatabase:
         import sqlite3
 
         return "SQLite " + sqlite3.sqlite_version
+
+
+def http_load(ports: list[int], key: str, payloads: list, clients: int, *, method: str, path: str) -> dict:
+    """`clients` threads, each with its own keep-alive connection to one of `ports` (round
+    robin, as a load balancer would spread them), sending `payloads` (JSON, or None for no
+    body) between them; returns throughput, status counts and latency percentiles."""
+    bodies = [json.dumps(p).encode() if p is not None else None for p in payloads]
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}", "Connection": "keep-alive"}
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    statuses: list[dict[int, int]] = [{} for _ in range(clients)]
+    barrier = threading.Barrier(clients + 1)
+
+    def client(index: int) -> None:
+        port = ports[index % len(ports)]
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        barrier.wait()  # every client starts at once; the clock starts when they do
+        for body in bodies[index::clients]:
+            began = time.perf_counter()
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                status = 0
+            latencies[index].append((time.perf_counter() - began) * 1000)
+            statuses[index][status] = statuses[index].get(status, 0) + 1
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    merged: dict[int, int] = {}
+    for chunk in statuses:
+        for status, n in chunk.items():
+            merged[status] = merged.get(status, 0) + n
+    all_latencies = [value for chunk in latencies for value in chunk]
+    return {"clients": clients, "requests": len(bodies), "seconds": elapsed, "per_second": len(bodies) / elapsed, "statuses": merged, **summary(all_latencies)}

@@ -18,13 +18,12 @@ import random
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import SARNAKH, BenchDatabase, contact_payload, summary  # noqa: E402
+from _common import SARNAKH, BenchDatabase, contact_payload, http_load  # noqa: E402
 
 
 def free_port() -> int:
@@ -50,45 +49,7 @@ def wait_healthy(port: int, server: subprocess.Popen, log: Path, timeout: float 
 
 
 def run_phase(port: int, key: str, payloads: list[dict], clients: int, *, method: str = "PUT", path: str = "/api/v1/contacts/upsert") -> dict:
-    bodies = [json.dumps(p).encode() if p is not None else None for p in payloads]
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}", "Connection": "keep-alive"}
-    latencies: list[list[float]] = [[] for _ in range(clients)]
-    statuses: list[dict[int, int]] = [{} for _ in range(clients)]
-    start_barrier = threading.Barrier(clients + 1)
-
-    def client(index: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine = bodies[index::clients]
-        start_barrier.wait()
-        for body in mine:
-            began = time.perf_counter()
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                status = 0
-            latencies[index].append((time.perf_counter() - began) * 1000)
-            statuses[index][status] = statuses[index].get(status, 0) + 1
-        conn.close()
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    start_barrier.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
-    all_latencies = [value for chunk in latencies for value in chunk]
-    merged: dict[int, int] = {}
-    for chunk in statuses:
-        for status, n in chunk.items():
-            merged[status] = merged.get(status, 0) + n
-    return {"clients": clients, "requests": len(bodies), "seconds": elapsed, "per_second": len(bodies) / elapsed, "statuses": merged, **summary(all_latencies)}
+    return http_load([port], key, payloads, clients, method=method, path=path)
 
 
 def main() -> int:

@@ -19,19 +19,17 @@ worker` process; `--worker none` measures intake alone and processes afterwards.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import random
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import PERSIAN_FIRST, PERSIAN_LAST, SARNAKH, BenchDatabase, contact_payload, summary  # noqa: E402
+from _common import PERSIAN_FIRST, PERSIAN_LAST, SARNAKH, BenchDatabase, contact_payload, http_load  # noqa: E402
 from api_upsert import free_port, wait_healthy  # noqa: E402
 
 SLUG = "bench-demo"
@@ -67,48 +65,7 @@ def submission(rng: random.Random, serial: int, run: str) -> dict:
 
 
 def run_phase(ports: list[int], key: str, payloads: list[dict], clients: int, *, path: str) -> dict:
-    """`clients` threads, each with a keep-alive connection to one of `ports` (round robin,
-    as a load balancer in front of several `sarnakh serve` processes would spread them)."""
-    bodies = [json.dumps(p).encode() for p in payloads]
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}", "Connection": "keep-alive"}
-    latencies: list[list[float]] = [[] for _ in range(clients)]
-    statuses: list[dict[int, int]] = [{} for _ in range(clients)]
-    barrier = threading.Barrier(clients + 1)
-
-    def client(index: int) -> None:
-        port = ports[index % len(ports)]
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine = bodies[index::clients]
-        barrier.wait()
-        for body in mine:
-            began = time.perf_counter()
-            try:
-                conn.request("POST", path, body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                status = 0
-            latencies[index].append((time.perf_counter() - began) * 1000)
-            statuses[index][status] = statuses[index].get(status, 0) + 1
-        conn.close()
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
-    merged: dict[int, int] = {}
-    for chunk in statuses:
-        for status, n in chunk.items():
-            merged[status] = merged.get(status, 0) + n
-    all_latencies = [v for chunk in latencies for v in chunk]
-    return {"clients": clients, "requests": len(bodies), "seconds": elapsed, "per_second": len(bodies) / elapsed, "statuses": merged, **summary(all_latencies)}
+    return http_load(ports, key, payloads, clients, method="POST", path=path)
 
 
 def count(db: BenchDatabase, sql: str) -> int:
