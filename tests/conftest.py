@@ -101,3 +101,7 @@ def default_stages(request):
 
     if not LifecycleStage.objects.filter(key="lead").exists():
         importlib.import_module("sarnakh.contacts.migrations.0002_default_stages").create_stages(apps, None)
+    from sarnakh.tracking.models import TrackingSettings
+
+    if not TrackingSettings.objects.exists():
+        importlib.import_module("sarnakh.tracking.migrations.0002_default_channel_rules").add_defaults(apps, None)

@@ -160,3 +160,13 @@ api.add_router("/contacts", contacts_export_router)
 from sarnakh.capture.form_api import router as forms_router  # noqa: E402
 
 api.add_router("/forms", forms_router)
+
+from sarnakh.tracking.api import router as events_router  # noqa: E402
+from sarnakh.tracking.api_attribution import router as attribution_router  # noqa: E402
+from sarnakh.tracking.api_reports import router as tracking_reports_router  # noqa: E402
+from sarnakh.tracking.api_sites import router as sites_router  # noqa: E402
+
+api.add_router("/", events_router)
+api.add_router("/", sites_router)
+api.add_router("/", tracking_reports_router)
+api.add_router("/", attribution_router)

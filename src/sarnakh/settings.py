@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "sarnakh.core",
     "sarnakh.contacts",
     "sarnakh.capture",
+    "sarnakh.tracking",
     "sarnakh.web",
 ]
 

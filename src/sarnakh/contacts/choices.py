@@ -25,6 +25,8 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     REFERRAL = "referral", _("Referral")
     DIRECT = "direct", _("Direct")
+    DISPLAY = "display", _("Display")
+    AFFILIATE = "affiliate", _("Affiliate")
     WEB_FORM = "web_form", _("Web form")
     EVENT = "event", _("Event / trade show")
     COLD_EMAIL = "cold_email", _("Cold email")
@@ -97,3 +99,4 @@ class ActivityKind(models.TextChoices):
     EVENT = "event", _("Event")
     EMAIL = "email", _("Email")
     SCORE = "score", _("Score changed")
+    IDENTIFIED = "identified", _("Visitor identified")

@@ -8,6 +8,7 @@ stage. The loser stays as a tombstone pointing at the survivor, so its id still 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -27,6 +28,11 @@ MERGE_FIELDS = (
 )
 # How the lead first came is a fact about the older record.
 FIRST_TOUCH = ("source_type", "channel", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "referrer", "landing_page")
+
+
+# Other apps that keep rows per contact (tracked events, sessions…) register a callable
+# here, called as hook(loser_id=…, survivor_id=…) inside the merge transaction.
+merge_hooks: list[Callable[..., None]] = []
 
 
 def _empty(value: Any) -> bool:
@@ -98,6 +104,8 @@ def contact_merge(*, survivor_id: int, loser_id: int, actor: Actor, choices: dic
         StageChange.objects.filter(contact=loser).update(contact=survivor)
         Note.objects.filter(contact=loser).update(contact=survivor)
         survivor.tags.add(*loser.tags.all())
+        for hook in merge_hooks:
+            hook(loser_id=loser.pk, survivor_id=survivor.pk)
 
         for name, value in picked.items():
             setattr(survivor, name, value)

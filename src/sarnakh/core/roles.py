@@ -25,6 +25,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "contacts.export": frozenset({ADMIN, MARKETING, SALES}),
     "forms.manage": frozenset({ADMIN, MARKETING}),
     "forms.view": frozenset({ADMIN, MARKETING, SALES}),
+    "tracking.view": frozenset({ADMIN, MARKETING, SALES}),
+    "tracking.manage": frozenset({ADMIN, MARKETING}),
 }
 
 

@@ -1,0 +1,4 @@
+from sarnakh.tracking import report_urls, site_urls, snippet_urls
+
+app_name = "tracking"
+urlpatterns = [*snippet_urls.urlpatterns, *site_urls.urlpatterns, *report_urls.urlpatterns]
