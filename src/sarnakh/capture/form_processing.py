@@ -32,6 +32,7 @@ from sarnakh.contacts.timeline import timeline_write
 from sarnakh.core import clock
 from sarnakh.core.errors import DomainError, NotFound, ValidationFailed
 from sarnakh.core.jobs import enqueue
+from sarnakh.tracking import services as tracking_services
 
 logger = logging.getLogger("sarnakh.capture.forms")
 
@@ -104,6 +105,11 @@ def _process(submission: FormSubmission) -> Contact:
             **({"ignored": result.ignored} if result.ignored else {}),
             **({"company_errors": company_errors} if company_errors else {}),
         },
+    )
+    tracking_services.form_submission_track(
+        submission_id=submission.pk, contact_id=contact.pk, visitor_id=submission.visitor_id,
+        at=submission.received_at, form_slug=form.slug, form_name=form.name,
+        page_url=submission.context.get("page_url", ""), referrer=submission.context.get("referrer", ""),
     )
     return contact
 

@@ -117,6 +117,24 @@ def resolve_contact_id(contact_id: int) -> tuple[int | None, bool]:
     return None, False
 
 
+def live_contact_id_by_email(email: str) -> int | None:
+    """The live contact with this (normalised) email, if any."""
+    if not email:
+        return None
+    ids = [row[0] for row in Contact.objects.filter(email=email).values_list("id", "merged_into_id") if row[1] is None]
+    return ids[0] if ids else None
+
+
+def live_contact_ids(ids: set[int]) -> dict[int, int]:
+    """Each id → the live contact it is now (itself, or the survivor of its merges)."""
+    resolved: dict[int, int] = {}
+    for contact_id in ids:
+        live, _moved = resolve_contact_id(contact_id)
+        if live is not None:
+            resolved[contact_id] = live
+    return resolved
+
+
 def contact_get(contact_id: int) -> Contact | None:
     return with_relations(live_contacts()).filter(pk=contact_id).first()
 

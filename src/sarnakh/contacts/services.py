@@ -315,6 +315,34 @@ def contact_update(*, contact_id: int, data: dict[str, Any], actor: Actor) -> Co
 
 
 @transaction.atomic
+def contact_first_touch_set(*, contact_id: int, touch: dict[str, str], actor: Actor, reason: str) -> Contact | None:
+    """Replaces the contact's first-touch detail (channel, UTM set, referrer, landing page)
+    with an earlier visit that tracking found; returns the contact when something changed.
+
+    The set is taken whole: mixing two visits' parameters would describe a visit that
+    never happened. Writes the timeline row with the reason."""
+    allowed = {"channel", "referrer", "landing_page", *(f"utm_{k}" for k in ("source", "medium", "campaign", "term", "content"))}
+    unknown = set(touch) - allowed
+    if unknown:
+        raise ValueError(f"not first-touch fields: {sorted(unknown)}")
+    contact = _live_contact_for_update(contact_id)
+    changes = {}
+    for name in sorted(allowed):
+        value = (touch.get(name) or "")[: Contact._meta.get_field(name).max_length]
+        if name == "channel" and not value:
+            continue
+        if getattr(contact, name) != value:
+            changes[name] = [getattr(contact, name), value]
+            setattr(contact, name, value)
+    if not changes:
+        return None
+    contact.updated_at = clock.now()
+    contact.save(update_fields=[*changes, "updated_at"])
+    timeline_write(contact=contact, kind=ActivityKind.UPDATED, actor=actor, data={"changes": changes, "reason": reason})
+    return contact
+
+
+@transaction.atomic
 def contact_delete(*, contact_id: int, actor: Actor) -> None:
     """Deletes a live contact with its history, and the records merged into it (their
     histories moved to it at merge time; left alone they would come back to life)."""

@@ -1,2 +1,187 @@
+"""The events endpoint's work: resolve who sends the batch, check each event, store the
+good ones in one statement, answer. Processing (identity, sessions, channels, timeline)
+happens behind the answer in processor.py.
+
+The path is kept short because it is the hottest one: a cached site lookup, one
+multi-row INSERT … ON CONFLICT DO NOTHING (the idempotency key is source + event id),
+and a wake-up for the in-process processor.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from sarnakh.core import clock
+from sarnakh.core.errors import DomainError
+from sarnakh.tracking import event_input, origins
+from sarnakh.tracking.event_input import BatchContext, EventError
+from sarnakh.tracking.models import Event, Site
+
 MAX_BATCH_BYTES = 500 * 1024
 MAX_BATCH_EVENTS = 500
+SITE_CACHE_SECONDS = 5.0
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class TooLarge(DomainError):
+    status = 413
+    code = "payload_too_large"
+
+
+class BadBatch(DomainError):
+    status = 400
+    code = "bad_request"
+
+
+# ---------------------------------------------------------------- sites (cached per process)
+
+_sites: dict[str, tuple[float, Site | None]] = {}
+_sites_lock = threading.Lock()
+
+
+def forget_sites() -> None:
+    """Drop the cached sites of this process (other processes see a change within seconds)."""
+    with _sites_lock:
+        _sites.clear()
+
+
+def site_for_key(key: Any) -> Site | None:
+    if not isinstance(key, str) or not key or len(key) > 40:
+        return None
+    now = time.monotonic()
+    hit = _sites.get(key)
+    if hit is not None and now - hit[0] < SITE_CACHE_SECONDS:
+        return hit[1]
+    site = Site.objects.filter(key=key, is_active=True).first()
+    with _sites_lock:
+        _sites[key] = (now, site)
+    return site
+
+
+# ---------------------------------------------------------------- the batch
+
+@dataclass
+class Sender:
+    site: Site | None = None
+    api_key: Any = None
+
+    @property
+    def source(self) -> str:
+        return f"s{self.site.pk}" if self.site is not None else f"k{self.api_key.pk}"
+
+
+@dataclass
+class BatchResult:
+    accepted: int = 0
+    duplicates: int = 0
+    errors: list[EventError] = field(default_factory=list)
+
+    @property
+    def status(self) -> int:
+        if not self.errors:
+            return 202
+        return 207 if self.accepted or self.duplicates else 422
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted, "duplicates": self.duplicates, "rejected": len(self.errors),
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+def parse_batch(body: bytes) -> dict[str, Any]:
+    if len(body) > MAX_BATCH_BYTES:
+        raise TooLarge(_("A batch may be at most %(kb)d KB.") % {"kb": MAX_BATCH_BYTES // 1024})
+    try:
+        data = json.loads(body.decode("utf-8-sig"), parse_constant=_no_constant)
+    except UnicodeDecodeError:
+        raise BadBatch(_("The request body is not UTF-8 text; send JSON encoded as UTF-8.")) from None
+    except (ValueError, RecursionError) as exc:
+        raise BadBatch(_("The request body is not valid JSON: %(detail)s") % {"detail": exc}) from None
+    if not isinstance(data, dict):
+        raise BadBatch(_("Send an object with the events list."))
+    return data
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def sender_for_site(data: dict[str, Any], *, origin: str) -> Sender:
+    site = site_for_key(data.get("site_key"))
+    if site is None:
+        raise Unauthorized(_("Unknown or inactive site key."))
+    if origin and not origins.origin_allowed(origin, site.allowed_origins):
+        raise Forbidden(_("This site key does not accept events from %(origin)s.") % {"origin": origin[:200]})
+    return Sender(site=site)
+
+
+def batch_receive(*, data: dict[str, Any], sender: Sender, request_meta: dict[str, str]) -> BatchResult:
+    """Checks and stores one batch (see the module doc); raises on a batch-level problem."""
+    events = data.get("events")
+    if not isinstance(events, list) or not events:
+        raise BadBatch(_("Send the events as a non-empty list."))
+    if len(events) > MAX_BATCH_EVENTS:
+        raise TooLarge(_("A batch may hold at most %(count)d events.") % {"count": MAX_BATCH_EVENTS})
+    received_at = clock.now()
+    batch = BatchContext(
+        source=sender.source, trusted=sender.site is None, site_id=sender.site.pk if sender.site else None,
+        received_at=received_at, clock_offset=event_input.clock_offset(data.get("sent_at"), received_at),
+        request={k: v for k, v in request_meta.items() if v},
+    )
+    rows, errors = event_input.clean_batch(events, batch=batch)
+    inserted = events_insert(rows) if rows else 0
+    if inserted:
+        from sarnakh.tracking import processor
+
+        processor.wake()
+    return BatchResult(accepted=inserted, duplicates=len(events) - len(errors) - inserted, errors=errors)
+
+
+_COLUMNS = (
+    "source", "event_id", "site_id", "type", "name", "visitor_id", "occurred_at", "received_at", "url", "path",
+    "title", "referrer", "label", "properties", "context", "is_bot", "bot_reason", "error",
+)
+
+
+def events_insert(rows: list[dict[str, Any]]) -> int:
+    """Stores new events in one statement; an id already stored for the source is skipped.
+
+    Returns how many rows were new."""
+    ops = connection.ops
+    table = ops.quote_name(Event._meta.db_table)
+    columns = ", ".join(ops.quote_name(c) for c in _COLUMNS)
+    placeholders = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+    params: list[Any] = []
+    for row in rows:
+        params.extend((
+            row["source"], row["event_id"], row["site_id"], row["type"], row["name"], row["visitor_id"],
+            ops.adapt_datetimefield_value(row["occurred_at"]), ops.adapt_datetimefield_value(row["received_at"]),
+            row["url"], row["path"], row["title"], row["referrer"], row["label"],
+            json.dumps(row["properties"], ensure_ascii=False), json.dumps(row["context"], ensure_ascii=False),
+            bool(row.get("is_bot", False)), row.get("bot_reason", ""), "",
+        ))
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(rows))} "
+        f"ON CONFLICT ({ops.quote_name('source')}, {ops.quote_name('event_id')}) DO NOTHING "
+        f"RETURNING {ops.quote_name('id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return len(cursor.fetchall())

@@ -158,3 +158,6 @@ class TrackingSettings(models.Model):
     anonymous_retention_days = models.PositiveIntegerField(_("keep anonymous events for (days)"), default=180)
     respect_do_not_track = models.BooleanField(_("respect Do-Not-Track"), default=True)
     updated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"retention {self.anonymous_retention_days} days"
