@@ -1,4 +1,4 @@
-"""The `sarnakh` command: init, serve, worker, apikey, demo, import, export, manage."""
+"""The `sarnakh` command: init, serve, worker, apikey, demo, import, export, forms, site, events, manage."""
 
 from __future__ import annotations
 
@@ -109,19 +109,23 @@ def cmd_serve(args) -> int:
     from waitress import serve
 
     from sarnakh.core.jobs import BackgroundWorkerThread
+    from sarnakh.tracking.processor import EventProcessorThread
     from sarnakh.wsgi import application
 
     worker = BackgroundWorkerThread() if run_worker else None
-    if worker:
+    events = EventProcessorThread() if run_worker else None
+    if worker and events:
         worker.start()
+        events.start()
     print("Background work: " + ("in this process" if worker else "run `sarnakh worker` separately"))
     _print_login()
     sys.stdout.flush()
     try:
         serve(application, host=args.host, port=args.port, threads=args.threads, ident="sarnakh", clear_untrusted_proxy_headers=True)
     finally:
-        if worker:
+        if worker and events:
             worker.stop()
+            events.stop()
     return 0
 
 
@@ -134,7 +138,22 @@ def cmd_worker(args) -> int:
         worker.configure_signals()
     print(f"Sarnakh worker {worker.worker_id[:8]} started (requeued {requeued} stale jobs).")
     sys.stdout.flush()
-    worker.run()
+    if args.once:
+        from sarnakh.tracking.processor import process_all_pending
+
+        process_all_pending()
+        worker.run()
+        return 0
+    from sarnakh.tracking.processor import EventProcessorThread
+
+    # Tracked events are processed by their own loop next to the jobs: they arrive in
+    # thousands per second, far too many for one job each.
+    events = EventProcessorThread()
+    events.start()
+    try:
+        worker.run()
+    finally:
+        events.stop()
     return 0
 
 
@@ -224,6 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sarnakh.capture.form_commands import add_subcommands as add_form_commands
 
     add_form_commands(sub)  # forms list | retry-failed | export
+    from sarnakh.tracking.commands import add_subcommands as add_tracking_commands
+
+    add_tracking_commands(sub)  # site create | list, events cleanup | process
 
     p = sub.add_parser("manage", help="run a Django management command", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -78,8 +78,8 @@ def test_a_submission_without_a_visitor_still_records_the_event_once(client):
     form = make_form()
     submit(form, "", "novisit@example.com", minutes=0)
     process_all_pending()
-    from sarnakh.capture.form_processing import submission_process
     from sarnakh.capture.form_models import FormSubmission
+    from sarnakh.capture.form_processing import submission_process
 
     submission_process(submission_id=FormSubmission.objects.get().pk)  # a retry of a processed one is a no-op
     process_all_pending()
