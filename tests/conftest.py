@@ -105,3 +105,16 @@ def default_stages(request):
 
     if not TrackingSettings.objects.exists():
         importlib.import_module("sarnakh.tracking.migrations.0002_default_channel_rules").add_defaults(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def fresh_tracking_caches():
+    """Sites and channel rules are cached per process; a test's rolled-back rows must not
+    outlive it in those caches."""
+    from sarnakh.tracking import ingest, site_selectors
+
+    ingest.forget_sites()
+    site_selectors.forget_channel_rules()
+    yield
+    ingest.forget_sites()
+    site_selectors.forget_channel_rules()
