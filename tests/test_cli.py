@@ -13,7 +13,9 @@ import pytest
 from tests.core.sarnakh_process import command, free_port, run_sarnakh, sarnakh_env
 
 REPO = Path(__file__).resolve().parent.parent
-SUBCOMMANDS = [["init"], ["serve"], ["worker"], ["apikey"], ["apikey", "create"], ["apikey", "list"], ["demo"]]
+SUBCOMMANDS = [["init"], ["serve"], ["worker"], ["apikey"], ["apikey", "create"], ["apikey", "list"], ["demo"],
+               ["site"], ["site", "create"], ["site", "list"], ["events"], ["events", "cleanup"], ["events", "process"],
+               ["model"], ["model", "evaluate"]]
 
 
 def _shell(home: Path, code: str) -> str:

@@ -1,4 +1,4 @@
-"""The `sarnakh` command: init, serve, worker, apikey, demo, import, export, forms, site, events, manage."""
+"""The `sarnakh` command: init, serve, worker, apikey, demo, import, export, forms, site, events, model, manage."""
 
 from __future__ import annotations
 
@@ -246,6 +246,10 @@ def build_parser() -> argparse.ArgumentParser:
     from sarnakh.tracking.commands import add_subcommands as add_tracking_commands
 
     add_tracking_commands(sub)  # site create | list, events cleanup | process
+
+    from sarnakh.scoring.predictive.commands import add_subcommands as add_model_commands
+
+    add_model_commands(sub)  # model evaluate
 
     p = sub.add_parser("manage", help="run a Django management command", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)

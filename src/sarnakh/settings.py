@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "sarnakh.contacts",
     "sarnakh.capture",
     "sarnakh.tracking",
+    "sarnakh.scoring",
     "sarnakh.web",
 ]
 
