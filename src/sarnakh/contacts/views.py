@@ -25,6 +25,7 @@ from sarnakh.contacts.choices import Channel, SourceType, StageKind
 from sarnakh.contacts.serializers import decode_cursor, encode_cursor
 from sarnakh.core.errors import DomainError
 from sarnakh.core.users import assignable_users
+from sarnakh.tracking import selectors as tracking_selectors
 from sarnakh.web.activity_display import describe_activities
 from sarnakh.web.fields import contact_fields, contact_property_fields, find_field
 from sarnakh.web.htmx import error_messages, htmx_target, is_htmx, trigger
@@ -174,19 +175,55 @@ def _live_contact_or_redirect(contact_id: int, url_name: str = "contacts:detail"
     return contact, None
 
 
+# Tracked visits and back-end events share the timeline with activity rows, newest first by
+# (time, kind, id). A visit's time is its last event: an ongoing visit rises to the top, and
+# the contact a form created in it sits just below the visit that led to it.
+TIMELINE_KINDS = ("activity", "event", "session")  # order of kinds within one instant, oldest first
+_FAR_ID = 2**62
+
+
+def _timeline_cursor(before: str) -> tuple[dt.datetime, str, int] | None:
+    try:
+        parts = decode_cursor(before)
+        if len(parts) == 2:  # links made before visits were on the timeline
+            parts = [parts[0], "activity", parts[1]]
+        at, kind, row_id = parts
+        return (dt.datetime.fromisoformat(at), kind, int(row_id)) if kind in TIMELINE_KINDS else None
+    except (ValueError, TypeError):
+        return None
+
+
+def _bound(cursor, kind: str) -> tuple[dt.datetime, int] | None:
+    """One source's strict (time, id) bound that keeps exactly its items older than the cursor."""
+    if cursor is None:
+        return None
+    at, cursor_kind, row_id = cursor
+    rank, cursor_rank = TIMELINE_KINDS.index(kind), TIMELINE_KINDS.index(cursor_kind)
+    if rank == cursor_rank:
+        return at, row_id
+    return (at, _FAR_ID) if rank < cursor_rank else (at, 0)
+
+
 def _timeline_context(contact, before: str = "") -> dict:
-    key = None
-    if before:
-        try:
-            at, row_id = decode_cursor(before)
-            key = (dt.datetime.fromisoformat(at), int(row_id))
-        except (ValueError, TypeError):
-            key = None
-    rows, next_key = selectors.contact_timeline(contact.pk, before=key, limit=TIMELINE_PAGE)
+    """One page of the merged timeline: the newest TIMELINE_PAGE items of all three
+    sources under the cursor are among the newest TIMELINE_PAGE of each."""
+    cursor = _timeline_cursor(before) if before else None
+    activities, more_a = selectors.contact_timeline(contact.pk, before=_bound(cursor, "activity"), limit=TIMELINE_PAGE)
+    visits, more_s = tracking_selectors.contact_sessions(contact.pk, before=_bound(cursor, "session"), limit=TIMELINE_PAGE)
+    events, more_e = tracking_selectors.contact_standalone_events(contact.pk, before=_bound(cursor, "event"), limit=TIMELINE_PAGE)
+    items = [("activity", a.occurred_at, a.pk, a) for a in activities]
+    items += [("session", s.last_event_at, s.pk, s) for s in visits]
+    items += [("event", e.occurred_at, e.pk, e) for e in events]
+    items.sort(key=lambda i: (i[1], TIMELINE_KINDS.index(i[0]), i[2]), reverse=True)
+    more = len(items) > TIMELINE_PAGE or any((more_a, more_s, more_e))
+    items = items[:TIMELINE_PAGE]
+    lines = {line.activity.pk: line for line in describe_activities([i[3] for i in items if i[0] == "activity"])}
+    timeline = [{"kind": kind, "line": lines.get(pk) if kind == "activity" else None, "obj": obj} for kind, _at, pk, obj in items]
+    last = items[-1] if more else None
     return {
         "contact": contact,
-        "timeline": describe_activities(rows),
-        "timeline_next": encode_cursor(next_key[0].isoformat(), next_key[1]) if next_key else "",
+        "timeline": timeline,
+        "timeline_next": encode_cursor(last[1].isoformat(), last[0], last[2]) if last else "",
         "timeline_wrap": not before,
     }
 
@@ -223,6 +260,7 @@ def _detail_context(request, contact) -> dict:
         "property_rows": _field_rows(contact, contact_property_fields(), can_edit),
         "notes": selectors.contact_notes(contact.pk),
         "note_url": reverse("contacts:note_add", args=[contact.pk]),
+        "touches": tracking_selectors.contact_touches(contact.pk),
         **_stage_context(contact),
         **_timeline_context(contact, request.GET.get("before", "")),
     }

@@ -26,6 +26,7 @@ def navigation(request):
             "can_edit": can(user, "contacts.edit"),
             "can_import": can(user, "imports.run"),
             "can_export": can(user, "contacts.export"),
+            "can_view_tracking": can(user, "tracking.view"),
         }
     )
     return context
