@@ -118,3 +118,13 @@ def fresh_tracking_caches():
     yield
     ingest.forget_sites()
     site_selectors.forget_channel_rules()
+
+
+@pytest.fixture(autouse=True)
+def english_by_default():
+    """A request in Persian leaves its language active in the thread; each test starts in English."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()

@@ -93,6 +93,7 @@ def test_given_demo_command_then_data_is_loaded_once(home):
     done = run_sarnakh(home, "demo", "--contacts", "40", "--companies", "8")
     assert done.returncode == 0, done.stderr
     assert "40 contacts at 8 companies" in done.stdout and "maryam" in done.stdout
+    assert "Tracking demo: site example.ir" in done.stdout
     again = run_sarnakh(home, "demo", "--contacts", "40", "--companies", "8")
     assert again.returncode == 0 and "already" in again.stdout
     skipped = run_sarnakh(home, "demo", "--if-empty")

@@ -177,14 +177,19 @@ def cmd_apikey(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from sarnakh.contacts.demo import load_demo
+    from sarnakh.contacts.demo import demo_loaded, load_demo
     from sarnakh.contacts.models import Contact
 
     if args.if_empty and Contact.objects.exists():
         print("Demo data skipped: the database already has contacts.")
         return 0
+    fresh = not demo_loaded()
     summary = load_demo(contacts=args.contacts, companies=args.companies, seed=args.seed, days=args.days)
     print(summary)
+    if fresh:
+        from sarnakh.tracking.demo import load_tracking_demo
+
+        print(load_tracking_demo(seed=args.seed))
     return 0
 
 
