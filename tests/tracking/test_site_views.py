@@ -213,3 +213,12 @@ def test_reset_and_reclassify_buttons(admin):
     assert "1 changed channel" in html
     session.refresh_from_db()
     assert session.channel == "paid_search"
+
+
+def test_a_marketer_reaches_tracking_settings_from_the_top_navigation(marketer):
+    # given a marketer (no general settings rights) on the dashboard
+    client = Client()
+    client.force_login(marketer)
+    html = client.get("/").content.decode()
+    # then the Settings link leads to the tracking settings, not to the admin-only pages
+    assert 'href="/settings/tracking/"' in html and 'href="/settings/"' not in html

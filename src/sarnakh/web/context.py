@@ -27,6 +27,7 @@ def navigation(request):
             "can_import": can(user, "imports.run"),
             "can_export": can(user, "contacts.export"),
             "can_view_tracking": can(user, "tracking.view"),
+            "can_manage_tracking": can(user, "tracking.manage"),
         }
     )
     return context
