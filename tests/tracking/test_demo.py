@@ -45,3 +45,10 @@ def test_the_tracking_demo_is_reproducible():
     with clock.frozen_at(MOMENT):
         load_tracking_demo(seed=4, anonymous_visitors=10)
     assert sorted(Event.objects.values_list("visitor_id", "path", "occurred_at")) == first
+
+
+def test_no_demo_visit_lies_in_the_future():
+    with clock.frozen_at(MOMENT):
+        load_demo(contacts=60, companies=5, seed=5, days=20)
+        load_tracking_demo(seed=5, anonymous_visitors=10)
+    assert not Event.objects.filter(occurred_at__gt=MOMENT).exists()

@@ -115,12 +115,14 @@ def load_tracking_demo(*, seed: int = 1403, anonymous_visitors: int = 1500) -> s
                 start = created + dt.timedelta(days=rng.uniform(0.5, 40))
                 if contact_id in mql_at and rng.random() < 0.5:
                     start = mql_at[contact_id] - dt.timedelta(hours=rng.uniform(1, 48))
+                if start > moment - dt.timedelta(hours=1):
+                    continue  # no visits from the future
                 end = max(end, writer.visit(visitor_id, start, contact_id=contact_id, url=SITE + rng.choice(["/", "/pricing", "/fa/blog/lead-scoring"]),
                                             referrer=rng.choice(["", "https://mail.google.com/"]), hot=hot))
             writer.visitors.append(Visitor(visitor_id=visitor_id, contact_id=contact_id, first_seen_at=first, last_seen_at=end, identified_at=created, identified_by="form"))
         for index in range(anonymous_visitors):
             visitor_id = f"demo-anon-{index}"
-            start = moment - dt.timedelta(days=rng.uniform(0, 90))
+            start = moment - dt.timedelta(days=rng.uniform(0.05, 90))
             path = rng.choice(PAGES)[0]
             end = writer.visit(visitor_id, start, contact_id=None, url=SITE + path, referrer=rng.choice(ANON_REFERRERS), hot=False)
             writer.visitors.append(Visitor(visitor_id=visitor_id, first_seen_at=start, last_seen_at=end))
