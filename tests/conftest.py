@@ -105,6 +105,10 @@ def default_stages(request):
 
     if not TrackingSettings.objects.exists():
         importlib.import_module("sarnakh.tracking.migrations.0002_default_channel_rules").add_defaults(apps, None)
+    from sarnakh.scoring.models import ScoringModel
+
+    if not ScoringModel.objects.exists():
+        importlib.import_module("sarnakh.scoring.migrations.0002_default_model").create_defaults(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from tests.core.sarnakh_process import command, free_port, run_sarnakh, sarnakh_
 REPO = Path(__file__).resolve().parent.parent
 SUBCOMMANDS = [["init"], ["serve"], ["worker"], ["apikey"], ["apikey", "create"], ["apikey", "list"], ["demo"],
                ["site"], ["site", "create"], ["site", "list"], ["events"], ["events", "cleanup"], ["events", "process"],
-               ["model"], ["model", "evaluate"]]
+               ["model"], ["model", "evaluate"], ["score"], ["score", "recompute"]]
 
 
 def _shell(home: Path, code: str) -> str:

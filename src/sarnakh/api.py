@@ -170,3 +170,7 @@ api.add_router("/", events_router)
 api.add_router("/", sites_router)
 api.add_router("/", tracking_reports_router)
 api.add_router("/", attribution_router)
+
+from sarnakh.scoring.api import router as scoring_router  # noqa: E402
+
+api.add_router("/", scoring_router)

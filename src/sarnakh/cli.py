@@ -1,4 +1,4 @@
-"""The `sarnakh` command: init, serve, worker, apikey, demo, import, export, forms, site, events, model, manage."""
+"""The `sarnakh` command: init, serve, worker, apikey, demo, import, export, forms, site, events, model, score, manage."""
 
 from __future__ import annotations
 
@@ -255,6 +255,10 @@ def build_parser() -> argparse.ArgumentParser:
     from sarnakh.scoring.predictive.commands import add_subcommands as add_model_commands
 
     add_model_commands(sub)  # model evaluate
+
+    from sarnakh.scoring.commands import add_subcommands as add_score_commands
+
+    add_score_commands(sub)  # score recompute
 
     p = sub.add_parser("manage", help="run a Django management command", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -3,7 +3,9 @@ its timeline row in the same transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -33,6 +35,16 @@ from sarnakh.core.normalize import email_domain, is_free_mail_domain, normalize_
 
 DEFAULT_STAGE = "lead"
 UPSERT_ATTEMPTS = 3
+
+# Apps that derive data from a contact's fields (scoring) subscribe here: each hook is
+# called after commit with the id of a contact that was created or changed.
+contact_changed_hooks: list[Callable[[int], None]] = []
+
+
+def _contact_changed(contact_id: int) -> None:
+    for hook in contact_changed_hooks:
+        # robust: a subscriber's failure is logged, never turned into a failed request.
+        transaction.on_commit(partial(hook, contact_id), robust=True)
 
 
 @dataclass
@@ -160,6 +172,7 @@ def _create(clean: CleanContact, *, actor: Actor, activity_data: dict | None = N
                          data={"from": "", "to": stage_key, "reason": "", "rule": "", "backward": False}),
             ]
         )
+        _contact_changed(contact.pk)
     contact.tag_names = sorted(set(clean.tags or []))
     return contact
 
@@ -226,6 +239,7 @@ def _apply_update(
             contact.updated_at = now
             contact.search_text = contact_search_text(contact)
             contact.save()
+            _contact_changed(contact.pk)
         if changes or tag_change or activity_data:
             data = {"changes": changes, **(activity_data or {})}
             if tag_change:

@@ -1,0 +1,128 @@
+"""/api/v1/contacts/{id}/score and /api/v1/scoring/models…: scores with their explanation,
+and the scoring models (rules, versions, impact preview). Mounted at "/" by sarnakh.api."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Router, Schema
+
+from sarnakh.api import write_auth
+from sarnakh.contacts.schemas import ErrorOut
+from sarnakh.scoring import selectors, services
+
+router = Router(tags=["scoring"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+Number = int | float
+
+
+class BreakdownItemOut(Schema):
+    rule: str
+    label: str
+    dimension: str
+    points: Number
+    raw_points: Number
+    source: str
+    at: dt.datetime | None
+    intent: str | None = None
+    capped: str | None = None
+    future: bool = False
+
+
+class ScoreOut(Schema):
+    contact_id: int
+    model: str
+    version: int
+    fit: Number
+    grade: str
+    engagement: Number
+    score: Number
+    qualified: bool
+    below_bar: bool
+    qualified_since: dt.datetime | None
+    computed_at: dt.datetime
+    stored: bool
+    engagement_by_intent: dict[str, Number]
+    breakdown: list[BreakdownItemOut]
+
+
+class ModelOut(Schema):
+    key: str
+    name: str
+    is_default: bool
+    is_active: bool
+    version: int | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class VersionOut(Schema):
+    number: int
+    created_at: dt.datetime
+    created_by: str
+    note: str
+
+
+class ModelDetailOut(ModelOut):
+    spec: dict[str, Any] | None
+    versions: list[VersionOut]
+
+
+class ModelSaveIn(Schema):
+    spec: dict[str, Any]
+    note: str = ""
+
+
+class PreviewIn(Schema):
+    spec: dict[str, Any]
+
+
+class PreviewOut(Schema):
+    model: str
+    current_version: int | None
+    computed_at: dt.datetime
+    contacts: int
+    grade_changes: int
+    would_cross: int
+    would_drop: int
+    qualified_before: int
+    qualified_after: int
+    grades_before: dict[str, int]
+    grades_after: dict[str, int]
+
+
+@router.get("/contacts/{int:contact_id}/score", response={200: ScoreOut, **ERRORS}, summary="A contact's score with its explanation")
+def contact_score(request, contact_id: int, model: str = ""):
+    """Fit, grade, engagement and combined score under `model` (default: the default model),
+    and the rules behind them; the breakdown's points add up to fit and engagement."""
+    return selectors.contact_score(contact_id=contact_id, model_key=model or None)
+
+
+@router.get("/scoring/models", response={200: list[ModelOut], **ERRORS}, summary="Scoring models")
+def list_models(request):
+    return selectors.scoring_model_list()
+
+
+@router.get("/scoring/models/{key}", response={200: ModelDetailOut, **ERRORS}, summary="A scoring model: current rules and versions")
+def get_model(request, key: str):
+    return selectors.scoring_model_detail(key=key)
+
+
+@router.put("/scoring/models/{key}", auth=write_auth, response={200: ModelDetailOut, **ERRORS}, summary="Save a model's rules as a new version")
+def save_model(request, key: str, payload: ModelSaveIn):
+    """Validates the rules (422 names each wrong field, e.g. `engagement_rules.2.points`) and
+    stores them as the next version; the same rules again change nothing."""
+    api_key = getattr(request, "auth", None)
+    services.scoring_model_save(key=key, spec_dict=payload.spec, note=payload.note, user=getattr(api_key, "created_by", None))
+    return selectors.scoring_model_detail(key=key)
+
+
+@router.post(
+    "/scoring/models/{key}/preview", auth=write_auth, response={200: PreviewOut, **ERRORS},
+    summary="How many contacts draft rules would move across grades and the bar",
+)
+def preview_model(request, key: str, payload: PreviewIn):
+    """Scores the contacts that were scored before or have tracked behaviour with the current
+    and the draft rules, both now. Not set-based yet: a chunked loop over those contacts."""
+    return selectors.scoring_model_preview(key=key, spec_dict=payload.spec)

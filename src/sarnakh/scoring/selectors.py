@@ -1,0 +1,211 @@
+"""Reads of the scoring app: a contact's score with its explanation, the models and their
+versions, the impact preview of draft rules, and the contact page's score card."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from sarnakh.contacts.selectors import resolve_contact_id
+from sarnakh.core import clock
+from sarnakh.core.errors import NotFound
+from sarnakh.scoring import facts_loader
+from sarnakh.scoring.engine import ModelSpec, ScoreResult, SpecError, score_contact
+from sarnakh.scoring.engine.result import number
+from sarnakh.scoring.models import ContactScore, ScoreHistory, ScoringModel, ScoringModelVersion
+from sarnakh.scoring.services import bar_text, scoring_model_for, version_spec
+from sarnakh.tracking.models import Event
+
+CARD_ROWS = 8
+TREND_POINTS = 40
+
+
+def _live_id(contact_id: int) -> int:
+    live, _moved = resolve_contact_id(contact_id)
+    if live is None:
+        raise NotFound(_("Contact not found."))
+    return live
+
+
+def _fresh(model: ScoringModel, contact_id: int, now: dt.datetime | None = None) -> ScoreResult | None:
+    facts = facts_loader.facts_for_ids([contact_id]).get(contact_id)
+    if facts is None:
+        return None
+    spec = version_spec(model.current_version)
+    return score_contact(spec, facts.person, facts.events, now or clock.now(), tz=facts_loader.account_tz())
+
+
+def contact_score(*, contact_id: int, model_key: str | None = None) -> dict[str, Any]:
+    """The contact's stored score under the model (default model when None), or one
+    computed now (not stored) when it was never scored; NotFound for an unknown contact."""
+    live = _live_id(contact_id)
+    model = scoring_model_for(model_key)
+    row = ContactScore.objects.filter(contact_id=live, model=model).select_related("version").first()
+    if row is not None:
+        data = row.breakdown
+        return {
+            "contact_id": live, "model": model.key, "version": row.version.number, "fit": data["fit"], "grade": row.grade,
+            "engagement": data["engagement"], "score": data["score"], "qualified": row.qualified, "below_bar": row.below_bar,
+            "qualified_since": row.qualified_since, "computed_at": row.computed_at, "stored": True,
+            "engagement_by_intent": data.get("engagement_by_intent", {}), "breakdown": data["breakdown"],
+        }
+    result = _fresh(model, live)
+    if result is None:
+        raise NotFound(_("Contact not found."))
+    data = result.to_dict()
+    return {
+        "contact_id": live, "model": model.key, "version": model.current_version.number, "fit": data["fit"], "grade": result.grade,
+        "engagement": data["engagement"], "score": data["score"], "qualified": result.qualified, "below_bar": False,
+        "qualified_since": None, "computed_at": result.computed_at, "stored": False,
+        "engagement_by_intent": data["engagement_by_intent"], "breakdown": data["breakdown"],
+    }
+
+
+# ------------------------------------------------------------------ models
+
+
+def _model_row(model: ScoringModel) -> dict[str, Any]:
+    version = model.current_version
+    return {
+        "key": model.key, "name": _(model.name), "is_default": model.is_default, "is_active": model.is_active,
+        "version": version.number if version else None, "created_at": model.created_at,
+        "updated_at": version.created_at if version else model.created_at,
+    }
+
+
+def scoring_model_list() -> list[dict[str, Any]]:
+    return [_model_row(m) for m in ScoringModel.objects.select_related("current_version")]
+
+
+def scoring_model_detail(*, key: str) -> dict[str, Any]:
+    model = ScoringModel.objects.filter(key=key).select_related("current_version").first()
+    if model is None:
+        raise NotFound(_("Scoring model not found."))
+    versions = ScoringModelVersion.objects.filter(model=model).select_related("created_by").order_by("-number")
+    return {
+        **_model_row(model),
+        "spec": model.current_version.spec if model.current_version else None,
+        "versions": [
+            {"number": v.number, "created_at": v.created_at, "created_by": v.created_by.get_username() if v.created_by else "", "note": v.note}
+            for v in versions
+        ],
+    }
+
+
+def _candidate_ids(model: ScoringModel | None) -> list[int]:
+    ids = set(Event.objects.filter(contact_id__isnull=False, is_bot=False).values_list("contact_id", flat=True).distinct())
+    if model is not None:
+        ids.update(ContactScore.objects.filter(model=model).values_list("contact_id", flat=True))
+    return sorted(ids)
+
+
+def scoring_model_preview(*, key: str, spec_dict: Any, chunk: int = 500, now: dt.datetime | None = None) -> dict[str, Any]:
+    """How draft rules would change grades and the bar, against the model's current rules,
+    both scored now over the contacts that were ever scored or have tracked behaviour.
+
+    INTERIM: a chunked Python loop, not set-based SQL; fine for thousands of contacts."""
+    if not isinstance(spec_dict, Mapping):
+        raise SpecError({"__all__": [_("Expected an object.")]})
+    draft = ModelSpec.parse({**spec_dict, "key": spec_dict.get("key", key)})
+    model = ScoringModel.objects.filter(key=key).select_related("current_version").first()
+    current = version_spec(model.current_version) if model and model.current_version else None
+    now, tz = now or clock.now(), facts_loader.account_tz()
+    counts: Counter = Counter()
+    grades_before: Counter = Counter()
+    grades_after: Counter = Counter()
+    ids = _candidate_ids(model)
+    for start in range(0, len(ids), chunk):
+        for facts in facts_loader.facts_for_ids(ids[start:start + chunk]).values():
+            after = score_contact(draft, facts.person, facts.events, now, tz=tz)
+            before = score_contact(current, facts.person, facts.events, now, tz=tz) if current else None
+            counts["contacts"] += 1
+            grades_after[after.grade] += 1
+            if before is not None:
+                grades_before[before.grade] += 1
+            counts["grade_changes"] += before is None or before.grade != after.grade
+            was = bool(before and before.qualified)
+            counts["qualified_before"] += was
+            counts["qualified_after"] += after.qualified
+            counts["would_cross"] += after.qualified and not was
+            counts["would_drop"] += was and not after.qualified
+    keys = ("contacts", "grade_changes", "would_cross", "would_drop", "qualified_before", "qualified_after")
+    return {
+        "model": key, "current_version": model.current_version.number if model and model.current_version else None,
+        "computed_at": now, **{k: counts[k] for k in keys},
+        "grades_before": dict(sorted(grades_before.items())), "grades_after": dict(sorted(grades_after.items())),
+    }
+
+
+# ------------------------------------------------------------------ the score card
+
+
+def _text(value: Any, *, signed: bool = False) -> str:
+    value = number(Decimal(str(value)).quantize(Decimal("0.1")) if value is not None else Decimal(0))
+    text = f"{value:+}" if signed and value else f"{value}"
+    if (get_language() or "").startswith("fa"):
+        from sarnakh.web.templatetags.sarnakh_ui import persian_digits
+
+        text = persian_digits(text.replace(".", "٫")).replace("-", "−")
+    return text
+
+
+def sparkline_points(values: Iterable[Any], *, width: int = 160, height: int = 32, pad: int = 2) -> str:
+    """SVG polyline points for `values`, oldest first (a flat line when all are equal)."""
+    numbers = [float(v) for v in values]
+    if len(numbers) < 2:
+        return ""
+    low, high = min(numbers), max(numbers)
+    span = (high - low) or 1.0
+    step = (width - 2 * pad) / (len(numbers) - 1)
+    points = []
+    for i, v in enumerate(numbers):
+        y = height - pad - (v - low) / span * (height - 2 * pad) if high != low else height / 2
+        points.append(f"{pad + i * step:.1f},{y:.1f}")
+    return " ".join(points)
+
+
+def _source_text(source: str) -> str:
+    kind, _sep, detail = source.partition(":")
+    if kind == "property":
+        return _("property: %(fields)s") % {"fields": detail.replace(",", ", ")}
+    if kind == "event":
+        return _("event #%(id)s") % {"id": detail}
+    return source
+
+
+def _card_row(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "label": _(item["label"]), "rule": item["rule"], "dimension": item["dimension"],
+        "points": _text(item["points"], signed=True), "raw_points": _text(item["raw_points"], signed=True),
+        "decayed": item["points"] != item["raw_points"], "negative": item["points"] < 0, "capped": item.get("capped"),
+        "source": _source_text(item["source"]), "at": dt.datetime.fromisoformat(item["at"]) if item.get("at") else None,
+    }
+
+
+def score_card_context(contact_id: int) -> dict[str, Any] | None:
+    """What `scoring/_score_card.html` shows for the default model; None without one."""
+    try:
+        score = contact_score(contact_id=contact_id)
+    except NotFound:
+        return None
+    model = scoring_model_for(score["model"])
+    items = sorted(score["breakdown"], key=lambda i: (-abs(i["points"]), i["dimension"], i["rule"]))
+    history = list(
+        ScoreHistory.objects.filter(contact_id=score["contact_id"], model=model).order_by("-at", "-id")
+        .values_list("score", flat=True)[:TREND_POINTS]
+    )[::-1]
+    return {
+        "model_name": _(model.name), "version": score["version"], "grade": score["grade"],
+        "fit": _text(score["fit"]), "engagement": _text(score["engagement"]), "score": _text(score["score"]),
+        "qualified": score["qualified"], "below_bar": score["below_bar"], "qualified_since": score["qualified_since"],
+        "computed_at": score["computed_at"], "stored": score["stored"], "bar": bar_text(version_spec(model.current_version)),
+        "rows": [_card_row(i) for i in items[:CARD_ROWS]], "more": max(0, len(items) - CARD_ROWS),
+        "trend": sparkline_points(history), "trend_count": len(history),
+        "trend_low": _text(min(history)) if history else "", "trend_high": _text(max(history)) if history else "",
+    }
