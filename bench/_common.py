@@ -126,12 +126,24 @@ class BenchDatabase:
         return "SQLite " + sqlite3.sqlite_version
 
 
-def http_load(ports: list[int], key: str, payloads: list, clients: int, *, method: str, path: str) -> dict:
+def http_load(
+    ports: list[int], key: str, payloads: list, clients: int, *, method: str, path: str,
+    headers: dict[str, str] | None = None, rate_per_second: float | None = None, stop_after: float | None = None,
+) -> dict:
     """`clients` threads, each with its own keep-alive connection to one of `ports` (round
-    robin, as a load balancer would spread them), sending `payloads` (JSON, or None for no
-    body) between them; returns throughput, status counts and latency percentiles."""
-    bodies = [json.dumps(p).encode() if p is not None else None for p in payloads]
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}", "Connection": "keep-alive"}
+    robin, as a load balancer would spread them), sending `payloads` (JSON, bytes as they
+    are, or None for no body) between them; returns throughput, status counts and latency
+    percentiles.
+
+    `headers` replaces the default JSON + bearer-key headers. `rate_per_second` paces the
+    requests on one shared schedule (request k is due at start + k / rate) instead of
+    sending as fast as answers come; a client that falls behind sends at once, and
+    `behind_ms` reports how late requests went out. `stop_after` (seconds) ends the run
+    early: clients send nothing more once it has passed, and `requests` counts what was sent."""
+    bodies = [p if isinstance(p, bytes) else json.dumps(p).encode() if p is not None else None for p in payloads]
+    if headers is None:
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}", "Connection": "keep-alive"}
+    behind: list[list[float]] = [[] for _ in range(clients)]
     latencies: list[list[float]] = [[] for _ in range(clients)]
     statuses: list[dict[int, int]] = [{} for _ in range(clients)]
     barrier = threading.Barrier(clients + 1)
@@ -140,7 +152,17 @@ def http_load(ports: list[int], key: str, payloads: list, clients: int, *, metho
         port = ports[index % len(ports)]
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         barrier.wait()  # every client starts at once; the clock starts when they do
-        for body in bodies[index::clients]:
+        start = time.perf_counter()
+        for number, body in enumerate(bodies[index::clients]):
+            if stop_after is not None and time.perf_counter() - start > stop_after:
+                break
+            if rate_per_second:
+                due = start + (number * clients + index) / rate_per_second
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
+                elif wait < -0.01:  # more than 10 ms late: the sender could not keep the pace
+                    behind[index].append(-wait * 1000)
             began = time.perf_counter()
             try:
                 conn.request(method, path, body=body, headers=headers)
@@ -168,4 +190,9 @@ def http_load(ports: list[int], key: str, payloads: list, clients: int, *, metho
         for status, n in chunk.items():
             merged[status] = merged.get(status, 0) + n
     all_latencies = [value for chunk in latencies for value in chunk]
-    return {"clients": clients, "requests": len(bodies), "seconds": elapsed, "per_second": len(bodies) / elapsed, "statuses": merged, **summary(all_latencies)}
+    late = [value for chunk in behind for value in chunk]
+    sent = len(all_latencies)
+    result = {"clients": clients, "requests": sent, "seconds": elapsed, "per_second": sent / elapsed, "statuses": merged, **summary(all_latencies)}
+    if rate_per_second:
+        result.update(late_requests=len(late), behind_ms=max(late, default=0.0))
+    return result

@@ -26,6 +26,7 @@ from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import ActivityKind, SourceType
 from sarnakh.contacts.models import Contact
 from sarnakh.contacts.timeline import timeline_write
+from sarnakh.core.bulk_sql import values_update
 from sarnakh.core.normalize import InvalidEmail, normalize_email
 from sarnakh.tracking.channels import UTM_KEYS
 from sarnakh.tracking.models import Event, Session, Visitor
@@ -159,5 +160,5 @@ def visitor_seen(*, visitor_ids: dict[str, tuple[dt.datetime, dt.datetime]]) -> 
             visitor.first_seen_at, visitor.last_seen_at = min(first, visitor.first_seen_at), max(last, visitor.last_seen_at)
             changed.append(visitor)
     if changed:
-        Visitor.objects.bulk_update(changed, ["first_seen_at", "last_seen_at"])
+        values_update(Visitor, changed, ["first_seen_at", "last_seen_at"])
     return visitors

@@ -9,13 +9,14 @@ and a wake-up for the in-process processor.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from sarnakh.core import clock
@@ -163,7 +164,18 @@ _COLUMNS = (
 def events_insert(rows: list[dict[str, Any]]) -> int:
     """Stores new events in one statement; an id already stored for the source is skipped.
 
-    Returns how many rows were new."""
+    Returns how many rows were new. On PostgreSQL the rows travel as one jsonb parameter:
+    with a placeholder per value (360 for a batch of 20) psycopg parses the statement
+    anew on every call, which was half the intake's time. SQLite takes the write lock
+    first-come (core.sqlite_backend) inside the atomic block instead of spinning in its
+    busy handler against the event processor."""
+    if connection.vendor == "postgresql":
+        return _insert_postgres(rows)
+    with transaction.atomic():
+        return _insert_values(rows)
+
+
+def _insert_values(rows: list[dict[str, Any]]) -> int:
     ops = connection.ops
     table = ops.quote_name(Event._meta.db_table)
     columns = ", ".join(ops.quote_name(c) for c in _COLUMNS)
@@ -184,4 +196,33 @@ def events_insert(rows: list[dict[str, Any]]) -> int:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        return len(cursor.fetchall())
+
+
+@functools.cache
+def _postgres_insert_sql() -> str:
+    q = connection.ops.quote_name
+    meta = Event._meta
+    columns = ", ".join(q(c) for c in _COLUMNS)
+    by_column = {f.column: f for f in meta.concrete_fields}
+    record = ", ".join(f"{q(c)} {by_column[c].db_type(connection)}" for c in _COLUMNS)
+    return (
+        f"INSERT INTO {q(meta.db_table)} ({columns}) SELECT {columns} FROM jsonb_to_recordset(%s::jsonb) AS r({record}) "
+        f"ON CONFLICT ({q('source')}, {q('event_id')}) DO NOTHING RETURNING {q('id')}"
+    )
+
+
+def _insert_postgres(rows: list[dict[str, Any]]) -> int:
+    document = [
+        {
+            "source": row["source"], "event_id": row["event_id"], "site_id": row["site_id"], "type": row["type"],
+            "name": row["name"], "visitor_id": row["visitor_id"], "occurred_at": row["occurred_at"].isoformat(),
+            "received_at": row["received_at"].isoformat(), "url": row["url"], "path": row["path"], "title": row["title"],
+            "referrer": row["referrer"], "label": row["label"], "properties": row["properties"], "context": row["context"],
+            "is_bot": bool(row.get("is_bot", False)), "bot_reason": row.get("bot_reason", ""), "error": "",
+        }
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_postgres_insert_sql(), [json.dumps(document, ensure_ascii=False)])
         return len(cursor.fetchall())

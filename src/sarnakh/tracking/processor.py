@@ -21,6 +21,7 @@ from typing import Any
 from django.db import close_old_connections, connection, transaction
 
 from sarnakh.core import clock
+from sarnakh.core.bulk_sql import values_update
 from sarnakh.tracking import bots, channels, identity
 from sarnakh.tracking.models import Event, Session
 from sarnakh.tracking.sessions import SESSION_GAP, EventFacts, SessionState, assign_sessions
@@ -199,7 +200,7 @@ def process_pending_events(*, limit: int = CHUNK) -> int:
         if created:
             Session.objects.bulk_create(created)
         if changed:
-            Session.objects.bulk_update(changed, [
+            values_update(Session, changed, [
                 "started_at", "last_event_at", "page_count", "event_count", "is_bot", "contact", "entry_url",
                 "entry_path", "referrer", "channel", *channels.UTM_KEYS,
             ])
