@@ -29,7 +29,7 @@ from sarnakh.contacts.choices import ActivityKind
 from sarnakh.contacts.models import Activity, Company, Contact, LifecycleStage, StageChange, Tag
 from sarnakh.contacts.properties import apply_property_values
 from sarnakh.contacts.search import company_search_text, contact_search_text
-from sarnakh.contacts.services import DEFAULT_STAGE, contact_upsert
+from sarnakh.contacts.services import DEFAULT_STAGE, contact_upsert, contacts_bulk_changed
 from sarnakh.contacts.stages import StageInfo, decide_move
 from sarnakh.contacts.upsert_rules import creation_snapshot, drop_empty, keep_first_touch
 from sarnakh.core import clock
@@ -448,6 +448,7 @@ class BatchWriter:
             Activity, ["contact", "kind", "occurred_at", "actor", "actor_label", "data"],
             [(c.pk, kind, now, user_id, label, data) for c, kind, data in plan.activities],
         )
+        contacts_bulk_changed([slot.contact.pk for slot in [*new_slots, *dirty]])
 
     def _link_tags(self, links: list[tuple[Contact, str]]) -> None:
         names = sorted({name for _c, name in links} - set(self.tag_ids))

@@ -41,6 +41,18 @@ UPSERT_ATTEMPTS = 3
 contact_changed_hooks: list[Callable[[int], None]] = []
 
 
+# Bulk writers (imports) call these inside their batch's transaction with the ids of the
+# contacts they created or changed, so a subscriber can queue one job for the batch that
+# commits (or rolls back) with it.
+contacts_bulk_changed_hooks: list[Callable[[list[int]], None]] = []
+
+
+def contacts_bulk_changed(contact_ids: list[int]) -> None:
+    if contact_ids:
+        for hook in contacts_bulk_changed_hooks:
+            hook(contact_ids)
+
+
 def _contact_changed(contact_id: int) -> None:
     for hook in contact_changed_hooks:
         # robust: a subscriber's failure is logged, never turned into a failed request.

@@ -6,6 +6,8 @@
   poll to the event-to-MQL latency. A contact whose refresh fails gets a job (a retry).
 - Changed fields: `contacts.services` calls `on_contact_changed` after commit in the
   request that changed them; it only enqueues `score_contacts`, so the request stays fast.
+- Imports: the batch writer calls `on_contacts_imported` inside each batch's transaction;
+  one job per batch scores its contacts (an outbox: it exists exactly when the batch did).
 - Merges: the loser's current scores go; the survivor is re-scored by a job enqueued
   inside the merge transaction.
 """
@@ -59,6 +61,11 @@ def on_contact_merged(*, loser_id: int, survivor_id: int) -> None:
     enqueue(score_contacts, [survivor_id])
 
 
+def on_contacts_imported(contact_ids: list[int]) -> None:
+    """An import batch: one job for its contacts, queued in the batch's own transaction."""
+    enqueue(score_contacts, sorted(set(contact_ids)))
+
+
 def register_hooks() -> None:
     """Subscribes to tracking, contact changes and merges (once, however often called)."""
     from sarnakh.contacts import services as contact_services
@@ -68,6 +75,7 @@ def register_hooks() -> None:
     for hooks, hook in (
         (processor.after_process_hooks, on_events_processed),
         (contact_services.contact_changed_hooks, on_contact_changed),
+        (contact_services.contacts_bulk_changed_hooks, on_contacts_imported),
         (merge_hooks, on_contact_merged),
     ):
         if hook not in hooks:
