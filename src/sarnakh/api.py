@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import math
-
 from django.http import HttpRequest
 from django.urls import re_path
 from django.utils.translation import gettext as _
@@ -16,6 +13,7 @@ from ninja.security import HttpBearer
 
 from sarnakh.core.apikeys import apikey_authenticate
 from sarnakh.core.errors import DomainError
+from sarnakh.core.json_body import InvalidBody, loads_strict
 from sarnakh.core.models import ApiKey
 
 
@@ -43,37 +41,11 @@ class ScopeError(Exception):
 read_auth = ApiKeyAuth(ApiKey.Scope.READ)
 write_auth = ApiKeyAuth(ApiKey.Scope.WRITE)
 
-class InvalidBody(ValueError):
-    """A request body that is not UTF-8 JSON; the message says what is wrong."""
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise InvalidBody(_("Numbers must be finite."))
-    return value
-
-
-def _no_constants(name: str):
-    raise InvalidBody(_("%(name)s is not a JSON value.") % {"name": name})
-
-
 class StrictJsonParser(Parser):
     """RFC 8259 JSON in UTF-8 (a leading byte-order mark is tolerated); no NaN or Infinity."""
 
     def parse_body(self, request: HttpRequest):
-        try:
-            text = request.body.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InvalidBody(_("The request body is not UTF-8 text; send JSON encoded as UTF-8.")) from None
-        try:
-            return json.loads(text, parse_float=_finite_float, parse_constant=_no_constants)
-        except InvalidBody:
-            raise
-        except RecursionError:
-            raise InvalidBody(_("The JSON is nested too deeply.")) from None
-        except ValueError as exc:  # JSONDecodeError, and integers past Python's digit limit
-            raise InvalidBody(_("The request body is not valid JSON: %(detail)s") % {"detail": exc}) from None
+        return loads_strict(request.body)
 
 
 class SarnakhAPI(NinjaAPI):

@@ -76,8 +76,9 @@ def test_a_batch_of_only_bad_events_is_422_and_stores_nothing(client, site):
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
-        (b"{not json", 400, "bad_request"),
-        ("{\"site_key\": 1}".encode("cp1256") + b"\xff", 400, "bad_request"),
+        (b"{not json", 400, "invalid_json"),
+        ("{\"site_key\": 1}".encode("cp1256") + b"\xff", 400, "invalid_json"),
+        (b'{"site_key": "x", "events": [], "n": 1e999}', 400, "invalid_json"),
         (b"[]", 400, "bad_request"),
         (json.dumps({"site_key": "x", "events": []}).encode(), 401, "unauthorized"),
     ],

@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from django.utils.translation import gettext as _
 
@@ -23,6 +22,7 @@ from sarnakh.core.normalize import (
     normalize_email,
     normalize_phone,
 )
+from sarnakh.core.urls import UTM_KEYS, utm_from_url  # noqa: F401 - UTM_KEYS is part of this module's interface
 
 FIELD_TYPES = ("text", "email", "phone", "number", "choice", "multi_choice", "checkbox", "textarea", "hidden")
 LANGUAGES = ("en", "fa")
@@ -42,7 +42,6 @@ IDENTITY_TARGETS = ("email", "phone", "first_name", "last_name")
 COMPANY_PREFIX = "company."
 
 CONTEXT_LIMITS = {"page_url": 2000, "referrer": 2000}
-UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 VISITOR_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 RESERVED_NAMES = frozenset({"_hp", "_ts", "_visitor_id", "_page_url", "_referrer", "_consent", "_lang", "csrfmiddlewaretoken"})
 
@@ -424,14 +423,6 @@ def _short_text(value: Any, limit: int) -> str:
     if not isinstance(value, str):
         return ""
     return clean_display_text(value)[:limit]
-
-
-def utm_from_url(url: str) -> dict[str, str]:
-    try:
-        query = parse_qs(urlsplit(url).query)
-    except ValueError:
-        return {}
-    return {key: query[key][0] for key in UTM_KEYS if query.get(key) and query[key][0]}
 
 
 def clean_context(raw: Any) -> dict[str, str]:

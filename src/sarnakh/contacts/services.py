@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import ActivityKind
-from sarnakh.contacts.contact_input import CleanContact, clean_contact_input
+from sarnakh.contacts.contact_input import FIRST_TOUCH_FIELDS, CleanContact, clean_contact_input
 from sarnakh.contacts.models import (
     Activity,
     Company,
@@ -347,7 +347,7 @@ def contact_first_touch_set(*, contact_id: int, touch: dict[str, str], actor: Ac
 
     The set is taken whole: mixing two visits' parameters would describe a visit that
     never happened. Writes the timeline row with the reason."""
-    allowed = {"channel", "referrer", "landing_page", *(f"utm_{k}" for k in ("source", "medium", "campaign", "term", "content"))}
+    allowed = {"channel", *FIRST_TOUCH_FIELDS}
     unknown = set(touch) - allowed
     if unknown:
         raise ValueError(f"not first-touch fields: {sorted(unknown)}")

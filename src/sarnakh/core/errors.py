@@ -24,6 +24,11 @@ class ValidationFailed(DomainError):
     code = "validation_error"
 
 
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
 class NotFound(DomainError):
     status = 404
     code = "not_found"
@@ -37,6 +42,11 @@ class Conflict(DomainError):
 class PermissionDenied(DomainError):
     status = 403
     code = "forbidden"
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "payload_too_large"
 
 
 def merge_field_errors(*errors: dict[str, list[str]]) -> dict[str, list[str]]:

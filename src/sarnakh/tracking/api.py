@@ -12,8 +12,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Router
 
+from sarnakh.capture.form_http import client_ip
 from sarnakh.core.apikeys import apikey_authenticate
-from sarnakh.core.errors import DomainError
+from sarnakh.core.errors import DomainError, PermissionDenied, Unauthorized
 from sarnakh.core.models import ApiKey
 from sarnakh.tracking import ingest
 
@@ -83,21 +84,15 @@ def _error(exc: DomainError) -> HttpResponse:
     return _json(exc.status, {"error": {"code": exc.code, "message": exc.message, "fields": exc.fields}})
 
 
-def _client_ip(request: HttpRequest) -> str:
-    from sarnakh.capture.form_http import client_ip
-
-    return client_ip(request) or ""
-
-
 def _sender(request: HttpRequest, data: dict) -> ingest.Sender:
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _sep, token = header.partition(" ")
         api_key = apikey_authenticate(token.strip()) if scheme.lower() == "bearer" else None
         if api_key is None:
-            raise ingest.Unauthorized(_("Send a valid API key as `Authorization: Bearer <key>`."))
+            raise Unauthorized(_("Send a valid API key as `Authorization: Bearer <key>`."))
         if api_key.scope != ApiKey.Scope.WRITE:
-            raise ingest.Forbidden(_("This API key is read-only; this call needs a write key."))
+            raise PermissionDenied(_("This API key is read-only; this call needs a write key."))
         return ingest.Sender(api_key=api_key)
     return ingest.sender_for_site(data, origin=request.headers.get("Origin", ""))
 
@@ -117,7 +112,7 @@ def events_post(request: HttpRequest):
         data = ingest.parse_batch(request.body)
         sender = _sender(request, data)
         meta = {
-            "ip": _client_ip(request),
+            "ip": client_ip(request) or "",
             "user_agent": request.headers.get("User-Agent", "")[:500],
             "origin": request.headers.get("Origin", "")[:200],
         }

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlsplit
 
-UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+from sarnakh.core.urls import UTM_KEYS, host_of, query_params, utm_from_url  # noqa: F401 - re-exported for tracking
+
 FIELDS = ("utm_medium", "utm_source", "referrer_host", "url_param")
 CHANNELS = (
     "organic_search", "paid_search", "social", "email", "referral", "direct", "display", "affiliate", "other",
@@ -71,31 +71,6 @@ class TouchInput:
     url: str = ""
     referrer: str = ""
     utm: dict[str, str] | None = None  # taken from `url` when not given
-
-
-def host_of(url: str) -> str:
-    try:
-        host = urlsplit(url.strip()).hostname or ""
-    except ValueError:
-        return ""
-    host = host.lower().rstrip(".")
-    return host[4:] if host.startswith("www.") else host
-
-
-def query_params(url: str) -> dict[str, str]:
-    try:
-        query = urlsplit(url).query
-    except ValueError:
-        return {}
-    params: dict[str, str] = {}
-    for key, value in parse_qsl(query, keep_blank_values=True):
-        params.setdefault(key.lower(), value)
-    return params
-
-
-def utm_from_url(url: str) -> dict[str, str]:
-    params = query_params(url)
-    return {key: params[key].strip()[:200] for key in UTM_KEYS if params.get(key, "").strip()}
 
 
 def _host_matches(host: str, pattern: str) -> bool:

@@ -143,7 +143,7 @@ def _occurred_at(value: Any, batch: BatchContext, context: dict[str, Any]) -> dt
     return moment
 
 
-def clean_event(raw: Any, *, index: int, batch: BatchContext) -> dict[str, Any]:
+def clean_event(raw: Any, *, batch: BatchContext) -> dict[str, Any]:
     """The row to store for one event; raises Rejected naming the field."""
     if not isinstance(raw, dict):
         raise Rejected("", _("Each event must be an object."))
@@ -213,7 +213,7 @@ def clean_batch(events: list[Any], *, batch: BatchContext) -> tuple[list[dict[st
     seen: set[str] = set()
     for index, raw in enumerate(events):
         try:
-            row = clean_event(raw, index=index, batch=batch)
+            row = clean_event(raw, batch=batch)
         except Rejected as exc:
             given = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else ""
             errors.append(EventError(index=index, id=given[:64], field=exc.field, code=exc.code, message=exc.message))

@@ -27,6 +27,7 @@ from sarnakh.contacts.choices import ActivityKind, SourceType
 from sarnakh.contacts.models import Contact
 from sarnakh.contacts.timeline import timeline_write
 from sarnakh.core.bulk_sql import values_update
+from sarnakh.core.errors import DomainError
 from sarnakh.core.normalize import InvalidEmail, normalize_email
 from sarnakh.tracking.channels import UTM_KEYS
 from sarnakh.tracking.models import Event, Session, Visitor
@@ -63,7 +64,6 @@ def resolve_person(*, properties: dict[str, Any], context: dict[str, Any], trust
 
     A public site key may only point at existing contacts; a trusted server-side source
     (API key) creates the contact for an unknown email."""
-    live = None
     if context.get("contact_id") and trusted:
         live = contact_selectors.live_contact_ids({context["contact_id"]}).get(context["contact_id"])
         if live is None:
@@ -90,7 +90,7 @@ def resolve_person(*, properties: dict[str, Any], context: dict[str, Any], trust
     data.update({k: v for k, v in properties.items() if k in TRAIT_FIELDS and isinstance(v, str) and v.strip()})
     try:
         result = contact_services.contact_upsert(data=data, actor=Actor(source="api", label=actor_label[:200]))
-    except Exception:  # noqa: BLE001 - bad traits must not lose the event; keep the email alone
+    except DomainError:  # bad traits (e.g. a malformed phone) must not lose the person: keep the email alone
         result = contact_services.contact_upsert(data={"email": email, "channel": "api"}, actor=Actor(source="api", label=actor_label[:200]))
     return Resolution(result.contact.pk, "api")
 

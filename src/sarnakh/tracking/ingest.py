@@ -20,7 +20,8 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from sarnakh.core import clock
-from sarnakh.core.errors import DomainError
+from sarnakh.core.errors import DomainError, PayloadTooLarge, PermissionDenied, Unauthorized
+from sarnakh.core.json_body import InvalidBody, loads_strict
 from sarnakh.tracking import event_input, origins
 from sarnakh.tracking.event_input import BatchContext, EventError
 from sarnakh.tracking.models import Event, Site
@@ -28,26 +29,6 @@ from sarnakh.tracking.models import Event, Site
 MAX_BATCH_BYTES = 500 * 1024
 MAX_BATCH_EVENTS = 500
 SITE_CACHE_SECONDS = 5.0
-
-
-class Unauthorized(DomainError):
-    status = 401
-    code = "unauthorized"
-
-
-class Forbidden(DomainError):
-    status = 403
-    code = "forbidden"
-
-
-class TooLarge(DomainError):
-    status = 413
-    code = "payload_too_large"
-
-
-class BadBatch(DomainError):
-    status = 400
-    code = "bad_request"
 
 
 # ---------------------------------------------------------------- sites (cached per process)
@@ -108,20 +89,14 @@ class BatchResult:
 
 def parse_batch(body: bytes) -> dict[str, Any]:
     if len(body) > MAX_BATCH_BYTES:
-        raise TooLarge(_("A batch may be at most %(kb)d KB.") % {"kb": MAX_BATCH_BYTES // 1024})
+        raise PayloadTooLarge(_("A batch may be at most %(kb)d KB.") % {"kb": MAX_BATCH_BYTES // 1024})
     try:
-        data = json.loads(body.decode("utf-8-sig"), parse_constant=_no_constant)
-    except UnicodeDecodeError:
-        raise BadBatch(_("The request body is not UTF-8 text; send JSON encoded as UTF-8.")) from None
-    except (ValueError, RecursionError) as exc:
-        raise BadBatch(_("The request body is not valid JSON: %(detail)s") % {"detail": exc}) from None
+        data = loads_strict(body)
+    except InvalidBody as exc:
+        raise DomainError(str(exc), code="invalid_json") from None
     if not isinstance(data, dict):
-        raise BadBatch(_("Send an object with the events list."))
+        raise DomainError(_("Send an object with the events list."))
     return data
-
-
-def _no_constant(name: str):
-    raise ValueError(f"{name} is not a JSON value")
 
 
 def sender_for_site(data: dict[str, Any], *, origin: str) -> Sender:
@@ -129,7 +104,7 @@ def sender_for_site(data: dict[str, Any], *, origin: str) -> Sender:
     if site is None:
         raise Unauthorized(_("Unknown or inactive site key."))
     if origin and not origins.origin_allowed(origin, site.allowed_origins):
-        raise Forbidden(_("This site key does not accept events from %(origin)s.") % {"origin": origin[:200]})
+        raise PermissionDenied(_("This site key does not accept events from %(origin)s.") % {"origin": origin[:200]})
     return Sender(site=site)
 
 
@@ -137,9 +112,9 @@ def batch_receive(*, data: dict[str, Any], sender: Sender, request_meta: dict[st
     """Checks and stores one batch (see the module doc); raises on a batch-level problem."""
     events = data.get("events")
     if not isinstance(events, list) or not events:
-        raise BadBatch(_("Send the events as a non-empty list."))
+        raise DomainError(_("Send the events as a non-empty list."))
     if len(events) > MAX_BATCH_EVENTS:
-        raise TooLarge(_("A batch may hold at most %(count)d events.") % {"count": MAX_BATCH_EVENTS})
+        raise PayloadTooLarge(_("A batch may hold at most %(count)d events.") % {"count": MAX_BATCH_EVENTS})
     received_at = clock.now()
     batch = BatchContext(
         source=sender.source, trusted=sender.site is None, site_id=sender.site.pk if sender.site else None,

@@ -17,6 +17,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.db import close_old_connections, connection, transaction
 
@@ -152,8 +153,6 @@ def _sessionize(events: list[Event], rules) -> tuple[list[Session], list[Session
 def _set_entry(row: Session, state: SessionState, rules) -> None:
     row.entry_url, row.referrer = state.entry_url[:2000], state.referrer[:2000]
     try:
-        from urllib.parse import urlsplit
-
         row.entry_path = urlsplit(state.entry_url).path[:1000] or "/"
     except ValueError:
         row.entry_path = ""
