@@ -96,3 +96,98 @@ class ScoreHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact_id}/{self.model_id} @ {self.at:%Y-%m-%d %H:%M}: {self.score}"
+
+
+class RescoreRun(models.Model):
+    """One bulk re-score of every live contact under a model version, with its progress."""
+
+    QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+    STATUSES = [(QUEUED, _("queued")), (RUNNING, _("running")), (DONE, _("done")), (FAILED, _("failed"))]
+
+    model = models.ForeignKey(ScoringModel, on_delete=models.CASCADE, related_name="rescores")
+    version = models.ForeignKey(ScoringModelVersion, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=STATUSES, default=QUEUED)
+    # "matching": rules against all events (no contact written yet); "writing": in batches
+    phase = models.CharField(_("phase"), max_length=10, blank=True, default="")
+    total = models.PositiveIntegerField(_("contacts"), default=0)
+    done = models.PositiveIntegerField(_("scored"), default=0)
+    changed = models.PositiveIntegerField(_("changed"), default=0)
+    crossed = models.PositiveIntegerField(_("crossed the bar"), default=0)
+    error = models.TextField(_("error"), blank=True, default="")
+    created_at = models.DateTimeField(_("created"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"rescore {self.model_id}@{self.version_id}: {self.status} {self.done}/{self.total}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.DONE:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0
+
+
+class PredictiveModel(models.Model):
+    """One training run of the predictive model on the team's own history: its report
+    (the evaluation's JSON), the fitted estimator on disk, and its status."""
+
+    QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+    STATUSES = [(QUEUED, _("queued")), (RUNNING, _("running")), (DONE, _("done")), (FAILED, _("failed"))]
+
+    target_stage = models.CharField(_("target stage"), max_length=40, default="customer")
+    status = models.CharField(_("status"), max_length=10, choices=STATUSES, default=QUEUED)
+    trigger = models.CharField(_("started by"), max_length=10, default="user")  # user, api, cli, schedule
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    positives = models.PositiveIntegerField(_("positives"), default=0)
+    scored = models.PositiveIntegerField(_("contacts scored"), default=0)
+    metrics = models.JSONField(_("report"), default=dict, blank=True)
+    features = models.JSONField(_("features"), default=list, blank=True)
+    estimator_path = models.CharField(_("estimator file"), max_length=500, blank=True, default="")
+    error = models.TextField(_("error"), blank=True, default="")
+    created_at = models.DateTimeField(_("created"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    started_at = models.DateTimeField(null=True, blank=True)
+    trained_at = models.DateTimeField(_("trained"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "-trained_at"])]
+
+    def __str__(self) -> str:
+        return f"predictive {self.pk} ({self.target_stage}): {self.status}"
+
+
+class ContactPrediction(models.Model):
+    """A contact's probability of reaching the model's target stage, with the features
+    that pushed it most (see predictive/explain.py for how contributions are measured)."""
+
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="predictions")
+    model = models.ForeignKey(PredictiveModel, on_delete=models.CASCADE, related_name="predictions")
+    probability = models.FloatField()
+    top_features = models.JSONField(default=list)  # [{"feature", "value", "contribution"}]
+    reached = models.BooleanField(default=False)  # already at the target stage: as_of is that moment
+    as_of = models.DateTimeField()  # the moment the features describe
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["contact", "model"], name="contact_prediction_unique")]
+        indexes = [models.Index(fields=["model", "reached", "-probability"])]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}/{self.model_id}: {self.probability:.3f}"
+
+
+class PredictiveSettings(models.Model):
+    """One row: whether and how often the predictive model retrains by itself."""
+
+    retrain_every_days = models.PositiveIntegerField(_("retrain every (days)"), default=0)  # 0 = off
+    target_stage = models.CharField(_("target stage"), max_length=40, default="customer")
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"retrain every {self.retrain_every_days} days" if self.retrain_every_days else "retrain off"
