@@ -190,6 +190,11 @@ def cmd_demo(args) -> int:
         from sarnakh.tracking.demo import load_tracking_demo
 
         print(load_tracking_demo(seed=args.seed))
+        from sarnakh.scoring.services import contacts_rescore_all
+
+        # Demo contacts and events are written in bulk, past the real-time hooks: score them
+        # once, set-based; leads that clear the bar move to MQL when the worker runs.
+        print(f"Scored {contacts_rescore_all()} contacts with every active scoring model.")
     return 0
 
 

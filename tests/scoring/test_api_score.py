@@ -9,6 +9,7 @@ import pytest
 from django.template.loader import render_to_string
 
 from sarnakh.core import clock
+from sarnakh.core.jobs import run_pending_jobs
 from sarnakh.scoring import selectors, services
 from sarnakh.scoring.engine import default_model_dict
 from sarnakh.scoring.models import ContactScore
@@ -90,28 +91,45 @@ def test_preview_bulk_rescore_and_explanations_agree(write_api, read_api):
     for reader in readers:
         for minute in range(3):
             add_event(reader, at=T0 + dt.timedelta(minutes=minute), path=f"/blog/{minute}")
-    make_contact(email="quiet@acme-industries.com")  # never scored, no behaviour: outside the preview
+    quiet = make_contact(email="quiet@acme-industries.com")  # no behaviour
     draft = default_model_dict()
     draft["qualification"]["min_engagement"] = 5
     draft["grade_cutoffs"] = {"A": 34, "B": 20, "C": 10}
     with clock.frozen_at(LATER):
+        for contact in (hot, *readers, quiet):
+            services.contact_score_refresh(contact_id=contact.pk)
         # when the draft is previewed
         preview = write_api.post("/api/v1/scoring/models/default/preview", {"spec": draft})
         assert preview.status_code == 200, preview.content
         counts = preview.json()
-        # then three contacts were considered: all move up to A, the two readers would cross the bar
-        assert (counts["contacts"], counts["grade_changes"], counts["would_cross"], counts["would_drop"]) == (3, 3, 2, 0)
+        # then every live contact was considered: all move up to A, the two readers would cross the bar
+        assert (counts["contacts"], counts["grade_changes"], counts["would_cross"], counts["would_drop"]) == (4, 4, 2, 0)
         assert (counts["qualified_before"], counts["qualified_after"]) == (1, 3)
-        assert counts["grades_before"] == {"B": 3} and counts["grades_after"] == {"A": 3}
-        # when saved and re-scored in bulk, the stored scores agree with the preview and the explanations
-        assert write_api.put("/api/v1/scoring/models/default", {"spec": draft}).status_code == 200
-        services.contacts_rescore_all(model_key="default")
+        assert counts["grades_before"] == {"B": 4} and counts["grades_after"] == {"A": 4}
+        # when saved, the re-score run the save queued agrees with the preview and the explanations
+        saved = write_api.put("/api/v1/scoring/models/default", {"spec": draft})
+        assert saved.status_code == 200 and saved.json()["rescore_id"]
+        run_pending_jobs()
+        run = read_api.get(f"/api/v1/scoring/rescores/{saved.json()['rescore_id']}").json()
+    assert (run["status"], run["percent"], run["total"], run["crossed"]) == ("done", 100, 4, counts["would_cross"])
     scored = ContactScore.objects.filter(contact__in=[hot, *readers])
     assert sorted(s.grade for s in scored) == ["A", "A", "A"] and all(s.qualified for s in scored)
+    assert ContactScore.objects.get(contact=quiet).grade == "A"
     for row in scored:
         body = read_api.get(f"/api/v1/contacts/{row.contact_id}/score").json()
         assert body["version"] == 2 and Decimal(str(body["fit"])) + Decimal(str(body["engagement"])) == row.score
         assert sums(body)["engagement"] == row.engagement
+
+
+def test_a_rescore_can_be_started_and_followed_and_unknown_ones_are_404(write_api, read_api):
+    make_contact()
+    started = write_api.post("/api/v1/scoring/models/default/rescore")
+    assert started.status_code == 202 and started.json()["status"] == "queued"
+    run_pending_jobs()
+    body = read_api.get(f"/api/v1/scoring/rescores/{started.json()['id']}").json()
+    assert (body["status"], body["done"], body["total"]) == ("done", 1, 1)
+    assert read_api.get("/api/v1/scoring/rescores/999999").status_code == 404
+    assert write_api.post("/api/v1/scoring/models/nope/rescore").status_code == 404
 
 
 def test_preview_refuses_invalid_rules_with_field_errors(write_api):

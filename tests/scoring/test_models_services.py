@@ -187,7 +187,7 @@ def test_rescore_all_scores_every_live_contact():
     for n in range(3):
         make_contact(email=f"p{n}@acme-industries.com")
     with clock.frozen_at(T0 + dt.timedelta(hours=1)):
-        assert services.contacts_rescore_all(model_key="default", chunk=2) == 3
+        assert services.contacts_rescore_all(model_key="default") == 3
     assert ContactScore.objects.count() == 3
 
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ninja import Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
 
 from sarnakh.api import write_auth
 from sarnakh.contacts.schemas import ErrorOut
-from sarnakh.scoring import selectors, services
+from sarnakh.core.errors import NotFound
+from sarnakh.scoring import rescore, selectors, services
+from sarnakh.scoring.models import RescoreRun, ScoringModel
 
 router = Router(tags=["scoring"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -67,11 +70,37 @@ class VersionOut(Schema):
 class ModelDetailOut(ModelOut):
     spec: dict[str, Any] | None
     versions: list[VersionOut]
+    rescore_id: int | None = None
 
 
 class ModelSaveIn(Schema):
     spec: dict[str, Any]
     note: str = ""
+
+
+class RescoreOut(Schema):
+    id: int
+    model: str
+    version: int
+    status: str
+    phase: str
+    total: int
+    done: int
+    percent: int
+    changed: int
+    crossed: int
+    error: str
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+
+def _rescore_out(run: RescoreRun) -> dict[str, Any]:
+    return {
+        "id": run.pk, "model": run.model.key, "version": run.version.number, "status": run.status, "phase": run.phase, "total": run.total,
+        "done": run.done, "percent": run.percent, "changed": run.changed, "crossed": run.crossed, "error": run.error,
+        "created_at": run.created_at, "started_at": run.started_at, "finished_at": run.finished_at,
+    }
 
 
 class PreviewIn(Schema):
@@ -112,10 +141,33 @@ def get_model(request, key: str):
 @router.put("/scoring/models/{key}", auth=write_auth, response={200: ModelDetailOut, **ERRORS}, summary="Save a model's rules as a new version")
 def save_model(request, key: str, payload: ModelSaveIn):
     """Validates the rules (422 names each wrong field, e.g. `engagement_rules.2.points`) and
-    stores them as the next version; the same rules again change nothing."""
+    stores them as the next version, then queues the bulk re-score of every contact (its id
+    is `rescore_id`; follow it at /scoring/rescores/{id}); the same rules again change nothing."""
     api_key = getattr(request, "auth", None)
-    services.scoring_model_save(key=key, spec_dict=payload.spec, note=payload.note, user=getattr(api_key, "created_by", None))
-    return selectors.scoring_model_detail(key=key)
+    user = getattr(api_key, "created_by", None)
+    before = ScoringModel.objects.filter(key=key).values_list("current_version_id", flat=True).first()
+    version = services.scoring_model_save(key=key, spec_dict=payload.spec, note=payload.note, user=user)
+    detail = selectors.scoring_model_detail(key=key)
+    detail["rescore_id"] = rescore.rescore_start(model_key=key, user=user).pk if version.pk != before else None
+    return detail
+
+
+@router.post(
+    "/scoring/models/{key}/rescore", auth=write_auth, response={202: RescoreOut, **ERRORS},
+    summary="Re-score every contact with the model's current rules (set-based, in the background)",
+)
+def start_rescore(request, key: str):
+    api_key = getattr(request, "auth", None)
+    run = rescore.rescore_start(model_key=key, user=getattr(api_key, "created_by", None))
+    return Status(202, _rescore_out(run))
+
+
+@router.get("/scoring/rescores/{int:run_id}", response={200: RescoreOut, **ERRORS}, summary="A bulk re-score's progress")
+def get_rescore(request, run_id: int):
+    run = RescoreRun.objects.select_related("model", "version").filter(pk=run_id).first()
+    if run is None:
+        raise NotFound(_("Re-score run not found."))
+    return _rescore_out(run)
 
 
 @router.post(
@@ -123,6 +175,6 @@ def save_model(request, key: str, payload: ModelSaveIn):
     summary="How many contacts draft rules would move across grades and the bar",
 )
 def preview_model(request, key: str, payload: PreviewIn):
-    """Scores the contacts that were scored before or have tracked behaviour with the current
-    and the draft rules, both now. Not set-based yet: a chunked loop over those contacts."""
+    """The dry run of the bulk re-score with the draft rules: every live contact scored now,
+    set-based, against the model's stored scores."""
     return selectors.scoring_model_preview(key=key, spec_dict=payload.spec)

@@ -1,5 +1,5 @@
 """Writes of the scoring app: refreshing a contact's scores (with MQL promotion), saving
-a model's rules as a new version, and the interim bulk re-score.
+a model's rules as a new version, and re-scoring everyone (set-based, in bulk.py).
 
 Crossing the bar (`engine.crossed`: qualified now, not at the last stored score):
 - records `qualified_since` and a `became_mql` internal tracking event (any model; its
@@ -113,16 +113,18 @@ def _emit_qualified(*, contact_id: int, model: ScoringModel, version: ScoringMod
     transaction.on_commit(processor.wake)
 
 
-def _promote(*, facts: facts_loader.ContactFacts, model: ScoringModel, version: ScoringModelVersion, result: ScoreResult) -> bool:
-    if not model.is_default or facts.stage_kind != "funnel":
+def _promote(
+    *, contact_id: int, stage_kind: str, stage_order: int, model: ScoringModel, version: ScoringModelVersion, result: Any,
+) -> bool:
+    if not model.is_default or stage_kind != "funnel":
         return False
     mql = LifecycleStage.objects.filter(key=MQL_STAGE).values_list("order", flat=True).first()
-    if mql is None or facts.stage_order >= mql:
+    if mql is None or stage_order >= mql:
         return False
     from sarnakh.contacts.services import contact_change_stage
 
     contact_change_stage(
-        contact_id=facts.contact_id, stage_key=MQL_STAGE, reason=qualification_reason(model, version, result),
+        contact_id=contact_id, stage_key=MQL_STAGE, reason=qualification_reason(model, version, result),
         actor=Actor(source="rule", label=(_("Scoring: %(model)s") % {"model": model.name})[:200]),
         rule=f"{model.key}@v{version.number}"[:200],
     )
@@ -148,7 +150,10 @@ def _store(*, facts: facts_loader.ContactFacts, model: ScoringModel, result: Sco
     row.computed_at = now
     if crossed(was_qualified, result.qualified):
         row.qualified_since = now
-        promoted = _promote(facts=facts, model=model, version=version, result=result)
+        promoted = _promote(
+            contact_id=facts.contact_id, stage_kind=facts.stage_kind, stage_order=facts.stage_order, model=model, version=version,
+            result=result,
+        )
         _emit_qualified(contact_id=facts.contact_id, model=model, version=version, result=result, promoted=promoted, now=now)
     row.save()
     if before != _values(row):
@@ -181,6 +186,36 @@ def contact_score_refresh(*, contact_id: int, model: ScoringModel | str | None =
             result = score_contact(version_spec(scoring_model.current_version), facts.person, facts.events, now, tz=tz)
             stored.append(_store(facts=facts, model=scoring_model, result=result, now=now))
         return stored
+
+
+def crossings_act(*, model_id: int, contact_ids: list[int]) -> int:
+    """What crossing the bar does (MQL stage, `became_mql` event), for contacts the bulk
+    re-score stored as newly qualified. Run by a job the re-score queued in the same
+    transaction; idempotent (the stage only moves forward, the event id is per version).
+    A contact no longer qualified by now is skipped. Returns how many were acted on."""
+    model = ScoringModel.objects.filter(pk=model_id).first()
+    if model is None:
+        return 0
+    acted = 0
+    for contact_id in contact_ids:
+        with transaction.atomic():
+            contact = (
+                Contact.objects.select_for_update(of=("self",)).select_related("stage")
+                .filter(pk=contact_id, merged_into__isnull=True).first()
+            )
+            row = ContactScore.objects.filter(contact_id=contact_id, model=model).select_related("version").first()
+            if contact is None or row is None or not row.qualified:
+                continue
+            promoted = _promote(
+                contact_id=contact_id, stage_kind=contact.stage.kind, stage_order=contact.stage.order, model=model,
+                version=row.version, result=row,
+            )
+            _emit_qualified(
+                contact_id=contact_id, model=model, version=row.version, result=row, promoted=promoted,
+                now=row.qualified_since or row.computed_at,
+            )
+            acted += 1
+    return acted
 
 
 def contact_scores_forget(*, contact_id: int) -> int:
@@ -227,28 +262,14 @@ def scoring_model_save(*, key: str, spec_dict: Any, note: str = "", user: Any = 
 
 
 def contacts_rescore_all(
-    *, model_key: str | None = None, chunk: int = 500, now: dt.datetime | None = None,
-    progress: Callable[[int], None] | None = None,
+    *, model_key: str | None = None, now: dt.datetime | None = None, progress: Callable[[int, int, str], None] | None = None,
 ) -> int:
-    """INTERIM: re-scores every live contact, one transaction per contact, in id chunks.
+    """Re-scores every live contact with each active model (or one), set-based
+    (`bulk.rescore_model`), in this process. Returns how many contacts were scored."""
+    from sarnakh.scoring import bulk
 
-    The issue asks for a set-based bulk re-score after a rule change; until that exists
-    this loop (used by `sarnakh score recompute`) gives correct results at a speed fit
-    for thousands of contacts, not millions. Returns how many contacts were scored."""
-    target = scoring_model_for(model_key) if model_key else None
-    if target is None and not scoring_models_active():
-        return 0
-    now = now or clock.now()
-    done, last_id = 0, 0
-    while True:
-        ids = list(
-            Contact.objects.filter(pk__gt=last_id, merged_into__isnull=True).order_by("pk").values_list("pk", flat=True)[:chunk]
-        )
-        if not ids:
-            return done
-        for contact_id in ids:
-            contact_score_refresh(contact_id=contact_id, model=target, now=now)
-        done += len(ids)
-        last_id = ids[-1]
-        if progress is not None:
-            progress(done)
+    models = [scoring_model_for(model_key)] if model_key else scoring_models_active()
+    done = 0
+    for scoring_model in models:
+        done = bulk.rescore_model(scoring_model, now=now, progress=progress).total
+    return done

@@ -35,6 +35,21 @@ def score_contacts(contact_ids: list[int]) -> int:
     return done
 
 
+@task()
+def rescore_model(run_id: int) -> int:
+    """A bulk re-score run (see rescore.py); returns how many contacts it scored."""
+    from sarnakh.scoring.rescore import rescore_execute
+
+    run = rescore_execute(run_id)
+    return run.total if run is not None else 0
+
+
+@task()
+def act_on_crossings(model_id: int, contact_ids: list[int]) -> int:
+    """Stage moves and `became_mql` events for contacts a bulk re-score found crossing."""
+    return services.crossings_act(model_id=model_id, contact_ids=contact_ids)
+
+
 def _enqueue(contact_ids: list[int]) -> None:
     with transaction.atomic():
         enqueue(score_contacts, sorted(contact_ids))

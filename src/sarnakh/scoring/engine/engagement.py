@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from sarnakh.scoring.engine.facts import EVENT_TYPES, EventFacts
@@ -47,8 +47,9 @@ def rule_matches(rule: EngagementRule, event: EventFacts) -> bool:
     return all(condition.holds(event) for condition in rule.conditions)
 
 
-def _counted_raw(rule: EngagementRule, events: list[EventFacts], tz: dt.tzinfo) -> Iterable[tuple[EventFacts, Decimal, str | None]]:
-    """(event, counted magnitude, cap that cut it) for each matching event, in order."""
+def cap_walk(rule: EngagementRule, moments: Iterable[dt.datetime], tz: dt.tzinfo) -> Iterator[tuple[Decimal, str | None]]:
+    """(counted magnitude, cap that cut it) for each of a rule's matching events, given
+    their times in (time, id) order. Shared by the engine and the bulk re-score."""
     magnitude = abs(Decimal(str(rule.points)))
     period = rule.max_points_per_period
     limit = Decimal(str(period.points)) if period else None
@@ -57,17 +58,15 @@ def _counted_raw(rule: EngagementRule, events: list[EventFacts], tz: dt.tzinfo) 
     per_day: Counter = Counter()
     window: deque[tuple[dt.datetime, Decimal]] = deque()
     used = ZERO
-    for event in events:
-        if not rule_matches(rule, event):
-            continue
-        day = event.at.astimezone(tz).date()
+    for at in moments:
+        day = at.astimezone(tz).date()
         counted, cap = magnitude, None
         if rule.max_total is not None and total >= rule.max_total:
             counted, cap = ZERO, "max_total"
         elif rule.max_per_day is not None and per_day[day] >= rule.max_per_day:
             counted, cap = ZERO, "max_per_day"
         elif limit is not None:
-            while window and window[0][0] <= event.at - span:
+            while window and window[0][0] <= at - span:
                 used -= window.popleft()[1]
             room = limit - used
             if counted > room:
@@ -76,8 +75,15 @@ def _counted_raw(rule: EngagementRule, events: list[EventFacts], tz: dt.tzinfo) 
             total += 1
             per_day[day] += 1
             if limit is not None:
-                window.append((event.at, counted))
+                window.append((at, counted))
                 used += counted
+        yield counted, cap
+
+
+def _counted_raw(rule: EngagementRule, events: list[EventFacts], tz: dt.tzinfo) -> Iterable[tuple[EventFacts, Decimal, str | None]]:
+    """(event, counted magnitude, cap that cut it) for each matching event, in order."""
+    matching = [event for event in events if rule_matches(rule, event)]
+    for event, (counted, cap) in zip(matching, cap_walk(rule, (e.at for e in matching), tz), strict=True):
         yield event, counted, cap
 
 
