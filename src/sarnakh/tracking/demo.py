@@ -45,7 +45,10 @@ class _Writer:
         self.visitors: list[Visitor] = []
         self.sessions: list[tuple[Session, list[Event]]] = []
 
-    def visit(self, visitor_id: str, start: dt.datetime, *, contact_id: int | None, url: str, referrer: str, hot: bool) -> dt.datetime:
+    def visit(
+        self, visitor_id: str, start: dt.datetime, *, contact_id: int | None, url: str, referrer: str, hot: bool, then: str = "",
+    ) -> dt.datetime:
+        """One session from `url`; `then` names a track event that ends it (e.g. demo_requested)."""
         rng = self.rng
         pages = [(urlsplit(url).path or "/", url, "")]
         for _ in range(rng.randint(0, 5)):
@@ -68,6 +71,9 @@ class _Writer:
             if path == "/ebook/mql-guide" and rng.random() < 0.5:
                 events.append(self._event(visitor_id, contact_id, at + dt.timedelta(seconds=40), "track", "download", page_url, path, "", "", label="mql-guide.pdf"))
             at += dt.timedelta(seconds=rng.randint(15, 240))
+        if then:
+            path, page_url = pages[-1][0], pages[-1][1]
+            events.append(self._event(visitor_id, contact_id, at, "track", then, page_url, path, "", ""))
         session.last_event_at = events[-1].occurred_at
         session.page_count = len(pages)
         session.event_count = len(events)
@@ -100,6 +106,11 @@ def load_tracking_demo(*, seed: int = 1403, anonymous_visitors: int = 1500) -> s
         .values_list("id", "created_at", "landing_page", "referrer", *channels.UTM_KEYS, "stage")
     )
     mql_at = dict(StageChange.objects.filter(to_stage="mql").values_list("contact_id", "changed_at"))
+    # People who went further showed more buying intent first: a demo request before sales
+    # accepted them, a look at pricing before the deal was opened (the scoring backtest
+    # needs behaviour that predicts the later stages).
+    sql_at = dict(StageChange.objects.filter(to_stage="sql").values_list("contact_id", "changed_at"))
+    opportunity_at = dict(StageChange.objects.filter(to_stage="opportunity").values_list("contact_id", "changed_at"))
     with transaction.atomic():
         moment = clock.now()
         site = Site.objects.create(name="example.ir", key="site_demo" + uuid.UUID(int=rng.getrandbits(128)).hex[:16], allowed_origins=[SITE], created_at=moment, updated_at=moment)
@@ -119,6 +130,11 @@ def load_tracking_demo(*, seed: int = 1403, anonymous_visitors: int = 1500) -> s
                     continue  # no visits from the future
                 end = max(end, writer.visit(visitor_id, start, contact_id=contact_id, url=SITE + rng.choice(["/", "/pricing", "/fa/blog/lead-scoring"]),
                                             referrer=rng.choice(["", "https://mail.google.com/"]), hot=hot))
+            for moments, chance, path, then in ((sql_at, 0.6, "/demo", "demo_requested"), (opportunity_at, 0.6, "/pricing", "")):
+                if contact_id in moments and rng.random() < chance:
+                    start = max(moments[contact_id] - dt.timedelta(hours=rng.uniform(2, 72)), created + dt.timedelta(minutes=5))
+                    if start < moment - dt.timedelta(hours=1):
+                        end = max(end, writer.visit(visitor_id, start, contact_id=contact_id, url=SITE + path, referrer="", hot=True, then=then))
             writer.visitors.append(Visitor(visitor_id=visitor_id, contact_id=contact_id, first_seen_at=first, last_seen_at=end, identified_at=created, identified_by="form"))
         for index in range(anonymous_visitors):
             visitor_id = f"demo-anon-{index}"
