@@ -27,6 +27,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "forms.view": frozenset({ADMIN, MARKETING, SALES}),
     "tracking.view": frozenset({ADMIN, MARKETING, SALES}),
     "tracking.manage": frozenset({ADMIN, MARKETING}),
+    "scoring.view": frozenset({ADMIN, MARKETING, SALES}),
+    "scoring.manage": frozenset({ADMIN, MARKETING}),
 }
 
 

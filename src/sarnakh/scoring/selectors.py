@@ -4,7 +4,6 @@ versions, the impact preview of draft rules, and the contact page's score card."
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -20,7 +19,6 @@ from sarnakh.scoring.engine import ModelSpec, ScoreResult, SpecError, score_cont
 from sarnakh.scoring.engine.result import number
 from sarnakh.scoring.models import ContactScore, ScoreHistory, ScoringModel, ScoringModelVersion
 from sarnakh.scoring.services import bar_text, scoring_model_for, version_spec
-from sarnakh.tracking.models import Event
 
 CARD_ROWS = 8
 TREND_POINTS = 40
@@ -41,6 +39,16 @@ def _fresh(model: ScoringModel, contact_id: int, now: dt.datetime | None = None)
     return score_contact(spec, facts.person, facts.events, now or clock.now(), tz=facts_loader.account_tz())
 
 
+def _explained(row: ContactScore) -> dict[str, Any]:
+    """The explanation of a score stored by the bulk re-score (numbers only): the engine at
+    the row's own moment and version, so its items add up to the stored values."""
+    facts = facts_loader.facts_for_ids([row.contact_id]).get(row.contact_id)
+    spec = version_spec(row.version)
+    if facts is None:
+        return {"fit": number(row.fit), "engagement": number(row.engagement), "score": number(row.score), "breakdown": []}
+    return score_contact(spec, facts.person, facts.events, row.computed_at, tz=facts_loader.account_tz()).to_dict()
+
+
 def contact_score(*, contact_id: int, model_key: str | None = None) -> dict[str, Any]:
     """The contact's stored score under the model (default model when None), or one
     computed now (not stored) when it was never scored; NotFound for an unknown contact."""
@@ -48,7 +56,7 @@ def contact_score(*, contact_id: int, model_key: str | None = None) -> dict[str,
     model = scoring_model_for(model_key)
     row = ContactScore.objects.filter(contact_id=live, model=model).select_related("version").first()
     if row is not None:
-        data = row.breakdown
+        data = row.breakdown if "breakdown" in row.breakdown else _explained(row)
         return {
             "contact_id": live, "model": model.key, "version": row.version.number, "fit": data["fit"], "grade": row.grade,
             "engagement": data["engagement"], "score": data["score"], "qualified": row.qualified, "below_bar": row.below_bar,
@@ -98,48 +106,17 @@ def scoring_model_detail(*, key: str) -> dict[str, Any]:
     }
 
 
-def _candidate_ids(model: ScoringModel | None) -> list[int]:
-    ids = set(Event.objects.filter(contact_id__isnull=False, is_bot=False).values_list("contact_id", flat=True).distinct())
-    if model is not None:
-        ids.update(ContactScore.objects.filter(model=model).values_list("contact_id", flat=True))
-    return sorted(ids)
+def scoring_model_preview(*, key: str, spec_dict: Any, now: dt.datetime | None = None) -> dict[str, Any]:
+    """How draft rules would change grades and the bar: the bulk re-score's dry run over
+    every live contact, scored now, against the model's stored scores."""
+    from sarnakh.scoring import bulk
 
-
-def scoring_model_preview(*, key: str, spec_dict: Any, chunk: int = 500, now: dt.datetime | None = None) -> dict[str, Any]:
-    """How draft rules would change grades and the bar, against the model's current rules,
-    both scored now over the contacts that were ever scored or have tracked behaviour.
-
-    INTERIM: a chunked Python loop, not set-based SQL; fine for thousands of contacts."""
     if not isinstance(spec_dict, Mapping):
         raise SpecError({"__all__": [_("Expected an object.")]})
     draft = ModelSpec.parse({**spec_dict, "key": spec_dict.get("key", key)})
     model = ScoringModel.objects.filter(key=key).select_related("current_version").first()
-    current = version_spec(model.current_version) if model and model.current_version else None
-    now, tz = now or clock.now(), facts_loader.account_tz()
-    counts: Counter = Counter()
-    grades_before: Counter = Counter()
-    grades_after: Counter = Counter()
-    ids = _candidate_ids(model)
-    for start in range(0, len(ids), chunk):
-        for facts in facts_loader.facts_for_ids(ids[start:start + chunk]).values():
-            after = score_contact(draft, facts.person, facts.events, now, tz=tz)
-            before = score_contact(current, facts.person, facts.events, now, tz=tz) if current else None
-            counts["contacts"] += 1
-            grades_after[after.grade] += 1
-            if before is not None:
-                grades_before[before.grade] += 1
-            counts["grade_changes"] += before is None or before.grade != after.grade
-            was = bool(before and before.qualified)
-            counts["qualified_before"] += was
-            counts["qualified_after"] += after.qualified
-            counts["would_cross"] += after.qualified and not was
-            counts["would_drop"] += was and not after.qualified
-    keys = ("contacts", "grade_changes", "would_cross", "would_drop", "qualified_before", "qualified_after")
-    return {
-        "model": key, "current_version": model.current_version.number if model and model.current_version else None,
-        "computed_at": now, **{k: counts[k] for k in keys},
-        "grades_before": dict(sorted(grades_before.items())), "grades_after": dict(sorted(grades_after.items())),
-    }
+    counts = bulk.preview(model, draft, now=now)
+    return {"model": key, "current_version": model.current_version.number if model and model.current_version else None, **counts}
 
 
 # ------------------------------------------------------------------ the score card
@@ -188,6 +165,14 @@ def _card_row(item: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _breakdown_chart(items: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The breakdown summed per rule as diverging bars (fit and engagement told apart)."""
+    from sarnakh.scoring.charts import diverging_bars, rule_totals
+
+    rows = [{**row, "label": _(row["label"]), "text": _text(row["points"], signed=True)} for row in rule_totals(items)]
+    return diverging_bars(rows)
+
+
 def score_card_context(contact_id: int) -> dict[str, Any] | None:
     """What `scoring/_score_card.html` shows for the default model; None without one."""
     try:
@@ -206,6 +191,7 @@ def score_card_context(contact_id: int) -> dict[str, Any] | None:
         "qualified": score["qualified"], "below_bar": score["below_bar"], "qualified_since": score["qualified_since"],
         "computed_at": score["computed_at"], "stored": score["stored"], "bar": bar_text(version_spec(model.current_version)),
         "rows": [_card_row(i) for i in items[:CARD_ROWS]], "more": max(0, len(items) - CARD_ROWS),
+        "chart": _breakdown_chart(score["breakdown"]),
         "trend": sparkline_points(history), "trend_count": len(history),
         "trend_low": _text(min(history)) if history else "", "trend_high": _text(max(history)) if history else "",
     }

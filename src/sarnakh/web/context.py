@@ -28,6 +28,8 @@ def navigation(request):
             "can_export": can(user, "contacts.export"),
             "can_view_tracking": can(user, "tracking.view"),
             "can_manage_tracking": can(user, "tracking.manage"),
+            "can_view_scoring": can(user, "scoring.view"),
+            "can_manage_scoring": can(user, "scoring.manage"),
         }
     )
     return context
