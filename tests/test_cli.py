@@ -15,7 +15,7 @@ from tests.core.sarnakh_process import command, free_port, run_sarnakh, sarnakh_
 REPO = Path(__file__).resolve().parent.parent
 SUBCOMMANDS = [["init"], ["serve"], ["worker"], ["apikey"], ["apikey", "create"], ["apikey", "list"], ["demo"],
                ["site"], ["site", "create"], ["site", "list"], ["events"], ["events", "cleanup"], ["events", "process"],
-               ["model"], ["model", "evaluate"], ["score"], ["score", "recompute"]]
+               ["model"], ["model", "evaluate"], ["model", "train"], ["score"], ["score", "recompute"], ["score", "backtest"]]
 
 
 def _shell(home: Path, code: str) -> str:
@@ -94,6 +94,8 @@ def test_given_demo_command_then_data_is_loaded_once(home):
     assert done.returncode == 0, done.stderr
     assert "40 contacts at 8 companies" in done.stdout and "maryam" in done.stdout
     assert "Tracking demo: site example.ir" in done.stdout
+    assert "Scored 40 contacts" in done.stdout
+    assert _shell(home, "from sarnakh.scoring.models import ContactScore; print(ContactScore.objects.count())") == "40"
     again = run_sarnakh(home, "demo", "--contacts", "40", "--companies", "8")
     assert again.returncode == 0 and "already" in again.stdout
     skipped = run_sarnakh(home, "demo", "--if-empty")

@@ -144,5 +144,11 @@ api.add_router("/", tracking_reports_router)
 api.add_router("/", attribution_router)
 
 from sarnakh.scoring.api import router as scoring_router  # noqa: E402
+from sarnakh.scoring.backtest_api import router as scoring_backtest_router  # noqa: E402
+from sarnakh.scoring.distribution_api import router as scoring_distribution_router  # noqa: E402
+from sarnakh.scoring.predictive.api import router as scoring_predictive_router  # noqa: E402
 
 api.add_router("/", scoring_router)
+api.add_router("/", scoring_predictive_router)
+api.add_router("/", scoring_backtest_router)
+api.add_router("/", scoring_distribution_router)

@@ -25,6 +25,7 @@ from sarnakh.contacts.choices import Channel, SourceType, StageKind
 from sarnakh.contacts.serializers import decode_cursor, encode_cursor
 from sarnakh.core.errors import DomainError
 from sarnakh.core.users import assignable_users
+from sarnakh.scoring.predictive.selectors import prediction_context
 from sarnakh.scoring.selectors import score_card_context
 from sarnakh.tracking import selectors as tracking_selectors
 from sarnakh.web.activity_display import describe_activities
@@ -263,6 +264,7 @@ def _detail_context(request, contact) -> dict:
         "note_url": reverse("contacts:note_add", args=[contact.pk]),
         "touches": tracking_selectors.contact_touches(contact.pk),
         "score_card": score_card_context(contact.pk),
+        "prediction": prediction_context(contact.pk),
         **_stage_context(contact),
         **_timeline_context(contact, request.GET.get("before", "")),
     }

@@ -35,13 +35,22 @@ def add_evaluate_arguments(p: argparse.ArgumentParser) -> None:
 
 def add_subcommands(sub) -> argparse._SubParsersAction:
     """Adds `model evaluate`; returns the `model` sub-parsers so `model train` can join."""
-    p = sub.add_parser("model", help="predictive lead scoring: evaluate a model on a CSV export")
+    p = sub.add_parser("model", help="predictive lead scoring: evaluate a model on a CSV export, or train on Sarnakh's own data")
     model_sub = p.add_subparsers(dest="model_command", required=True)
     e = model_sub.add_parser(
         "evaluate", help="train and test on a CSV file; print ROC AUC, Brier score, calibration, lift and a logistic baseline",
     )
     add_evaluate_arguments(e)
     e.set_defaults(func=cmd_model_evaluate)
+    t = model_sub.add_parser(
+        "train", help="train on Sarnakh's own contacts and stage history, store the model and every contact's probability; print the report",
+    )
+    t.add_argument("--target-stage", default="customer", metavar="KEY", help="the lifecycle stage to predict reaching (default customer)")
+    t.add_argument("--min-age-days", type=int, default=30, metavar="N",
+                   help="learn only from contacts at least N days old: younger ones had no fair chance yet (default 30)")
+    t.add_argument("--threads", type=int, default=1, help="CPU threads for training (default 1)")
+    t.add_argument("--json", action="store_true", help="print one JSON object instead of the text report")
+    t.set_defaults(func=cmd_model_train)
     return model_sub
 
 
@@ -84,6 +93,41 @@ def cmd_model_evaluate(args: argparse.Namespace, stdout=None, stderr=None) -> in
         stdout.write(render_json(report) + "\n")
     else:
         stdout.write(render_text(report, source=f"{Path(args.csv).name} ({source.encoding}, delimiter {source.delimiter!r})"))
+    stdout.flush()
+    return 0
+
+
+def cmd_model_train(args: argparse.Namespace, stdout=None, stderr=None) -> int:
+    """Needs Django (sarnakh.cli sets it up before calling)."""
+    from sarnakh.core.errors import DomainError
+
+    from .features import DataError
+    from .report import render_json, render_own_data_text
+    from .services import predictive_train
+
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    if args.min_age_days < 0 or args.threads < 1:
+        print("error: --min-age-days must be 0 or more and --threads at least 1", file=stderr)
+        return EXIT_BAD_INPUT
+    quiet = getattr(args, "json", False)
+
+    def progress(text: str) -> None:
+        if not quiet:
+            print(text, file=stderr)
+            stderr.flush()
+
+    try:
+        run = predictive_train(target_stage=args.target_stage, min_age_days=args.min_age_days, threads=args.threads, progress=progress)
+    except DomainError as exc:
+        detail = "; ".join(m for messages in exc.fields.values() for m in messages)
+        print(f"error: {exc.message}{' ' + detail if detail else ''}", file=stderr)
+        return EXIT_BAD_INPUT
+    except DataError as exc:
+        print(f"error: {exc}", file=stderr)
+        return EXIT_BAD_INPUT
+    report = {**run.metrics, "model_id": run.pk, "trained_at": run.trained_at.isoformat(), "scored": run.scored,
+              "estimator_path": run.estimator_path}
+    stdout.write(render_json(report) + "\n" if quiet else render_own_data_text(report))
     stdout.flush()
     return 0
 

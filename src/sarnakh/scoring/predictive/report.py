@@ -112,3 +112,27 @@ def render_text(report: dict, *, source: str = "") -> str:
     if report["leakage_warnings"]:
         lines.append(f"Reminder: leakage warnings above for {', '.join(w['column'] for w in report['leakage_warnings'])}.")
     return "\n".join(lines) + "\n"
+
+
+def render_own_data_text(report: dict) -> str:
+    """`sarnakh model train`: what was learned from, then the evaluation report."""
+    own = report["own_data"]
+    reached = ", ".join(own["reached_stages"])
+    lines = [
+        f"Predictive model #{report.get('model_id', '—')} on Sarnakh's own data — target: reaching {own['target_stage']!r}"
+        + (f" (or a later stage: {reached})" if len(own["reached_stages"]) > 1 else ""),
+        f"Contacts: {own['contacts']:,}; learned from {own['labelled']:,} created before {own['created_before'][:10]} "
+        f"({own['positives']:,} reached the target); {own['too_recent']:,} too recent and "
+        f"{own['created_at_target']:,} created at the target are scored but not learned from",
+        f"Leakage guard: features as of — {own['as_of_rule']}; {own['rewound_values']:,} property values set after "
+        "the outcome were replaced by their earlier value; stage, lead status, owner and scores are never features",
+        f"Final model: refitted on all {report['final_model']['train_rows']:,} labelled rows; "
+        f"{report.get('scored', 0):,} contacts scored; contributions: {report['contributions']['method']}",
+        "",
+    ]
+    seconds = report["seconds"]
+    body = render_text(report, source="Sarnakh contacts, time-ordered by created_at")
+    return "\n".join(lines) + body + (
+        f"Rows built in {seconds.get('build_rows', 0):.1f} s; final fit {seconds.get('final_fit', 0):.1f} s; "
+        f"scoring and explaining {seconds.get('scoring', 0):.1f} s\n"
+    )
