@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from sarnakh.scoring.engine.spec import ModelSpec
 
@@ -49,51 +49,51 @@ def _track(key: str, label: str, name: str, points: int, intent: str, **caps: An
 
 def default_model_dict(countries: Iterable[str] = DEFAULT_COUNTRIES) -> dict[str, Any]:
     fit = [
-        {"key": "company_email", "label": N_("Company email address"), "points": 15,
+        {"key": "company_email", "label": gettext_noop("Company email address"), "points": 15,
          "conditions": [{"field": "email", "op": "is_company_email"}]},
-        {"key": "manager_title", "label": N_("Manager-level job title"), "points": 20,
+        {"key": "manager_title", "label": gettext_noop("Manager-level job title"), "points": 20,
          "conditions": [{"field": "job_title", "op": "contains_any", "value": list(MANAGER_WORDS)}]},
-        {"key": "company_size", "label": N_("Company of 11 or more employees"), "points": 10,
+        {"key": "company_size", "label": gettext_noop("Company of 11 or more employees"), "points": 10,
          "conditions": [{"field": "company.employee_band", "op": "gte", "value": "11-50"}]},
         *(
             {"key": f"bant_{part}", "label": label, "points": 5,
              "conditions": [{"field": f"bant.{part}", "op": YES_ISH}]}
             for part, label in (
-                ("budget", N_("BANT: has a budget")),
-                ("authority", N_("BANT: can decide")),
-                ("need", N_("BANT: has the need")),
-                ("timeline", N_("BANT: has a timeline")),
+                ("budget", gettext_noop("BANT: has a budget")),
+                ("authority", gettext_noop("BANT: can decide")),
+                ("need", gettext_noop("BANT: has the need")),
+                ("timeline", gettext_noop("BANT: has a timeline")),
             )
         ),
-        {"key": "target_country", "label": N_("In a target country"), "points": 5,
+        {"key": "target_country", "label": gettext_noop("In a target country"), "points": 5,
          "conditions": [{"field": "country", "op": "in", "value": list(countries)}]},
     ]
     engagement = [
-        _page("pricing_page", N_("Viewed pricing"), ["/pricing*"], 15, "high", max_per_day=3),
-        _page("case_study_page", N_("Viewed a case study"), ["/case-studies*"], 10, "high"),
-        _page("testimonials_page", N_("Viewed testimonials"), ["/testimonials*"], 8, "high"),
-        _page("demo_page", N_("Viewed the demo page"), ["/demo*"], 10, "high"),
-        _page("blog_post", N_("Read a blog post"), ["/blog/*"], 2, "low", max_per_day=5),
-        _page("careers_page", N_("Viewed careers"), ["/careers*"], -10, "low", max_per_day=1),
-        _track("download", N_("Downloaded content"), "download", 10, "low"),
-        _track("email_open", N_("Opened an email"), "email_open", 1, "low", max_per_day=3),
-        _track("email_click", N_("Clicked a link in an email"), "email_click", 5, "low"),
-        _track("cta_click", N_("Clicked a call to action"), "cta_click", 3, "low"),
-        _track("form_submitted", N_("Submitted a form"), "form_submitted", 20, "high"),
+        _page("pricing_page", gettext_noop("Viewed pricing"), ["/pricing*"], 15, "high", max_per_day=3),
+        _page("case_study_page", gettext_noop("Viewed a case study"), ["/case-studies*"], 10, "high"),
+        _page("testimonials_page", gettext_noop("Viewed testimonials"), ["/testimonials*"], 8, "high"),
+        _page("demo_page", gettext_noop("Viewed the demo page"), ["/demo*"], 10, "high"),
+        _page("blog_post", gettext_noop("Read a blog post"), ["/blog/*"], 2, "low", max_per_day=5),
+        _page("careers_page", gettext_noop("Viewed careers"), ["/careers*"], -10, "low", max_per_day=1),
+        _track("download", gettext_noop("Downloaded content"), "download", 10, "low"),
+        _track("email_open", gettext_noop("Opened an email"), "email_open", 1, "low", max_per_day=3),
+        _track("email_click", gettext_noop("Clicked a link in an email"), "email_click", 5, "low"),
+        _track("cta_click", gettext_noop("Clicked a call to action"), "cta_click", 3, "low"),
+        _track("form_submitted", gettext_noop("Submitted a form"), "form_submitted", 20, "high"),
         {
             "key": "demo_requested",
-            "label": N_("Requested or booked a demo"),
+            "label": gettext_noop("Requested or booked a demo"),
             "event_type": "track",
             "conditions": [{"field": "name", "op": "in", "value": ["demo_requested", "demo_booked"]}],
             "points": 40,
             "intent": "high",
         },
-        _track("unsubscribed", N_("Unsubscribed"), "unsubscribed", -50, "low", max_total=1),
-        _track("email_bounced", N_("Email bounced"), "email_bounced", -20, "low", max_total=1),
+        _track("unsubscribed", gettext_noop("Unsubscribed"), "unsubscribed", -50, "low", max_total=1),
+        _track("email_bounced", gettext_noop("Email bounced"), "email_bounced", -20, "low", max_total=1),
     ]
     return {
         "key": DEFAULT_MODEL_KEY,
-        "name": N_("Default model"),
+        "name": gettext_noop("Default model"),
         "fit_rules": fit,
         "engagement_rules": engagement,
         "half_life_days": 30,
