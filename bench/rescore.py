@@ -146,13 +146,13 @@ def _temp_bytes() -> int:
         return int(cursor.fetchone()[0])
 
 
-def timed_rescore(model) -> dict:
+def timed_rescore(model, batch: int | None = None) -> dict:
     from sarnakh.scoring import bulk
 
     before_temp = _temp_bytes()
     began = time.perf_counter()
     marks = []
-    outcome = bulk.rescore_model(model, progress=lambda done, total, phase: marks.append((round(time.perf_counter() - began, 1), done)))
+    outcome = bulk.rescore_model(model, batch=batch, progress=lambda done, total, phase: marks.append((round(time.perf_counter() - began, 1), done)))
     seconds = time.perf_counter() - began
     print("  steps (s):", {step: round(value, 1) for step, value in (outcome.timings or {}).items()}, flush=True)
     return {
@@ -188,6 +188,7 @@ def main() -> int:
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1403)
+    parser.add_argument("--batch", type=int, default=None, help="contacts per write batch (default: the product's)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards (PostgreSQL: sarnakh_bench_rescore)")
     parser.add_argument("--reuse", action="store_true", help="reuse a kept PostgreSQL database instead of generating")
     args = parser.parse_args()
@@ -220,13 +221,13 @@ def main() -> int:
             print(f"generating {args.contacts:,} contacts and {args.events:,} events…", flush=True)
             print(f"generated in {generate(args.contacts, args.events, args.seed):.1f} s", flush=True)
         model = ScoringModel.objects.get(is_default=True)
-        first = timed_rescore(model)
+        first = timed_rescore(model, args.batch)
         print("first re-score (inserts):", first, flush=True)
         draft = default_model_dict()
         draft["engagement_rules"][0]["points"] = 30
         services.scoring_model_save(key=model.key, spec_dict=draft, note="bench: pricing 30")
         model.refresh_from_db()
-        second = timed_rescore(model)
+        second = timed_rescore(model, args.batch)
         print("re-score after a rule change (updates):", second, flush=True)
         print("sample of 300 contacts against the engine, mismatches:", check_sample(model, 300, args.seed))
     finally:

@@ -1,20 +1,21 @@
 """Set-based scoring of every live contact under one model: the bulk re-score after a rule
 change, and its dry run, the impact preview. Both give the numbers `score_contact` gives.
 
-How (per run, then per batch of contact ids, in SQL over temporary tables):
+How (first over whole tables, then per batch of contact ids; SQL over temporary tables):
 1. Rules are decided per distinct field value (`engine/bulk_plan.py`): one DISTINCT scan
    per field the rules read, masks computed in Python, sent back into `sc_emask` and
-   `sc_fmask` (only the masks that differ from the field's most common one).
-2. `sc_hit`: every non-bot page view or custom event of the batch with each rule it
-   satisfies (the masks AND-ed in SQL).
-3. `sc_count`: the hits the caps let through. Per-day and total caps are window
-   functions (`engine/engagement.py` explains why ranks are enough); a rule with a
-   points-per-period cap (partial cuts over a sliding window) is walked in one ordered
-   pass with the engine's own `cap_walk`.
-4. `sc_result`: fit from the fit masks, engagement as the sum of each counted event's
-   points after decay, rounded to the cent per event as the engine does (PostgreSQL in
-   numeric; SQLite through `sarnakh_decayed_cents`, the engine's arithmetic registered
-   as a function), then grade and the bar.
+   `sc_fmask` (only the masks that differ from the field's most common one); every
+   combined mask an event can have is expanded to its rules in `sc_maskrule`.
+2. `sc_hit`: every non-bot page view or custom event with each rule it satisfies, in one
+   pass over the events table (the masks AND-ed, then an equality join on the result).
+3. The hits the caps let through. Per-day and total caps are window functions (ranks
+   are enough: an event refused by the per-day cap does not use up the total, and once
+   the total is used up nothing later counts), rules grouped by the caps they have; a
+   rule with a points-per-period cap (partial cuts over a sliding window) is walked in
+   one ordered pass with the engine's own `cap_walk` into `sc_count`.
+4. `sc_eng`: the sum of each counted event's points after decay, rounded to the cent per
+   event as the engine does (`_Dialect.decayed_cents`); `sc_fit` from the fit masks; then
+   per batch `sc_result` with grade and the bar.
 5. Re-score: in one transaction per batch, score history rows for changed values, an
    UPDATE … FROM and an INSERT of the missing rows. Contacts that cross the bar get
    `qualified_since`; what a crossing does (MQL stage with its timeline row, the
@@ -58,7 +59,7 @@ logger = logging.getLogger("sarnakh.scoring")
 
 BATCH = 100_000
 SQLITE_BATCH = 20_000  # each batch's writes hold SQLite's one write lock: keep them short
-WORK_MEM = "256MB"
+WORK_MEM = "512MB"  # per sort or hash of this session only, while a run lasts
 Progress = Callable[[int, int, str], None]  # (contacts written, contacts, phase)
 MATCHING, WRITING = "matching", "writing"
 
@@ -115,16 +116,21 @@ class _Dialect:
             return f"({column} AT TIME ZONE %s)::date", [tz_name]
         return f"django_datetime_cast_date({column}, %s, 'UTC')", [tz_name]
 
-    def decayed_cents(self, raw_cents: str, at: str, half_life: str) -> str:
-        """SQL for one counted event's points after decay, in cents; needs the `now`
-        parameter twice (PostgreSQL) or once (SQLite), in the order returned by now_params."""
+    def decayed_cents(self, sign: str, magnitude: str, at: str, half_life: str) -> str:
+        """SQL for one counted event's points after decay, in cents, rounded half away from
+        zero as the engine rounds; needs the `now` parameter twice (PostgreSQL) or once
+        (SQLite), in the order returned by now_params.
+
+        PostgreSQL rounds the float product |cents| × factor: the same as the engine's exact
+        Decimal product unless that product lies within one float ulp of a half cent (exact
+        halves, e.g. a factor of 0.5, are exact in both)."""
         if self.postgres:
             factor = (
                 f"(CASE WHEN {half_life} = 0 OR {at} >= %s THEN 1::float8 ELSE "
                 f"power(0.5::float8, EXTRACT(EPOCH FROM (%s - {at}))::float8 / ({half_life} * 86400.0::float8)) END)"
             )
-            return f"(ROUND(({raw_cents})::numeric / 100 * {factor}::text::numeric, 2) * 100)::bigint"
-        return f"sarnakh_decayed_cents({raw_cents}, {at}, %s, {half_life})"
+            return f"({sign} * floor({magnitude}::float8 * {factor} + 0.5))::bigint"
+        return f"sarnakh_decayed_cents({sign} * {magnitude}, {at}, %s, {half_life})"
 
     def now_params(self, now: dt.datetime) -> list:
         return [now, now] if self.postgres else [connection.ops.adapt_datetimefield_value(now)]
@@ -199,9 +205,11 @@ _TEMP_TABLES = {
         "rule integer PRIMARY KEY, g integer NOT NULL, bit bigint NOT NULL, mag_c bigint NOT NULL, sign integer NOT NULL, "
         "high integer NOT NULL, hl double precision NOT NULL, max_per_day integer, max_total integer, walked integer NOT NULL"
     ),
+    "sc_maskrule": "g integer NOT NULL, m bigint NOT NULL, rule integer NOT NULL",
     "sc_hit": "contact_id bigint NOT NULL, rule integer NOT NULL, event_id bigint NOT NULL, at timestamp NOT NULL, day date",
     "sc_count": "contact_id bigint NOT NULL, rule integer NOT NULL, at timestamp NOT NULL, mag_c bigint NOT NULL",
     "sc_eng": "contact_id bigint PRIMARY KEY, eng_c bigint NOT NULL, high_c bigint NOT NULL",
+    "sc_fit": "contact_id bigint PRIMARY KEY, fit_c bigint NOT NULL",
     "sc_result": (
         "contact_id bigint PRIMARY KEY, fit_c bigint NOT NULL, eng_c bigint NOT NULL, high_c bigint NOT NULL, "
         "grade varchar(1) NOT NULL, qualified integer NOT NULL, crossing integer NOT NULL DEFAULT 0"
@@ -221,21 +229,24 @@ class _Run:
         self.edefaults: dict[tuple[int, int], int] = {}
         self.fdefaults: dict[tuple[int, int], int] = {}
         self.timings: Counter = Counter()
+        self.emask_values: dict[tuple[int, int], set[int]] = {}
 
     # -- setup
 
     def __enter__(self) -> _Run:
         self.d.setup()
         ts = "timestamptz" if self.d.postgres else "timestamp"
-        with connection.cursor() as cursor, self._step("masks"):
+        with connection.cursor() as cursor:
             if self.d.postgres:  # sorts and hashes of millions of hits stay in memory
                 cursor.execute("SET work_mem = %s", [WORK_MEM])
             for name, columns in _TEMP_TABLES.items():
                 cursor.execute(f"DROP TABLE IF EXISTS {name}")
                 cursor.execute(f"CREATE TEMPORARY TABLE {name} ({columns.replace('timestamp ', ts + ' ')})")
-        self._load_rules()
-        self._load_masks("sc_emask", self.egroups, self._event_distinct, self.edefaults)
-        self._load_masks("sc_fmask", self.fgroups, self._person_distinct, self.fdefaults)
+        with self._step("masks (all)"):
+            self._load_rules()
+            self._load_masks("sc_emask", self.egroups, _event_key, self._event_source, self.edefaults)
+            self._load_masks("sc_fmask", self.fgroups, _person_key, self._person_source, self.fdefaults)
+            self._load_mask_rules()
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -258,33 +269,59 @@ class _Run:
         with connection.cursor() as cursor:
             cursor.executemany("INSERT INTO sc_rule VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
 
-    def _event_distinct(self, field: str) -> tuple[str, list]:
-        key, params = _event_key(self.d, field)
+    def _event_source(self) -> tuple[str, list]:
         types = ", ".join("%s" for _ in EVENT_TYPES)
-        sql = (
-            f"SELECT DISTINCT {key} FROM {_q(Event)} e WHERE e.contact_id IS NOT NULL AND e.is_bot = %s AND e.type IN ({types})"
-        )
-        return sql, [*params, False, *EVENT_TYPES]
+        return f"FROM {_q(Event)} e WHERE e.contact_id IS NOT NULL AND e.is_bot = %s AND e.type IN ({types})", [False, *EVENT_TYPES]
 
-    def _person_distinct(self, field: str) -> tuple[str, list]:
-        key, params = _person_key(self.d, field)
-        sql = (
-            f"SELECT DISTINCT {key} FROM {_q(Contact)} c LEFT JOIN {_q(Company)} co ON co.id = c.{_col(Contact, 'company')} "
+    def _person_source(self) -> tuple[str, list]:
+        return (
+            f"FROM {_q(Contact)} c LEFT JOIN {_q(Company)} co ON co.id = c.{_col(Contact, 'company')} "
             f"WHERE c.{_col(Contact, 'merged_into')} IS NULL"
-        )
-        return sql, params
+        ), []
 
-    def _load_masks(self, table: str, groups: list[plan.RuleGroup], distinct, defaults: dict) -> None:
+    def _distinct_keys(self, fields: tuple[str, ...], key_of, source) -> dict[str, list]:
+        """Each field's distinct keys, one DISTINCT scan per field (one GROUPING SETS scan
+        for all of them measured no faster on PostgreSQL and held twice the memory)."""
+        from_sql, from_params = source()
+        found: dict[str, list] = {}
+        with connection.cursor() as cursor:
+            for field in fields:
+                sql, params = key_of(self.d, field)
+                cursor.execute(f"SELECT DISTINCT {sql} {from_sql}", [*params, *from_params])
+                found[field] = [row[0] for row in cursor.fetchall()]
+        return found
+
+    def _load_masks(self, table: str, groups: list[plan.RuleGroup], key_of, source, defaults: dict) -> None:
         with connection.cursor() as cursor:
             for group_no, group in enumerate(groups):
+                with self._step(f"{table}: distinct values"):
+                    distinct = self._distinct_keys(group.fields, key_of, source)
                 for field_no, field in enumerate(group.fields):
-                    cursor.execute(*distinct(field))
-                    masks = group.masks(field, (row[0] for row in cursor.fetchall()))
+                    with self._step(f"{table}: decide"):
+                        masks = group.masks(field, distinct[field])
                     default = plan.most_common(masks)
                     defaults[group_no, field_no] = default
+                    if table == "sc_emask":
+                        self.emask_values[group_no, field_no] = {*masks.values(), default}
                     self._insert_masks(cursor, table, ((group_no, field_no, k, m) for k, m in masks.items() if m != default))
             if self.d.postgres:
                 cursor.execute(f"ANALYZE {table}")
+
+    def _load_mask_rules(self) -> None:
+        """Every mask an event can end up with, expanded to the rules it names, so events
+        meet their rules through an equality (hash) join instead of a test per rule."""
+        rows = []
+        for group_no, group in enumerate(self.egroups):
+            reachable = {group.type_mask("page_view"), group.type_mask("track")}
+            for field_no in range(len(group.fields)):
+                values = self.emask_values[group_no, field_no]
+                reachable = {mask & value for mask in reachable for value in values}
+            for mask in reachable:
+                rows += [(group_no, mask, group.offset + i) for i in range(len(group.rules)) if mask & group.bit(i)]
+        with connection.cursor() as cursor:
+            cursor.executemany("INSERT INTO sc_maskrule (g, m, rule) VALUES (%s, %s, %s)", rows)
+            if self.d.postgres:
+                cursor.execute("ANALYZE sc_maskrule")
 
     def _insert_masks(self, cursor, table: str, rows) -> None:
         if self.d.postgres:
@@ -303,23 +340,27 @@ class _Run:
         self.timings[name] += time.perf_counter() - began
 
     def engagement(self) -> None:
-        """Fills sc_eng, every contact's engagement, in a few statements over all events:
-        one pass over the events table beats one index range scan per batch."""
+        """Fills sc_eng and sc_fit, every contact's engagement and fit, in a few statements
+        over whole tables: one pass beats one index range scan (or hash build) per batch."""
         with connection.cursor() as cursor:
             with self._step("match events"):
                 for group_no, group in enumerate(self.egroups):
                     cursor.execute(*self._hits_sql(group_no, group))
                 if self.d.postgres:
                     cursor.execute("ANALYZE sc_hit")
-            with self._step("caps"):
-                cursor.execute(self._count_sql())
+            with self._step("period caps"):
                 self._walk_period_caps()
-            with self._step("decay"):
+            with self._step("caps and decay"):
                 cursor.execute(*self._engagement_sql())
+            with self._step("fit"):
+                cursor.execute(*self._fit_sql())
+            if self.d.postgres:
+                cursor.execute("ANALYZE sc_eng")
+                cursor.execute("ANALYZE sc_fit")
 
     def batch(self, low: int, high: int) -> None:
         """Fills sc_result for the live contacts with low <= id < high."""
-        with connection.cursor() as cursor, self._step("fit and bar"):
+        with connection.cursor() as cursor, self._step("bar"):
             cursor.execute("DELETE FROM sc_result")
             cursor.execute(*self._result_sql(low, high))
 
@@ -343,23 +384,48 @@ class _Run:
             f"SELECT e.contact_id, e.id, e.occurred_at, {day_sql} AS day, {' & '.join([type_mask, *masks])} AS m "
             f"FROM {_q(Event)} e {' '.join(joins)} "
             f"WHERE e.contact_id IS NOT NULL AND e.is_bot = %s AND e.type IN ({types})"
-            f") x JOIN sc_rule r ON r.g = {group_no} AND (x.m & r.bit) <> 0"
+            f") x JOIN sc_maskrule r ON r.g = {group_no} AND r.m = x.m"
         )
         return sql, [*day_params, *params, False, *EVENT_TYPES]
 
-    @staticmethod
-    def _count_sql() -> str:
-        return (
-            "INSERT INTO sc_count (contact_id, rule, at, mag_c) "
-            "SELECT p.contact_id, p.rule, p.at, r.mag_c FROM ("
-            "SELECT d.contact_id, d.rule, d.at, "
-            "ROW_NUMBER() OVER (PARTITION BY d.contact_id, d.rule ORDER BY d.at, d.event_id) AS total_rank FROM ("
-            "SELECT h.contact_id, h.rule, h.at, h.event_id, "
-            "ROW_NUMBER() OVER (PARTITION BY h.contact_id, h.rule, h.day ORDER BY h.at, h.event_id) AS day_rank "
-            "FROM sc_hit h JOIN sc_rule r0 ON r0.rule = h.rule WHERE r0.walked = 0"
-            ") d JOIN sc_rule r1 ON r1.rule = d.rule WHERE r1.max_per_day IS NULL OR d.day_rank <= r1.max_per_day"
-            ") p JOIN sc_rule r ON r.rule = p.rule WHERE r.max_total IS NULL OR p.total_rank <= r.max_total"
-        )
+    def _counted_sql(self) -> str:
+        """The hits of rules without a period cap that their per-day and total caps let
+        through, as (contact_id, rule, at, mag_c); the walked rules' are in sc_count.
+        Rules are split by the caps they have so each hit is sorted only as often as its
+        caps need (most rules have a per-day cap only: one window)."""
+        kinds: dict[tuple[bool, bool], list[str]] = {}
+        for i, rule in enumerate(self.spec.engagement_rules):
+            if rule.max_points_per_period is None:
+                kinds.setdefault((rule.max_per_day is not None, rule.max_total is not None), []).append(str(i))
+        day_rank = "ROW_NUMBER() OVER (PARTITION BY h.contact_id, h.rule, h.day ORDER BY h.at, h.event_id)"
+        total_rank = "ROW_NUMBER() OVER (PARTITION BY {a}.contact_id, {a}.rule ORDER BY {a}.at, {a}.event_id)"
+        parts = ["SELECT contact_id, rule, at, mag_c FROM sc_count"]
+        for (per_day, total), rules in kinds.items():
+            among = f"h.rule IN ({', '.join(rules)})"
+            if not per_day and not total:
+                inner = f"SELECT h.contact_id, h.rule, h.at, 1 AS ok FROM sc_hit h WHERE {among}"
+            elif per_day and not total:
+                inner = (
+                    f"SELECT d.contact_id, d.rule, d.at, CASE WHEN d.day_rank <= r1.max_per_day THEN 1 ELSE 0 END AS ok FROM ("
+                    f"SELECT h.contact_id, h.rule, h.at, {day_rank} AS day_rank FROM sc_hit h WHERE {among}"
+                    f") d JOIN sc_rule r1 ON r1.rule = d.rule"
+                )
+            elif total and not per_day:
+                inner = (
+                    f"SELECT d.contact_id, d.rule, d.at, CASE WHEN d.total_rank <= r1.max_total THEN 1 ELSE 0 END AS ok FROM ("
+                    f"SELECT h.contact_id, h.rule, h.at, {total_rank.format(a='h')} AS total_rank FROM sc_hit h WHERE {among}"
+                    f") d JOIN sc_rule r1 ON r1.rule = d.rule"
+                )
+            else:
+                inner = (
+                    f"SELECT p.contact_id, p.rule, p.at, CASE WHEN p.total_rank <= r2.max_total THEN 1 ELSE 0 END AS ok FROM ("
+                    f"SELECT d.contact_id, d.rule, d.at, {total_rank.format(a='d')} AS total_rank FROM ("
+                    f"SELECT h.contact_id, h.rule, h.at, h.event_id, {day_rank} AS day_rank FROM sc_hit h WHERE {among}"
+                    f") d JOIN sc_rule r1 ON r1.rule = d.rule WHERE d.day_rank <= r1.max_per_day"
+                    f") p JOIN sc_rule r2 ON r2.rule = p.rule"
+                )
+            parts.append(f"SELECT q.contact_id, q.rule, q.at, r.mag_c FROM ({inner}) q JOIN sc_rule r ON r.rule = q.rule WHERE q.ok = 1")
+        return " UNION ALL ".join(parts)
 
     def _walk_period_caps(self) -> None:
         walked = {i: rule for i, rule in enumerate(self.spec.engagement_rules) if rule.max_points_per_period is not None}
@@ -423,27 +489,36 @@ class _Run:
         return f"(CASE WHEN {test} THEN 1 ELSE 0 END)"
 
     def _engagement_sql(self) -> tuple[str, list]:
-        points = self.d.decayed_cents("r.sign * k.mag_c", "k.at", "r.hl")
+        points = self.d.decayed_cents("r.sign", "k.mag_c", "k.at", "r.hl")
         sql = (
             f"INSERT INTO sc_eng (contact_id, eng_c, high_c) "
             f"SELECT k.contact_id, SUM(k.pts), SUM(CASE WHEN k.high = 1 THEN k.pts ELSE 0 END) FROM ("
-            f"SELECT k.contact_id, r.high, {points} AS pts FROM sc_count k JOIN sc_rule r ON r.rule = k.rule"
+            f"SELECT k.contact_id, r.high, {points} AS pts FROM ("
+            f"{self._counted_sql()}"
+            f") k JOIN sc_rule r ON r.rule = k.rule"
             f") k GROUP BY k.contact_id"
         )
         return sql, self.d.now_params(self.now)
 
-    def _result_sql(self, low: int, high: int) -> tuple[str, list]:
+    def _fit_sql(self) -> tuple[str, list]:
         fit_joins, fit_sum, fit_params = self._fit_parts()
         sql = (
-            f"INSERT INTO sc_result (contact_id, fit_c, eng_c, high_c, grade, qualified) "
-            f"SELECT s.id, s.fit_c, s.eng_c, s.high_c, {self._grade_sql()}, {self._qualified_sql()} FROM ("
-            f"SELECT c.id, {fit_sum} AS fit_c, COALESCE(a.eng_c, 0) AS eng_c, COALESCE(a.high_c, 0) AS high_c "
+            f"INSERT INTO sc_fit (contact_id, fit_c) SELECT c.id, {fit_sum} "
             f"FROM {_q(Contact)} c LEFT JOIN {_q(Company)} co ON co.id = c.{_col(Contact, 'company')} "
-            f"{' '.join(fit_joins)} LEFT JOIN sc_eng a ON a.contact_id = c.id "
-            f"WHERE c.id >= %s AND c.id < %s AND c.{_col(Contact, 'merged_into')} IS NULL"
+            f"{' '.join(fit_joins)} WHERE c.{_col(Contact, 'merged_into')} IS NULL"
+        )
+        return sql, fit_params
+
+    def _result_sql(self, low: int, high: int) -> tuple[str, list]:
+        sql = (
+            f"INSERT INTO sc_result (contact_id, fit_c, eng_c, high_c, grade, qualified) "
+            f"SELECT s.contact_id, s.fit_c, s.eng_c, s.high_c, {self._grade_sql()}, {self._qualified_sql()} FROM ("
+            f"SELECT f.contact_id, f.fit_c, COALESCE(a.eng_c, 0) AS eng_c, COALESCE(a.high_c, 0) AS high_c "
+            f"FROM sc_fit f LEFT JOIN sc_eng a ON a.contact_id = f.contact_id "
+            f"WHERE f.contact_id >= %s AND f.contact_id < %s"
             f") s"
         )
-        return sql, [*fit_params, low, high]
+        return sql, [low, high]
 
 
 def _id_ranges(batch: int | None) -> tuple[int, list[tuple[int, int]]]:
@@ -460,13 +535,15 @@ def _id_ranges(batch: int | None) -> tuple[int, list[tuple[int, int]]]:
 # ------------------------------------------------------------------ re-score
 
 
-def _apply_batch(model: ScoringModel, now: dt.datetime, d: _Dialect) -> tuple[int, int]:
+def _apply_batch(model: ScoringModel, now: dt.datetime, d: _Dialect, low: int, high: int) -> tuple[int, int]:
     """Writes sc_result into the model's stored scores and queues the crossings' job;
     returns (changed, crossed)."""
     from sarnakh.scoring.tasks import act_on_crossings
 
     scores, history = _q(ContactScore), _q(ScoreHistory)
-    join = f"LEFT JOIN {scores} s ON s.contact_id = r.contact_id AND s.model_id = %s"
+    # The id range lets the stored scores be read through the (contact, model) index
+    # instead of being hashed whole for every batch.
+    join = f"LEFT JOIN {scores} s ON s.contact_id = r.contact_id AND s.model_id = %s AND s.contact_id >= %s AND s.contact_id < %s"
     now_db = now if d.postgres else connection.ops.adapt_datetimefield_value(now)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
@@ -482,7 +559,7 @@ def _apply_batch(model: ScoringModel, now: dt.datetime, d: _Dialect) -> tuple[in
             f"FROM sc_result r {join} WHERE s.id IS NULL OR (s.computed_at <= %s AND ("
             f"ROUND(s.fit * 100) <> r.fit_c OR ROUND(s.engagement * 100) <> r.eng_c "
             f"OR ROUND(s.score * 100) <> r.fit_c + r.eng_c OR s.grade <> r.grade))",
-            [model.pk, now_db, model.pk, now_db],
+            [model.pk, now_db, model.pk, low, high, now_db],
         )
         changed = cursor.rowcount
         cursor.execute(
@@ -491,17 +568,25 @@ def _apply_batch(model: ScoringModel, now: dt.datetime, d: _Dialect) -> tuple[in
             f"below_bar = (r.qualified = 0 AND ({scores}.qualified OR {scores}.below_bar)), "
             f"qualified_since = (CASE WHEN r.crossing = 1 THEN %s ELSE {scores}.qualified_since END), "
             f"breakdown = {d.empty_json}, computed_at = %s "
-            f"FROM sc_result r WHERE {scores}.contact_id = r.contact_id AND {scores}.model_id = %s AND {scores}.computed_at <= %s",
-            [model.current_version_id, now_db, now_db, model.pk, now_db],
+            f"FROM sc_result r WHERE {scores}.contact_id = r.contact_id AND {scores}.model_id = %s AND {scores}.computed_at <= %s "
+            f"AND {scores}.contact_id >= %s AND {scores}.contact_id < %s",
+            [model.current_version_id, now_db, now_db, model.pk, now_db, low, high],
         )
         cursor.execute(
-            f"INSERT INTO {scores} (contact_id, model_id, version_id, fit, grade, engagement, score, qualified, qualified_since, "
-            f"below_bar, breakdown, computed_at) "
-            f"SELECT r.contact_id, %s, %s, r.fit_c / 100.0, r.grade, r.eng_c / 100.0, (r.fit_c + r.eng_c) / 100.0, "
-            f"(r.qualified = 1), (CASE WHEN r.crossing = 1 THEN %s END), %s, {d.empty_json}, %s FROM sc_result r WHERE 1 = 1 "
-            f"ON CONFLICT (contact_id, model_id) DO NOTHING",
-            [model.pk, model.current_version_id, now_db, False, now_db],
+            f"SELECT (SELECT COUNT(*) FROM sc_result) - (SELECT COUNT(*) FROM sc_result r JOIN {scores} s "
+            f"ON s.contact_id = r.contact_id AND s.model_id = %s AND s.contact_id >= %s AND s.contact_id < %s)",
+            [model.pk, low, high],
         )
+        missing = cursor.fetchone()[0]
+        if missing:  # a steady state has every row: spare the conflict checks
+            cursor.execute(
+                f"INSERT INTO {scores} (contact_id, model_id, version_id, fit, grade, engagement, score, qualified, qualified_since, "
+                f"below_bar, breakdown, computed_at) "
+                f"SELECT r.contact_id, %s, %s, r.fit_c / 100.0, r.grade, r.eng_c / 100.0, (r.fit_c + r.eng_c) / 100.0, "
+                f"(r.qualified = 1), (CASE WHEN r.crossing = 1 THEN %s END), %s, {d.empty_json}, %s FROM sc_result r WHERE 1 = 1 "
+                f"ON CONFLICT (contact_id, model_id) DO NOTHING",
+                [model.pk, model.current_version_id, now_db, False, now_db],
+            )
         if crossers:
             enqueue(act_on_crossings, model.pk, crossers)
     return changed, len(crossers)
@@ -525,7 +610,7 @@ def rescore_model(
         for low, high in ranges:
             run.batch(low, high)
             with run._step("write"):
-                batch_changed, batch_crossed = _apply_batch(model, now, run.d)
+                batch_changed, batch_crossed = _apply_batch(model, now, run.d, low, high)
             changed += batch_changed
             crossed += batch_crossed
             with connection.cursor() as cursor:

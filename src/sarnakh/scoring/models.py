@@ -53,9 +53,11 @@ class ScoringModelVersion(models.Model):
 class ContactScore(models.Model):
     """A contact's latest score under one model, with the breakdown that explains it."""
 
-    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="scores")
-    model = models.ForeignKey(ScoringModel, on_delete=models.CASCADE, related_name="scores")
-    version = models.ForeignKey(ScoringModelVersion, on_delete=models.CASCADE, related_name="+")
+    # No single-column FK indexes: (contact, model) leads with contact, and every index is
+    # rewritten for each of a bulk re-score's million updates.
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="scores", db_index=False)
+    model = models.ForeignKey(ScoringModel, on_delete=models.CASCADE, related_name="scores", db_index=False)
+    version = models.ForeignKey(ScoringModelVersion, on_delete=models.CASCADE, related_name="+", db_index=False)
     fit = models.DecimalField(max_digits=10, decimal_places=2)
     grade = models.CharField(max_length=1)
     engagement = models.DecimalField(max_digits=10, decimal_places=2)
@@ -69,10 +71,9 @@ class ContactScore(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["contact", "model"], name="contact_score_unique")]
         indexes = [
-            models.Index(fields=["model", "score"]),
-            models.Index(fields=["model", "grade"]),
-            models.Index(fields=["model", "engagement"]),
-            models.Index(fields=["model", "qualified"]),
+            # Only the qualified few are indexed: an index on a value every re-score changes
+            # (score) would rule out PostgreSQL's in-page (HOT) updates for a million rows.
+            models.Index(fields=["model"], condition=Q(qualified=True), name="contact_score_qualified_idx"),
         ]
 
     def __str__(self) -> str:
@@ -82,8 +83,8 @@ class ContactScore(models.Model):
 class ScoreHistory(models.Model):
     """A point of a contact's score trend, written only when a value changed."""
 
-    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="+")
-    model = models.ForeignKey(ScoringModel, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="+", db_index=False)
+    model = models.ForeignKey(ScoringModel, on_delete=models.CASCADE, related_name="+", db_index=False)
     at = models.DateTimeField()
     fit = models.DecimalField(max_digits=10, decimal_places=2)
     engagement = models.DecimalField(max_digits=10, decimal_places=2)
