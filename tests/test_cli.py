@@ -95,6 +95,7 @@ def test_given_demo_command_then_data_is_loaded_once(home):
     assert "40 contacts at 8 companies" in done.stdout and "maryam" in done.stdout
     assert "Tracking demo: site example.ir" in done.stdout
     assert "Scored 40 contacts" in done.stdout
+    assert "Predictive model" in done.stdout  # trained, or the reason it could not be on 40 contacts
     assert _shell(home, "from sarnakh.scoring.models import ContactScore; print(ContactScore.objects.count())") == "40"
     again = run_sarnakh(home, "demo", "--contacts", "40", "--companies", "8")
     assert again.returncode == 0 and "already" in again.stdout

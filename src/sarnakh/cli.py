@@ -195,7 +195,21 @@ def cmd_demo(args) -> int:
         # Demo contacts and events are written in bulk, past the real-time hooks: score them
         # once, set-based; leads that clear the bar move to MQL when the worker runs.
         print(f"Scored {contacts_rescore_all()} contacts with every active scoring model.")
+        _train_demo_predictive_model()
     return 0
+
+
+def _train_demo_predictive_model() -> None:
+    from sarnakh.core.errors import DomainError
+    from sarnakh.scoring.predictive.features import DataError
+    from sarnakh.scoring.predictive.services import predictive_train
+
+    try:
+        run = predictive_train(trigger="demo")
+    except (DomainError, DataError) as exc:  # a tiny --contacts demo has too few customers
+        print(f"Predictive model not trained on the demo: {getattr(exc, 'message', exc)}")
+        return
+    print(f"Predictive model trained on the demo history: {run.scored} contacts scored.")
 
 
 def cmd_manage(args) -> int:
