@@ -79,6 +79,27 @@ def sales_user(db, django_user_model):
     return make_user(django_user_model, "sales1", "sales")
 
 
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    return logged_in(admin_user)
+
+
+@pytest.fixture
+def marketer_client(marketer):
+    return logged_in(marketer)
+
+
+@pytest.fixture
+def sales_client(sales_user):
+    return logged_in(sales_user)
+
+
 @pytest.fixture
 def actor(admin_user):
     return Actor.for_user(admin_user)

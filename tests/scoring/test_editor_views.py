@@ -9,7 +9,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from sarnakh.core import clock
 from sarnakh.core.jobs import run_pending_jobs
@@ -21,22 +20,6 @@ from tests.scoring.test_models_services import T0, add_event, hot_lead, make_con
 pytestmark = pytest.mark.django_db
 LATER = T0 + dt.timedelta(hours=2)
 EDIT = "/scoring/models/default/"
-
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def admin(admin_user):
-    return _client(admin_user)
-
-
-@pytest.fixture
-def sales(sales_user):
-    return _client(sales_user)
 
 
 def default_state() -> editor_form.EditorState:
@@ -65,9 +48,9 @@ def two_contacts():
 # ---------------------------------------------------------------- list and editor
 
 
-def test_the_model_list_shows_version_counts_and_links(admin):
+def test_the_model_list_shows_version_counts_and_links(admin_client):
     two_contacts()
-    response = admin.get("/scoring/")
+    response = admin_client.get("/scoring/")
     assert response.status_code == 200
     html = response.content.decode()
     row = re.search(r'<tr data-model="default">.*?</tr>', html, re.S).group(0)
@@ -77,8 +60,8 @@ def test_the_model_list_shows_version_counts_and_links(admin):
     assert 'aria-current="page"' in html and "/scoring/backtest/" in html  # the scoring tabs
 
 
-def test_the_editor_shows_the_rules_as_rows_with_a_condition_builder(admin):
-    response = admin.get(EDIT)
+def test_the_editor_shows_the_rules_as_rows_with_a_condition_builder(admin_client):
+    response = admin_client.get(EDIT)
     assert response.status_code == 200
     html = response.content.decode()
     assert 'name="engagement_rule" value="e0"' in html and 'name="e0-key" value="pricing_page"' in html
@@ -87,13 +70,13 @@ def test_the_editor_shows_the_rules_as_rows_with_a_condition_builder(admin):
     assert 'name="cutoff_A" value="45"' in html and "scoring/editor.js" in html
 
 
-def test_a_wrong_value_is_shown_beside_its_input_with_everything_typed_kept(admin):
+def test_a_wrong_value_is_shown_beside_its_input_with_everything_typed_kept(admin_client):
     # given an edit with points "12x" on the second engagement rule and a new label elsewhere
     state = default_state()
     rule(state, "case_study_page").points = "12x"
     rule(state, "pricing_page").label = "Pricing, typed by me"
     # when saved
-    response = admin.post(EDIT, editor_post(state, "save", note="try"))
+    response = admin_client.post(EDIT, editor_post(state, "save", note="try"))
     # then nothing is saved and the page comes back with the error beside that input
     assert response.status_code == 422
     html = response.content.decode()
@@ -105,10 +88,10 @@ def test_a_wrong_value_is_shown_beside_its_input_with_everything_typed_kept(admi
     assert ScoringModelVersion.objects.filter(model__key="default").count() == 1 and not RescoreRun.objects.exists()
 
 
-def test_row_buttons_work_without_javascript_and_keep_the_typed_values(admin):
+def test_row_buttons_work_without_javascript_and_keep_the_typed_values(admin_client):
     state = default_state()
     rule(state, "pricing_page").points = "99"
-    response = admin.post(EDIT, editor_post(state, "add:engagement"))
+    response = admin_client.post(EDIT, editor_post(state, "add:engagement"))
     assert response.status_code == 200
     html = response.content.decode()
     new_token = f"e{len(state.engagement_rules)}"
@@ -117,14 +100,14 @@ def test_row_buttons_work_without_javascript_and_keep_the_typed_values(admin):
     assert ScoringModelVersion.objects.filter(model__key="default").count() == 1
 
 
-def test_preview_shows_the_counts_of_the_draft_without_saving(admin):
+def test_preview_shows_the_counts_of_the_draft_without_saving(admin_client):
     # given one contact over the bar and one under it
     two_contacts()
     state = default_state()
     state.q_min_engagement = "1"  # the blog reader's 2 points now clear the bar
     # when previewing the draft
     with clock.frozen_at(LATER):
-        response = admin.post(EDIT, editor_post(state, "preview"))
+        response = admin_client.post(EDIT, editor_post(state, "preview"))
     # then the counts are shown and nothing was saved
     assert response.status_code == 200
     html = response.content.decode()
@@ -134,72 +117,72 @@ def test_preview_shows_the_counts_of_the_draft_without_saving(admin):
     assert ScoringModelVersion.objects.filter(model__key="default").count() == 1
     # and the fragment endpoint the script uses answers the same counts
     with clock.frozen_at(LATER):
-        fragment = admin.post("/scoring/preview/", editor_post(state, "preview"))
+        fragment = admin_client.post("/scoring/preview/", editor_post(state, "preview"))
     assert fragment.status_code == 200 and re.search(r'id="preview-cross">1<', fragment.content.decode())
     state.q_min_engagement = "lots"
-    assert admin.post("/scoring/preview/", editor_post(state, "preview")).status_code == 422
+    assert admin_client.post("/scoring/preview/", editor_post(state, "preview")).status_code == 422
 
 
-def test_save_makes_a_version_and_a_rescore_run_and_shows_its_progress(admin, admin_user):
+def test_save_makes_a_version_and_a_rescore_run_and_shows_its_progress(admin_client, admin_user):
     hot, warm = two_contacts()
     state = default_state()
     state.q_min_engagement = "1"
     # when saved with a note
     with clock.frozen_at(LATER):
-        response = admin.post(EDIT, editor_post(state, "save", note="Lower the bar"))
+        response = admin_client.post(EDIT, editor_post(state, "save", note="Lower the bar"))
     # then a new version exists, by this user, and the browser goes to the run's progress
     version = ScoringModel.objects.get(key="default").current_version
     assert (version.number, version.note, version.created_by) == (2, "Lower the bar", admin_user)
     assert version.spec["qualification"]["min_engagement"] == 1
     run = RescoreRun.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/scoring/rescores/{run.pk}/"
-    page = admin.get(response["Location"]).content.decode()
+    page = admin_client.get(response["Location"]).content.decode()
     assert 'data-status="queued"' in page and 'hx-trigger="every 1s"' in page
     # when the job runs, the page shows it done and stops refreshing
     with clock.frozen_at(LATER):
         run_pending_jobs()
-    page = admin.get(f"/scoring/rescores/{run.pk}/?fragment=1").content.decode()
+    page = admin_client.get(f"/scoring/rescores/{run.pk}/?fragment=1").content.decode()
     assert 'data-status="done"' in page and "every 1s" not in page and "Done" in page
     run.refresh_from_db()
     assert run.status == RescoreRun.DONE and run.done == run.total >= 2
     assert ContactScore.objects.get(contact=warm).qualified
 
 
-def test_saving_the_same_rules_makes_no_version_and_no_run(admin):
-    response = admin.post(EDIT, editor_post(default_state(), "save"))
+def test_saving_the_same_rules_makes_no_version_and_no_run(admin_client):
+    response = admin_client.post(EDIT, editor_post(default_state(), "save"))
     assert response.status_code == 302 and response["Location"] == EDIT
     assert ScoringModelVersion.objects.filter(model__key="default").count() == 1 and not RescoreRun.objects.exists()
 
 
-def test_a_new_model_is_created_and_a_taken_key_is_refused(admin):
+def test_a_new_model_is_created_and_a_taken_key_is_refused(admin_client):
     state = editor_form.state_from_spec(ScoringModel.objects.get(key="default").current_version.spec, key="product-b")
     state.name = "Product B"
-    response = admin.post("/scoring/models/new/", editor_post(state, "save", note="first"))
+    response = admin_client.post("/scoring/models/new/", editor_post(state, "save", note="first"))
     assert response.status_code == 302
     model = ScoringModel.objects.get(key="product-b")
     assert model.name == "Product B" and not model.is_default and model.current_version.number == 1
     assert RescoreRun.objects.get().model == model
     # the same key again is refused beside the key input
-    again = admin.post("/scoring/models/new/", editor_post(state, "save"))
+    again = admin_client.post("/scoring/models/new/", editor_post(state, "save"))
     assert again.status_code == 422 and "A model with this key already exists." in again.content.decode()
     # and the copy page starts from a model's rules with an empty key
-    copy = admin.get("/scoring/models/new/?from=default").content.decode()
+    copy = admin_client.get("/scoring/models/new/?from=default").content.decode()
     assert 'name="key" id="model-key" value=""' in copy and 'value="pricing_page"' in copy
 
 
 # ---------------------------------------------------------------- versions
 
 
-def test_versions_list_and_restore_saves_the_old_rules_as_a_new_version(admin, admin_user):
+def test_versions_list_and_restore_saves_the_old_rules_as_a_new_version(admin_client, admin_user):
     v1 = ScoringModel.objects.get(key="default").current_version
     changed = {**v1.spec, "half_life_days": 10}
     services.scoring_model_save(key="default", spec_dict=changed, note="Faster decay", user=admin_user)
-    listing = admin.get("/scoring/models/default/versions/").content.decode()
+    listing = admin_client.get("/scoring/models/default/versions/").content.decode()
     assert "Faster decay" in listing and "admin1" in listing and 'data-version="1"' in listing
-    shown = admin.get("/scoring/models/default/versions/1/").content.decode()
+    shown = admin_client.get("/scoring/models/default/versions/1/").content.decode()
     assert "Viewed pricing" in shown and "path matches" in shown and 'id="restore-button"' in shown
     # when restoring v1
-    response = admin.post("/scoring/models/default/versions/1/", {"action": "restore"})
+    response = admin_client.post("/scoring/models/default/versions/1/", {"action": "restore"})
     # then v3 has v1's rules and a re-score runs
     current = ScoringModel.objects.get(key="default").current_version
     assert (current.number, current.note, current.spec) == (3, "Restored version 1", v1.spec)
@@ -210,16 +193,16 @@ def test_versions_list_and_restore_saves_the_old_rules_as_a_new_version(admin, a
 # ---------------------------------------------------------------- permissions
 
 
-def test_sales_can_read_but_not_edit(sales):
-    assert sales.get("/scoring/").status_code == 200
-    assert "/scoring/models/default/\"" not in sales.get("/scoring/").content.decode()  # no edit link
-    assert sales.get("/scoring/models/default/versions/1/").status_code == 200
-    assert sales.get("/scoring/distribution/").status_code == 200
-    assert sales.get(EDIT).status_code == 403
-    assert sales.post(EDIT, editor_post(default_state(), "save")).status_code == 403
-    assert sales.get("/scoring/models/new/").status_code == 403
-    assert sales.post("/scoring/preview/", editor_post(default_state(), "preview")).status_code == 403
-    assert sales.post("/scoring/models/default/versions/1/", {"action": "restore"}).status_code == 403
+def test_sales_can_read_but_not_edit(sales_client):
+    assert sales_client.get("/scoring/").status_code == 200
+    assert "/scoring/models/default/\"" not in sales_client.get("/scoring/").content.decode()  # no edit link
+    assert sales_client.get("/scoring/models/default/versions/1/").status_code == 200
+    assert sales_client.get("/scoring/distribution/").status_code == 200
+    assert sales_client.get(EDIT).status_code == 403
+    assert sales_client.post(EDIT, editor_post(default_state(), "save")).status_code == 403
+    assert sales_client.get("/scoring/models/new/").status_code == 403
+    assert sales_client.post("/scoring/preview/", editor_post(default_state(), "preview")).status_code == 403
+    assert sales_client.post("/scoring/models/default/versions/1/", {"action": "restore"}).status_code == 403
     assert ScoringModelVersion.objects.count() == 1
 
 
@@ -261,20 +244,20 @@ def test_the_distribution_api_counts_contacts_per_bucket_and_grade(read_api):
     assert read_api.get("/api/v1/scoring/distribution", {"model": "nope"}).status_code == 404
 
 
-def test_the_distribution_page_draws_histograms_with_the_bar(admin):
+def test_the_distribution_page_draws_histograms_with_the_bar(admin_client):
     known_scores()
-    html = admin.get("/scoring/distribution/").content.decode()
+    html = admin_client.get("/scoring/distribution/").content.decode()
     assert re.search(r'id="dist-total">5<', html) and re.search(r'id="dist-qualified">2<', html) and re.search(r'id="dist-under">3<', html)
     assert 'id="hist-score"' in html and 'id="hist-engagement"' in html and 'id="hist-grade"' in html
     assert html.count('class="bar-line"') == 2  # engagement and grade: the default bar is grade + engagement
     assert html.count('data-count="2"') >= 2 and "MQL bar" in html
-    assert admin.get("/scoring/distribution/?model=nope").status_code == 404
+    assert admin_client.get("/scoring/distribution/?model=nope").status_code == 404
 
 
-def test_the_score_card_draws_the_breakdown_per_rule(admin):
+def test_the_score_card_draws_the_breakdown_per_rule(admin_client):
     hot, _warm = two_contacts()
     with clock.frozen_at(LATER):
-        html = admin.get(f"/contacts/{hot.pk}/").content.decode()
+        html = admin_client.get(f"/contacts/{hot.pk}/").content.decode()
     chart = re.search(r'<figure id="score-chart".*?</figure>', html, re.S).group(0)
     assert 'data-rule="pricing_page" data-dimension="engagement"' in chart and 'data-dimension="fit"' in chart
     assert re.search(r'aria-label="Viewed pricing: \+44\.9 engagement points"', chart)  # 3 × 15, decayed for two hours
@@ -282,11 +265,11 @@ def test_the_score_card_draws_the_breakdown_per_rule(admin):
     assert 'id="score-grade"' in html and 'id="score-combined"' in html and "<polyline" not in chart
 
 
-def test_the_pages_render_in_persian(admin):
+def test_the_pages_render_in_persian(admin_client):
     known_scores()
-    admin.cookies["django_language"] = "fa"
+    admin_client.cookies["django_language"] = "fa"
     for path in ("/scoring/", EDIT, "/scoring/models/default/versions/", "/scoring/models/default/versions/1/", "/scoring/distribution/"):
-        response = admin.get(path)
+        response = admin_client.get(path)
         assert response.status_code == 200, path
         assert 'dir="rtl"' in response.content.decode()
-    assert "۵" in admin.get("/scoring/distribution/").content.decode()  # counts in Persian digits
+    assert "۵" in admin_client.get("/scoring/distribution/").content.decode()  # counts in Persian digits

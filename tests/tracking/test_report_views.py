@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.test import Client
 
 from sarnakh.core import clock
 from tests.tracking.test_selectors import (
@@ -20,13 +19,6 @@ from tests.tracking.test_selectors import (
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def sales_client(sales_user):
-    client = Client()
-    client.force_login(sales_user)
-    return client
 
 
 def test_given_anonymous_visitor_when_opening_reports_then_sent_to_login(client):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.services import contact_upsert
@@ -16,27 +15,6 @@ def htmx_headers(target: str = "") -> dict:
     if target:
         headers["HTTP_HX_TARGET"] = target
     return headers
-
-
-@pytest.fixture
-def admin_client(admin_user):
-    client = Client()
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
-def marketer_client(marketer):
-    client = Client()
-    client.force_login(marketer)
-    return client
-
-
-@pytest.fixture
-def sales_client(sales_user):
-    client = Client()
-    client.force_login(sales_user)
-    return client
 
 
 @pytest.fixture

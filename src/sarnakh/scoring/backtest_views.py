@@ -4,7 +4,6 @@ the threshold suggested for the volume agreed with sales."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,6 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from sarnakh.core.nice_numbers import nice_step
 from sarnakh.scoring.backtest import MAX_MONTHS, scoring_backtest
 from sarnakh.scoring.models import ScoringModel
 from sarnakh.web.permissions import require
@@ -59,9 +59,7 @@ def figure(value: float | int) -> str:
 def _nice_ticks(high: float, count: int = 5) -> list[float]:
     if high <= 0:
         return [0.0]
-    raw = high / count
-    magnitude = 10 ** math.floor(math.log10(raw))
-    step = next((f * magnitude for f in (1, 2, 2.5, 5, 10) if raw <= f * magnitude), 10 * magnitude)
+    step = nice_step(high / count, (1, 2, 2.5, 5))
     ticks = [0.0]
     while ticks[-1] < high - 1e-9:  # the last tick reaches past the highest value
         ticks.append(round(ticks[-1] + step, 6))

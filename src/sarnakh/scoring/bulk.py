@@ -132,8 +132,12 @@ class _Dialect:
             return f"({sign} * floor({magnitude}::float8 * {factor} + 0.5))::bigint"
         return f"sarnakh_decayed_cents({sign} * {magnitude}, {at}, %s, {half_life})"
 
+    def db_time(self, moment: dt.datetime) -> Any:
+        """A moment as a raw-SQL parameter (SQLite stores Django's text form)."""
+        return moment if self.postgres else connection.ops.adapt_datetimefield_value(moment)
+
     def now_params(self, now: dt.datetime) -> list:
-        return [now, now] if self.postgres else [connection.ops.adapt_datetimefield_value(now)]
+        return [now, now] if self.postgres else [self.db_time(now)]
 
     @property
     def empty_json(self) -> str:
@@ -448,15 +452,12 @@ class _Run:
                 moments = [_aware(row[2]) for row in group]
                 for at, (counted, _cap) in zip(moments, cap_walk(walked[rule_no], moments, self.tz), strict=True):
                     if counted > 0:
-                        rows.append((contact_id, rule_no, self._db_time(at), int(counted * 100)))
+                        rows.append((contact_id, rule_no, self.d.db_time(at), int(counted * 100)))
                 if len(rows) >= 10_000:
                     writer.executemany("INSERT INTO sc_count (contact_id, rule, at, mag_c) VALUES (%s, %s, %s, %s)", rows)
                     rows = []
             if rows:
                 writer.executemany("INSERT INTO sc_count (contact_id, rule, at, mag_c) VALUES (%s, %s, %s, %s)", rows)
-
-    def _db_time(self, at: dt.datetime) -> Any:
-        return at if self.d.postgres else connection.ops.adapt_datetimefield_value(at)
 
     def _fit_parts(self) -> tuple[list[str], str, list]:
         joins, terms, params = [], [], []
@@ -521,6 +522,15 @@ class _Run:
         return sql, [low, high]
 
 
+def _scored_batches(spec: ModelSpec, now: dt.datetime, ranges: list[tuple[int, int]]) -> Iterator[tuple[_Run, int, int]]:
+    """Runs `spec` over every contact, then yields each id range with its sc_result filled."""
+    with _Run(spec, now, facts_loader.account_tz()) as run:
+        run.engagement()
+        for low, high in ranges:
+            run.batch(low, high)
+            yield run, low, high
+
+
 def _id_ranges(batch: int | None) -> tuple[int, list[tuple[int, int]]]:
     batch = batch or (BATCH if connection.vendor == "postgresql" else SQLITE_BATCH)
     ids = list(Contact.objects.filter(merged_into__isnull=True).order_by("pk").values_list("pk", flat=True))
@@ -544,7 +554,7 @@ def _apply_batch(model: ScoringModel, now: dt.datetime, d: _Dialect, low: int, h
     # The id range lets the stored scores be read through the (contact, model) index
     # instead of being hashed whole for every batch.
     join = f"LEFT JOIN {scores} s ON s.contact_id = r.contact_id AND s.model_id = %s AND s.contact_id >= %s AND s.contact_id < %s"
-    now_db = now if d.postgres else connection.ops.adapt_datetimefield_value(now)
+    now_db = d.db_time(now)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE sc_result SET crossing = 1 WHERE qualified = 1 AND NOT EXISTS "
@@ -603,22 +613,21 @@ def rescore_model(
     now = now or clock.now()
     total, ranges = _id_ranges(batch)
     done = changed = crossed = 0
+    timings: Counter = Counter()
     if progress is not None:
         progress(0, total, MATCHING)
-    with _Run(spec, now, facts_loader.account_tz()) as run:
-        run.engagement()
-        for low, high in ranges:
-            run.batch(low, high)
-            with run._step("write"):
-                batch_changed, batch_crossed = _apply_batch(model, now, run.d, low, high)
-            changed += batch_changed
-            crossed += batch_crossed
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT COUNT(*) FROM sc_result")
-                done += cursor.fetchone()[0]
-            if progress is not None:
-                progress(done, total, WRITING)
-    return RescoreOutcome(total=done, changed=changed, crossed=crossed, timings=dict(run.timings))
+    for run, low, high in _scored_batches(spec, now, ranges):
+        with run._step("write"):
+            batch_changed, batch_crossed = _apply_batch(model, now, run.d, low, high)
+        changed += batch_changed
+        crossed += batch_crossed
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM sc_result")
+            done += cursor.fetchone()[0]
+        timings = run.timings
+        if progress is not None:
+            progress(done, total, WRITING)
+    return RescoreOutcome(total=done, changed=changed, crossed=crossed, timings=dict(timings))
 
 
 # ------------------------------------------------------------------ preview
@@ -634,10 +643,8 @@ def preview(model: ScoringModel | None, spec: ModelSpec, *, now: dt.datetime | N
     grades_before: Counter = Counter()
     grades_after: Counter = Counter()
     _total, ranges = _id_ranges(batch)
-    with _Run(spec, now, facts_loader.account_tz()) as run, connection.cursor() as cursor:
-        run.engagement()
-        for low, high in ranges:
-            run.batch(low, high)
+    with connection.cursor() as cursor:
+        for _run, _low, _high in _scored_batches(spec, now, ranges):
             cursor.execute(
                 f"SELECT COUNT(*), "
                 f"SUM(CASE WHEN s.id IS NULL OR s.grade <> r.grade THEN 1 ELSE 0 END), "
@@ -671,10 +678,8 @@ def results(spec: ModelSpec, *, now: dt.datetime, batch: int | None = None) -> d
     for tests and tools comparing the SQL with the engine."""
     found = {}
     _total, ranges = _id_ranges(batch)
-    with _Run(spec, now, facts_loader.account_tz()) as run, connection.cursor() as cursor:
-        run.engagement()
-        for low, high in ranges:
-            run.batch(low, high)
+    with connection.cursor() as cursor:
+        for _run, _low, _high in _scored_batches(spec, now, ranges):
             cursor.execute("SELECT contact_id, fit_c, eng_c, grade, qualified FROM sc_result")
             for contact_id, fit_c, eng_c, grade, qualified in cursor.fetchall():
                 found[contact_id] = (Decimal(fit_c) / 100, Decimal(eng_c) / 100, grade, bool(qualified))

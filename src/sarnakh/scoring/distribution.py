@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Count, F, IntegerField, Max, Min, Q, QuerySet, Value
 from django.db.models.functions import Floor
 
+from sarnakh.core.nice_numbers import nice_step
 from sarnakh.scoring.engine.qualification import GRADES
 from sarnakh.scoring.engine.result import number
 from sarnakh.scoring.models import ContactScore, ScoringModel
@@ -22,17 +23,11 @@ from sarnakh.scoring.services import scoring_model_for, version_spec
 
 DEFAULT_BUCKETS = 10
 MAX_BUCKETS = 50
-_NICE = (1, 2, 5)
 
 
 def _nice_width(span: Decimal, buckets: int) -> int:
     """The smallest 1-2-5 × 10ⁿ whole width that covers `span` in `buckets` buckets."""
-    raw = max(span / buckets, Decimal(1))
-    power = 10 ** max(0, int(math.floor(math.log10(float(raw)))))
-    for step in (*_NICE, 10):
-        if step * power >= raw:
-            return step * power
-    return 10 * power  # pragma: no cover
+    return round(nice_step(float(max(span / buckets, Decimal(1)))))
 
 
 def bucket_plan(low: Decimal, high: Decimal, buckets: int) -> tuple[int, int, int]:

@@ -30,12 +30,12 @@ from __future__ import annotations
 import bisect
 import calendar
 import datetime as dt
-import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from sarnakh.core.nice_numbers import nice_step
 from sarnakh.scoring.engine.engagement import decay_factor, score_engagement
 from sarnakh.scoring.engine.facts import EventFacts, PersonFacts
 from sarnakh.scoring.engine.fit import score_fit
@@ -276,12 +276,7 @@ class SweepPoint:
 
 
 def _nice_step(span: float, count: int) -> Decimal:
-    raw = max(span / count, 0.01)
-    magnitude = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 5, 10):
-        if raw <= factor * magnitude:
-            return cents(Decimal(str(factor * magnitude)))
-    return cents(Decimal(str(10 * magnitude)))
+    return cents(Decimal(str(nice_step(max(span / count, 0.01)))))
 
 
 def candidate_thresholds(current: Decimal, peaks: Iterable[Decimal], *, limit: int = MAX_THRESHOLDS) -> list[Decimal]:
