@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from sarnakh.scoring import charts
 from sarnakh.scoring.distribution import bucket_plan
 
@@ -16,6 +18,23 @@ def test_bucket_plans_are_round_and_hold_the_whole_range():
     assert bucket_plan(Decimal(7), Decimal(7), 10) == (7, 1, 1)
     start, width, count = bucket_plan(Decimal(0), Decimal(1234), 7)
     assert count <= 7 and start + width * count >= 1234 and width in (200, 500)
+
+
+def test_one_bucket_across_zero_ends_instead_of_widening_forever():
+    # given the demo's lowest score below zero and one bucket asked for (this looped forever)
+    start, width, count = bucket_plan(Decimal("-5.51"), Decimal(100), 1)
+    # then one bucket starts at the lowest whole value and holds the top
+    assert (start, count) == (-6, 1) and start + width >= 100
+
+
+@pytest.mark.parametrize("buckets", [1, 2, 3, 7, 10, 50])
+@pytest.mark.parametrize(
+    "low, high", [("-5.51", "100"), ("-1000", "-999.5"), ("-0.01", "0.01"), ("-250", "3"), ("0", "0"), ("-99999", "99999")]
+)
+def test_every_plan_ends_and_holds_its_range(low, high, buckets):
+    start, width, count = bucket_plan(Decimal(low), Decimal(high), buckets)
+    assert 1 <= count <= buckets and width >= 1
+    assert start <= Decimal(low) and start + width * count >= Decimal(high)
 
 
 def test_a_histogram_places_the_bar_between_its_buckets():

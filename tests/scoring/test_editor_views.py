@@ -244,6 +244,17 @@ def test_the_distribution_api_counts_contacts_per_bucket_and_grade(read_api):
     assert read_api.get("/api/v1/scoring/distribution", {"model": "nope"}).status_code == 404
 
 
+def test_one_bucket_with_a_negative_score_answers_on_the_api_and_the_page(read_api, admin_client):
+    # given a stored score below zero (the demo has -5.51); one bucket used to loop forever
+    known_scores()
+    ContactScore.objects.filter(score=0).update(score=Decimal("-5.51"), fit=Decimal("-5.51"))
+    # when one bucket is asked for
+    body = read_api.get("/api/v1/scoring/distribution", {"buckets": 1}).json()
+    # then all five contacts sit in it
+    assert [(b["start"], b["count"]) for b in body["score"]["buckets"]] == [(-6, 5)]
+    assert admin_client.get("/scoring/distribution/?buckets=1").status_code == 200
+
+
 def test_the_distribution_page_draws_histograms_with_the_bar(admin_client):
     known_scores()
     html = admin_client.get("/scoring/distribution/").content.decode()

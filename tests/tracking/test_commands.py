@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
-import types
 
 import pytest
 
@@ -72,12 +70,19 @@ def test_events_cleanup_with_bad_days_exits_2(capsys):
 
 def test_events_process_runs_until_nothing_is_left(capsys, monkeypatch):
     batches = [500, 500, 37, 0]
-    fake = types.ModuleType("sarnakh.tracking.processor")
-    fake.process_pending_events = lambda: batches.pop(0)
-    monkeypatch.setitem(sys.modules, "sarnakh.tracking.processor", fake)
+    monkeypatch.setattr("sarnakh.tracking.processor.process_pending_events", lambda: batches.pop(0))
     assert cli.main(["events", "process"]) == 0
     assert capsys.readouterr().out.strip() == "processed 1037 events"
     assert batches == []
+
+
+def test_events_process_stops_at_its_bound_under_an_endless_inflow(capsys, monkeypatch):
+    # given a source that never runs dry (events keep arriving as fast as they are processed)
+    monkeypatch.setattr("sarnakh.tracking.processor.process_pending_events", lambda: 1000)
+    monkeypatch.setattr("sarnakh.tracking.processor.MAX_DRAIN_EVENTS", 5000)
+    # then the command ends after its bound instead of looping for ever
+    assert cli.main(["events", "process"]) == 0
+    assert capsys.readouterr().out.strip() == "processed 5000 events"
 
 
 @pytest.mark.parametrize("argv", [["site", "--help"], ["site", "create", "--help"], ["events", "cleanup", "--help"], ["events", "process", "--help"]])

@@ -60,7 +60,11 @@ def _claim_next(worker: Worker) -> DBTaskResult | None:
     return job
 
 
-def run_pending_jobs(*, limit: int | None = None) -> int:
+# Jobs may queue jobs; a drain that keeps finding new ones stops after this many.
+MAX_DRAIN_JOBS = 100_000
+
+
+def run_pending_jobs(*, limit: int = MAX_DRAIN_JOBS) -> int:
     """Run ready jobs in this thread until none is left (or `limit` ran); returns how many ran.
 
     Unlike `Worker.run` it never closes the database connection, so it also works inside
@@ -68,7 +72,7 @@ def run_pending_jobs(*, limit: int | None = None) -> int:
     """
     worker = make_worker(interval=0, batch=True)
     ran = 0
-    while limit is None or ran < limit:
+    while ran < limit:
         job = _claim_next(worker)
         if job is None:
             break

@@ -60,10 +60,8 @@ def _nice_ticks(high: float, count: int = 5) -> list[float]:
     if high <= 0:
         return [0.0]
     step = nice_step(high / count, (1, 2, 2.5, 5))
-    ticks = [0.0]
-    while ticks[-1] < high - 1e-9:  # the last tick reaches past the highest value
-        ticks.append(round(ticks[-1] + step, 6))
-    return ticks
+    # The last tick reaches past the highest value: at most count + 1 steps of `step`.
+    return [round(i * step, 9) for i in range(count + 2) if i == 0 or (i - 1) * step < high - 1e-9]
 
 
 def _tick_pct(rate: float) -> str:

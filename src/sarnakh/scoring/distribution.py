@@ -30,17 +30,35 @@ def _nice_width(span: Decimal, buckets: int) -> int:
     return round(nice_step(float(max(span / buckets, Decimal(1)))))
 
 
+def _next_width(width: int) -> int:
+    """The next 1-2-5 × 10ⁿ above `width` (1 → 2 → 5 → 10 …)."""
+    return round(nice_step(float(width + 1)))
+
+
+# Aligned starts fit within two widenings whenever there are two buckets or more (each
+# widening at least doubles the width); more tries only cost time.
+MAX_WIDENINGS = 4
+
+
 def bucket_plan(low: Decimal, high: Decimal, buckets: int) -> tuple[int, int, int]:
     """(start, width, count): whole-number buckets [start + i·width, start + (i+1)·width)
     that hold every value from `low` to `high`, at most `buckets` of them; the last one
-    also holds its upper end (0–100 in ten buckets: 90–100 holds 100)."""
+    also holds its upper end (0–100 in ten buckets: 90–100 holds 100).
+
+    Starts are multiples of the width when a few widenings allow it (-12–88 in ten: from
+    -20 by 20). One bucket across zero has no such start (it would begin at -width and end
+    at 0), so then the buckets start at the lowest whole value instead."""
+    buckets = max(1, buckets)
     width = _nice_width(high - low, buckets)
-    while True:
+    for _ in range(MAX_WIDENINGS):
         start = math.floor(low / width) * width
         count = max(1, math.ceil((high - start) / width))
         if count <= buckets:
             return start, width, count
-        width = _nice_width(Decimal(width + 1) * buckets, buckets)
+        width = _next_width(width)
+    start = math.floor(low)
+    width = _nice_width(high - start, buckets)
+    return start, width, max(1, math.ceil((high - start) / width))
 
 
 def _histogram(rows: QuerySet, column: str, low: Decimal, high: Decimal, buckets: int) -> dict[str, Any]:

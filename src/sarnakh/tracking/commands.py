@@ -75,13 +75,8 @@ def cmd_events(args, stdout=None, stderr=None) -> int:
             file=stdout,
         )
         return 0
-    from sarnakh.tracking.processor import process_pending_events
+    from sarnakh.tracking.processor import process_all_pending
 
-    total = 0
-    while True:
-        done = process_pending_events()
-        if not done:
-            break
-        total += done
+    total = process_all_pending()
     print(f"processed {total} events", file=stdout)
     return 0

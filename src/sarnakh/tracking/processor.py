@@ -227,10 +227,16 @@ def _run_hooks(contact_ids: set[int]) -> None:
             logger.exception("after-process hook %r failed", hook)
 
 
+# Under a steady inflow "until nothing waits" may never come; a drain stops after this many.
+MAX_DRAIN_EVENTS = 1_000_000
+
+
 def process_all_pending(*, limit: int | None = None) -> int:
-    """Runs chunks until nothing waits (or about `limit` events ran); returns the count."""
+    """Runs chunks until nothing waits (or about `limit` events ran, MAX_DRAIN_EVENTS by
+    default); returns the count."""
+    limit = MAX_DRAIN_EVENTS if limit is None else limit
     done = 0
-    while limit is None or done < limit:
+    while done < limit:
         count = process_pending_events()
         if not count:
             break

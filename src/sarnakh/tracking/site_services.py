@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -235,6 +236,8 @@ def sessions_reclassify(*, since: dt.datetime | None = None) -> int:
     queryset = Session.objects.order_by("pk").only("pk", "channel", "entry_url", "referrer", *channels.UTM_KEYS)
     if since is not None:
         queryset = queryset.filter(started_at__gte=since)
+    # Sessions that start while this runs are classified on arrival: stop at today's last.
+    queryset = queryset.filter(pk__lte=Session.objects.aggregate(top=Max("pk"))["top"] or 0)
     changed_total, last_pk = 0, 0
     while True:
         chunk = list(queryset.filter(pk__gt=last_pk)[:RECLASSIFY_CHUNK])
@@ -284,13 +287,17 @@ def _delete_in_chunks(queryset, model) -> int:
     """Deletes what `queryset` selects a chunk of ids at a time: each chunk is its own short
     transaction, so a huge backlog never holds one giant transaction or lock."""
     deleted = 0
-    while True:
+    # A row that keeps matching after its delete (a concurrent writer, a trigger) must not
+    # keep the loop going: no more rounds than the backlog had chunks, plus one.
+    rounds = queryset.order_by().count() // DELETE_CHUNK + 2
+    for _round in range(rounds):
         ids = list(queryset.order_by().values_list("pk", flat=True)[:DELETE_CHUNK])
         if not ids:
             return deleted
         with transaction.atomic():
             _total, per_model = model.objects.filter(pk__in=ids).delete()
         deleted += per_model.get(model._meta.label, 0)
+    return deleted
 
 
 def anonymous_events_cleanup(*, days: int | None = None, dry_run: bool = False) -> dict[str, Any]:
