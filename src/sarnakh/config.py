@@ -92,12 +92,31 @@ def _secret_key(home: Path) -> str:
     return key
 
 
+def _private_sqlite_file(database_url: str) -> None:
+    """The SQLite file holds every lead: readable by its owner only (0600), like the secret
+    key. SQLite gives its -wal and -shm files the database file's mode, so creating the
+    file here, before the first connection, covers them too; older installs are tightened."""
+    if not database_url.startswith("sqlite:///"):
+        return
+    path = Path(unquote(database_url.removeprefix("sqlite:///")))
+    if not path.is_absolute():
+        path = Path("/") / path
+    if path.name in ("", ":memory:"):
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and file.stat().st_mode & 0o077:
+            file.chmod(0o600)
+
+
 def load_config() -> Config:
     load_dotenv(os.environ.get("SARNAKH_ENV_FILE", ".env"), override=False)
     home = Path(os.environ.get("SARNAKH_HOME", "./.sarnakh")).expanduser().resolve()
     home.mkdir(parents=True, exist_ok=True)
     (home / "static").mkdir(exist_ok=True)
     database_url = os.environ.get("SARNAKH_DATABASE_URL", "").strip() or f"sqlite:///{home / 'sarnakh.sqlite3'}"
+    _private_sqlite_file(database_url)
     language = os.environ.get("SARNAKH_LANGUAGE", "en").strip() or "en"
     if language not in {"en", "fa"}:
         raise ValueError("SARNAKH_LANGUAGE must be 'en' or 'fa'")

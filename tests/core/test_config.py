@@ -1,3 +1,5 @@
+import sqlite3
+
 import pytest
 
 from sarnakh.config import load_config, parse_email_url
@@ -94,3 +96,28 @@ def test_given_unsupported_language_then_a_clear_error(clean_env, monkeypatch):
     monkeypatch.setenv("SARNAKH_LANGUAGE", "de")
     with pytest.raises(ValueError, match="SARNAKH_LANGUAGE"):
         load_config()
+
+
+def test_given_a_new_install_then_the_sqlite_file_and_its_wal_are_private(clean_env):
+    # given a fresh home: the database file is made before the first connection
+    config = load_config()
+    database = clean_env / "home" / "sarnakh.sqlite3"
+    assert oct(database.stat().st_mode & 0o777) == "0o600"
+    # when SQLite opens it in WAL mode, the -wal and -shm files take the file's mode
+    connection = sqlite3.connect(config.database_url.removeprefix("sqlite://"))
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("CREATE TABLE t (x)")
+    connection.execute("INSERT INTO t VALUES (1)")
+    connection.commit()
+    for suffix in ("-wal", "-shm"):
+        assert oct((clean_env / "home" / f"sarnakh.sqlite3{suffix}").stat().st_mode & 0o777) == "0o600"
+    connection.close()
+
+
+def test_given_an_older_install_with_a_readable_database_then_it_is_tightened(clean_env):
+    database = clean_env / "home" / "sarnakh.sqlite3"
+    database.parent.mkdir(parents=True)
+    database.write_bytes(b"")
+    database.chmod(0o644)
+    load_config()
+    assert oct(database.stat().st_mode & 0o777) == "0o600"
