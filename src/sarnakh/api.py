@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.urls import re_path
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBearer
 
+from sarnakh.core import storable
 from sarnakh.core.apikeys import apikey_authenticate
 from sarnakh.core.errors import DomainError
 from sarnakh.core.json_body import InvalidBody, loads_strict
@@ -41,17 +43,47 @@ class ScopeError(Exception):
 read_auth = ApiKeyAuth(ApiKey.Scope.READ)
 write_auth = ApiKeyAuth(ApiKey.Scope.WRITE)
 
+class UnstorableInput(ValueError):
+    """A body or form value the database cannot hold (NUL in text, an integer past 64 bits)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+class BodyNotObject(ValueError):
+    """Every operation's body is a JSON object; anything else is refused, not read as empty."""
+
+
 class StrictJsonParser(Parser):
-    """RFC 8259 JSON in UTF-8 (a leading byte-order mark is tolerated); no NaN or Infinity."""
+    """RFC 8259 JSON in UTF-8 (a leading byte-order mark is tolerated); no NaN or Infinity;
+    an object at the top; nothing the database cannot store (see core.storable)."""
 
     def parse_body(self, request: HttpRequest):
-        return loads_strict(request.body)
+        data = loads_strict(request.body)
+        if not isinstance(data, dict):
+            raise BodyNotObject(_("Send a JSON object."))
+        problem = storable.first_unstorable(data)
+        if problem:
+            raise UnstorableInput(*problem)
+        return data
+
+    def parse_querydict(self, data, list_fields, request):
+        # Query strings, and the form fields and file names of multipart operations (imports).
+        where = "query" if data is request.GET else "form"
+        for key, values in data.lists():
+            for value in values:
+                text = getattr(value, "name", value)  # an uploaded file is named by its file name
+                if isinstance(text, str) and storable.NUL in text:
+                    raise NinjaValidationError([{"loc": (where, key), "msg": storable.nul_message()}])
+        return super().parse_querydict(data, list_fields, request)
 
 
 class SarnakhAPI(NinjaAPI):
     def _get_urls(self):
-        # Unknown paths under /api/v1/ answer in the API's error shape, not Django's HTML page.
-        return [*super()._get_urls(), re_path(r"^.*$", self._unknown_path)]
+        # Unknown paths under /api/v1/ answer in the API's error shape, not Django's HTML
+        # page; like every API view it takes no session cookie, so it needs no CSRF token.
+        return [*super()._get_urls(), re_path(r"^.*$", csrf_exempt(self._unknown_path))]
 
     def _unknown_path(self, request: HttpRequest, *args, **kwargs):
         return error_response(request, status=404, code="not_found", message=_("No such API endpoint."))
@@ -109,8 +141,15 @@ HTTP_ERROR_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allow
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     # django-ninja turns any failure of the body parser into HttpError(400) caused by it.
-    if isinstance(exc.__cause__, InvalidBody):
-        return error_response(request, status=400, code="invalid_json", message=str(exc.__cause__))
+    cause = exc.__cause__
+    if isinstance(cause, InvalidBody):
+        return error_response(request, status=400, code="invalid_json", message=str(cause))
+    if isinstance(cause, BodyNotObject):
+        return error_response(request, status=422, code="validation_error", message=str(cause), fields={"__all__": [str(cause)]})
+    if isinstance(cause, UnstorableInput):
+        return error_response(
+            request, status=422, code="validation_error", message=_("Some fields are not valid."), fields={cause.field: [str(cause)]}
+        )
     code = HTTP_ERROR_CODES.get(exc.status_code, "http_error")
     return error_response(request, status=exc.status_code, code=code, message=str(exc))
 

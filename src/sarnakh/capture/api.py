@@ -17,6 +17,7 @@ from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.api import ContactFilterQuery, contact_filters_from
 from sarnakh.contacts.schemas import ErrorOut
 from sarnakh.contacts.selectors import ContactFilters
+from sarnakh.core.api_types import DbId
 from sarnakh.core.errors import NotFound, ValidationFailed
 
 router = Router(tags=["imports"])
@@ -124,12 +125,12 @@ def list_imports(request, limit: int = 50):
 
 
 @router.get("/{int:import_id}", response={200: ImportOut, **ERRORS}, summary="An import's status, progress and counts")
-def get_import(request, import_id: int):
+def get_import(request, import_id: DbId):
     return _out(_get(import_id))
 
 
 @router.get("/{int:import_id}/errors.csv", response={200: None, **ERRORS}, summary="Per-row error report (CSV)")
-def import_errors_csv(request, import_id: int):
+def import_errors_csv(request, import_id: DbId):
     """Columns: row (as numbered in a spreadsheet, the header being row 1), column, value, message."""
     contact_import = _get(import_id)
     response = StreamingHttpResponse(selectors.import_errors_csv(contact_import.pk), content_type="text/csv; charset=utf-8")
@@ -138,7 +139,7 @@ def import_errors_csv(request, import_id: int):
 
 
 @router.post("/{int:import_id}/cancel", auth=write_auth, response={200: ImportOut, **ERRORS}, summary="Cancel an import")
-def cancel_import(request, import_id: int):
+def cancel_import(request, import_id: DbId):
     """A running import stops after its current batch; rows already imported stay."""
     actor = Actor.for_api_key(request.api_key)
     return _out(services.import_cancel(import_id=import_id, actor=actor))

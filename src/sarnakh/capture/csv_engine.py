@@ -47,9 +47,13 @@ class FileSample:
 def normalize_encoding_name(name: str) -> str:
     """Python's canonical name for an encoding the user typed; raises on unknown ones."""
     try:
-        return codecs.lookup(name.strip()).name
-    except LookupError:
-        raise CsvFormatError(f"unknown encoding {name!r}") from None
+        info = codecs.lookup(name.strip())
+    except (LookupError, ValueError, UnicodeError):  # ValueError: a NUL inside the name
+        raise CsvFormatError(f"unknown encoding {name[:40]!r}") from None
+    # rot13, base64, hex… are codecs but not text encodings: a CSV cannot be read with them.
+    if not getattr(info, "_is_text_encoding", True) or info.name in {"undefined"}:
+        raise CsvFormatError(f"unknown encoding {name[:40]!r}")
+    return info.name
 
 
 def _bom_encoding(head: bytes) -> str | None:

@@ -120,6 +120,11 @@ def import_create(
 
 def _record(*, path: Path, file_name: str, actor: Actor, options: dict[str, Any], start: bool, background: bool) -> ContactImport:
     errors: dict[str, list[str]] = {}
+    if options.get("encoding"):
+        try:
+            csv_engine.normalize_encoding_name(options["encoding"])
+        except csv_engine.CsvFormatError as exc:
+            raise ValidationFailed(_("Some fields are not valid."), fields={"encoding": [str(exc)]}) from None
     try:
         with open(path, "rb") as file:
             sample = csv_engine.read_sample(file, encoding=options.get("encoding") or "", delimiter=options.get("delimiter") or "")

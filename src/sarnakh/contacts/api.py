@@ -38,6 +38,7 @@ from sarnakh.contacts.serializers import (
     note_to_dict,
     stage_change_to_dict,
 )
+from sarnakh.core.api_types import DbId
 from sarnakh.core.errors import NotFound, ValidationFailed
 
 router = Router(tags=["contacts"])
@@ -86,11 +87,11 @@ class ContactFilterQuery(Schema):
     email: str = ""
     phone: str = ""
     stage: str = ""
-    owner: int | None = None
+    owner: DbId | None = None
     tag: str = ""
     source_type: str = ""
     channel: str = ""
-    company: int | None = None
+    company: DbId | None = None
     updated_since: str | None = None
 
 
@@ -180,7 +181,7 @@ def bulk_contacts(request, payload: BulkIn):
 
 
 @router.get("/{int:contact_id}", response={200: ContactOut, 308: None, **ERRORS}, url_name="contact_get", summary="Get a contact")
-def get_contact(request, contact_id: int):
+def get_contact(request, contact_id: DbId):
     live_id, redirect = _live_or_redirect(request, contact_id)
     if redirect:
         return redirect
@@ -188,13 +189,13 @@ def get_contact(request, contact_id: int):
 
 
 @router.patch("/{int:contact_id}", auth=write_auth, response={200: ContactOut, **ERRORS}, summary="Update a contact")
-def update_contact(request, contact_id: int, payload: ContactIn):
+def update_contact(request, contact_id: DbId, payload: ContactIn):
     contact = services.contact_update(contact_id=contact_id, data=payload.dict(exclude_unset=True), actor=_actor(request))
     return contact_to_dict(_reload(contact.pk))
 
 
 @router.delete("/{int:contact_id}", auth=write_auth, response={204: None, **ERRORS}, summary="Delete a contact")
-def delete_contact(request, contact_id: int):
+def delete_contact(request, contact_id: DbId):
     services.contact_delete(contact_id=contact_id, actor=_actor(request))
     return HttpResponse(status=204)
 
@@ -203,7 +204,7 @@ def delete_contact(request, contact_id: int):
     "/{int:contact_id}/timeline", response={200: TimelinePage, 308: None, **ERRORS}, url_name="contact_timeline",
     summary="A contact's timeline, newest first",
 )
-def contact_timeline(request, contact_id: int, cursor: str | None = None, limit: int = 50):
+def contact_timeline(request, contact_id: DbId, cursor: str | None = None, limit: int = 50):
     live_id, redirect = _live_or_redirect(request, contact_id, "contact_timeline")
     if redirect:
         return redirect
@@ -227,7 +228,7 @@ def contact_timeline(request, contact_id: int, cursor: str | None = None, limit:
     "/{int:contact_id}/stages", response={200: list[StageChangeOut], 308: None, **ERRORS}, url_name="contact_stages",
     summary="Stage history, newest first",
 )
-def contact_stage_history(request, contact_id: int):
+def contact_stage_history(request, contact_id: DbId):
     live_id, redirect = _live_or_redirect(request, contact_id, "contact_stages")
     if redirect:
         return redirect
@@ -235,7 +236,7 @@ def contact_stage_history(request, contact_id: int):
 
 
 @router.post("/{int:contact_id}/stage", auth=write_auth, response={200: StageChangeOut, **ERRORS}, summary="Change lifecycle stage")
-def change_stage(request, contact_id: int, payload: StageChangeIn):
+def change_stage(request, contact_id: DbId, payload: StageChangeIn):
     """Forward moves need nothing more; backward moves and moves to recycled, disqualified
     or cold need a `reason` (422 without one). Each move is stored as a history row."""
     change = services.contact_change_stage(contact_id=contact_id, stage_key=payload.stage, reason=payload.reason, actor=_actor(request))
@@ -243,7 +244,7 @@ def change_stage(request, contact_id: int, payload: StageChangeIn):
 
 
 @router.get("/{int:contact_id}/notes", response={200: list[NoteOut], 308: None, **ERRORS}, url_name="contact_notes", summary="Notes on a contact")
-def list_notes(request, contact_id: int):
+def list_notes(request, contact_id: DbId):
     live_id, redirect = _live_or_redirect(request, contact_id, "contact_notes")
     if redirect:
         return redirect
@@ -254,7 +255,7 @@ def list_notes(request, contact_id: int):
 
 
 @router.post("/{int:contact_id}/notes", auth=write_auth, response={201: NoteOut, **ERRORS}, summary="Add a note")
-def add_note(request, contact_id: int, payload: NoteIn):
+def add_note(request, contact_id: DbId, payload: NoteIn):
     note = services.note_add(contact_id=contact_id, body=payload.body, actor=_actor(request))
     return Status(201, note_to_dict(note))
 

@@ -27,6 +27,7 @@ from sarnakh.contacts.serializers import (
     encode_cursor,
     note_to_dict,
 )
+from sarnakh.core.api_types import DbId
 from sarnakh.core.errors import NotFound, ValidationFailed
 
 router = Router(tags=["companies"])
@@ -78,24 +79,24 @@ def create_company(request, payload: CompanyIn):
 
 
 @router.get("/{int:company_id}", response={200: CompanyOut, **ERRORS}, summary="Get a company")
-def get_company(request, company_id: int):
+def get_company(request, company_id: DbId):
     return company_to_dict(_company(company_id))
 
 
 @router.patch("/{int:company_id}", auth=write_auth, response={200: CompanyOut, **ERRORS}, summary="Update a company")
-def update_company(request, company_id: int, payload: CompanyIn):
+def update_company(request, company_id: DbId, payload: CompanyIn):
     company_services.company_update(company_id=company_id, data=payload.dict(exclude_unset=True), actor=_actor(request))
     return company_to_dict(_company(company_id))
 
 
 @router.delete("/{int:company_id}", auth=write_auth, response={204: None, **ERRORS}, summary="Delete a company (its contacts stay)")
-def delete_company(request, company_id: int):
+def delete_company(request, company_id: DbId):
     company_services.company_delete(company_id=company_id, actor=_actor(request))
     return HttpResponse(status=204)
 
 
 @router.get("/{int:company_id}/contacts", response={200: ContactPage, **ERRORS}, summary="Contacts of a company")
-def company_contacts(request, company_id: int, cursor: str | None = None, limit: int = 50):
+def company_contacts(request, company_id: DbId, cursor: str | None = None, limit: int = 50):
     _company(company_id)
     limit = _limit(limit)
     rows, next_id = selectors.contact_page_by_cursor(selectors.ContactFilters(company=company_id), after_id=_after(cursor), limit=limit)
@@ -103,7 +104,7 @@ def company_contacts(request, company_id: int, cursor: str | None = None, limit:
 
 
 @router.get("/{int:company_id}/notes", response={200: list[NoteOut], **ERRORS}, summary="Notes on a company")
-def list_notes(request, company_id: int):
+def list_notes(request, company_id: DbId):
     _company(company_id)
     return [
         note_to_dict(n)
@@ -112,6 +113,6 @@ def list_notes(request, company_id: int):
 
 
 @router.post("/{int:company_id}/notes", auth=write_auth, response={201: NoteOut, **ERRORS}, summary="Add a note to a company")
-def add_note(request, company_id: int, payload: NoteIn):
+def add_note(request, company_id: DbId, payload: NoteIn):
     note = services.note_add(company_id=company_id, body=payload.body, actor=_actor(request))
     return Status(201, note_to_dict(note))

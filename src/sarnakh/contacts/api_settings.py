@@ -16,6 +16,7 @@ from sarnakh.contacts.schemas import (
     StageOut,
     StagePatch,
 )
+from sarnakh.core.api_types import DbId
 
 router = Router(tags=["definitions"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -59,11 +60,11 @@ def create_property(request, payload: PropertyIn):
 
 
 @router.patch("/properties/{int:definition_id}", auth=write_auth, response={200: PropertyOut, **ERRORS}, summary="Change a property's label, choices or help")
-def update_property(request, definition_id: int, payload: PropertyPatch):
+def update_property(request, definition_id: DbId, payload: PropertyPatch):
     return _property(settings_services.property_update(definition_id=definition_id, label=payload.label, choices=payload.choices, help_text=payload.help_text))
 
 
 @router.delete("/properties/{int:definition_id}", auth=write_auth, response={204: None, **ERRORS}, summary="Delete a property definition")
-def delete_property(request, definition_id: int):
+def delete_property(request, definition_id: DbId):
     settings_services.property_delete(definition_id=definition_id)
     return HttpResponse(status=204)

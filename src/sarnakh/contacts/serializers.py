@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 from sarnakh.contacts.models import Activity, Company, Contact, Note, StageChange
+from sarnakh.core.storable import MAX_DB_INT, NUL
 
 
 def user_ref(user) -> dict | None:
@@ -95,5 +96,11 @@ def encode_cursor(*parts) -> str:
 
 
 def decode_cursor(cursor: str) -> list[str]:
+    """The parts of a cursor made by `encode_cursor`; ValueError when it was not made there
+    (a forged cursor must not reach a query with NUL text or an id past 64 bits)."""
     padded = cursor + "=" * (-len(cursor) % 4)
-    return base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+    parts = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+    for part in parts:
+        if NUL in part or (part.isdigit() and int(part) > MAX_DB_INT):
+            raise ValueError("not a cursor")
+    return parts

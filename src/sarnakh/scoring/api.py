@@ -11,6 +11,7 @@ from ninja import Router, Schema, Status
 
 from sarnakh.api import write_auth
 from sarnakh.contacts.schemas import ErrorOut
+from sarnakh.core.api_types import DbId
 from sarnakh.core.errors import NotFound
 from sarnakh.scoring import rescore, selectors, services
 from sarnakh.scoring.models import RescoreRun, ScoringModel
@@ -50,7 +51,7 @@ class ScoreOut(Schema):
     breakdown: list[BreakdownItemOut]
 
 
-class ModelOut(Schema):
+class ScoringModelOut(Schema):
     key: str
     name: str
     is_default: bool
@@ -67,7 +68,7 @@ class VersionOut(Schema):
     note: str
 
 
-class ModelDetailOut(ModelOut):
+class ScoringModelDetailOut(ScoringModelOut):
     spec: dict[str, Any] | None
     versions: list[VersionOut]
     rescore_id: int | None = None
@@ -122,23 +123,23 @@ class PreviewOut(Schema):
 
 
 @router.get("/contacts/{int:contact_id}/score", response={200: ScoreOut, **ERRORS}, summary="A contact's score with its explanation")
-def contact_score(request, contact_id: int, model: str = ""):
+def contact_score(request, contact_id: DbId, model: str = ""):
     """Fit, grade, engagement and combined score under `model` (default: the default model),
     and the rules behind them; the breakdown's points add up to fit and engagement."""
     return selectors.contact_score(contact_id=contact_id, model_key=model or None)
 
 
-@router.get("/scoring/models", response={200: list[ModelOut], **ERRORS}, summary="Scoring models")
+@router.get("/scoring/models", response={200: list[ScoringModelOut], **ERRORS}, summary="Scoring models")
 def list_models(request):
     return selectors.scoring_model_list()
 
 
-@router.get("/scoring/models/{key}", response={200: ModelDetailOut, **ERRORS}, summary="A scoring model: current rules and versions")
+@router.get("/scoring/models/{key}", response={200: ScoringModelDetailOut, **ERRORS}, summary="A scoring model: current rules and versions")
 def get_model(request, key: str):
     return selectors.scoring_model_detail(key=key)
 
 
-@router.put("/scoring/models/{key}", auth=write_auth, response={200: ModelDetailOut, **ERRORS}, summary="Save a model's rules as a new version")
+@router.put("/scoring/models/{key}", auth=write_auth, response={200: ScoringModelDetailOut, **ERRORS}, summary="Save a model's rules as a new version")
 def save_model(request, key: str, payload: ModelSaveIn):
     """Validates the rules (422 names each wrong field, e.g. `engagement_rules.2.points`) and
     stores them as the next version, then queues the bulk re-score of every contact (its id
@@ -163,7 +164,7 @@ def start_rescore(request, key: str):
 
 
 @router.get("/scoring/rescores/{int:run_id}", response={200: RescoreOut, **ERRORS}, summary="A bulk re-score's progress")
-def get_rescore(request, run_id: int):
+def get_rescore(request, run_id: DbId):
     run = RescoreRun.objects.select_related("model", "version").filter(pk=run_id).first()
     if run is None:
         raise NotFound(_("Re-score run not found."))

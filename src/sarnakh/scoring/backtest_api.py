@@ -35,7 +35,7 @@ class OutcomeOut(Schema):
     customer_rate: float | None
 
 
-class RunOut(OutcomeOut):
+class BacktestModelOut(OutcomeOut):
     key: str
     name: str
     kind: str
@@ -72,8 +72,8 @@ class BacktestOut(Schema):
     contacts: int
     draft: bool
     in_use_version: int
-    model: RunOut
-    in_use: RunOut
+    model: BacktestModelOut
+    in_use: BacktestModelOut
     recorded: OutcomeOut
     months: list[MonthOut]
     curve: list[PointOut]

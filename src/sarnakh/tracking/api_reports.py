@@ -16,6 +16,7 @@ from sarnakh.contacts import selectors as contact_selectors
 from sarnakh.contacts.schemas import ErrorOut
 from sarnakh.contacts.serializers import decode_cursor, encode_cursor
 from sarnakh.core import clock
+from sarnakh.core.api_types import DbId
 from sarnakh.core.errors import NotFound, ValidationFailed
 from sarnakh.tracking import selectors
 from sarnakh.tracking.models import Event, Session
@@ -195,7 +196,7 @@ def _period(days: int) -> tuple[dt.datetime, dt.datetime]:
     "/contacts/{int:contact_id}/sessions", response={200: SessionPage, 308: None, **ERRORS}, url_name="contact_sessions",
     summary="A contact's visits with their events, most recent first",
 )
-def contact_sessions(request, contact_id: int, cursor: str | None = None, limit: int = 20, events_limit: int = 50):
+def contact_sessions(request, contact_id: DbId, cursor: str | None = None, limit: int = 20, events_limit: int = 50):
     """Bot visits are left out. Each visit lists its first `events_limit` events in order;
     `more_events` says how many more it had. Follow `next_cursor` for older visits."""
     live_id, redirect = _live_or_redirect(request, contact_id, "contact_sessions")
@@ -221,7 +222,7 @@ def contact_sessions(request, contact_id: int, cursor: str | None = None, limit:
     "/contacts/{int:contact_id}/touches", response={200: TouchesOut, 308: None, **ERRORS}, url_name="contact_touches",
     summary="A contact's first, last and converting visit",
 )
-def contact_touches(request, contact_id: int):
+def contact_touches(request, contact_id: DbId):
     """`converting` is the visit of the contact's first form submission (null when that
     submission came without a tracked visit). `channels` are in order of first use."""
     live_id, redirect = _live_or_redirect(request, contact_id, "contact_touches")
@@ -238,7 +239,7 @@ def contact_touches(request, contact_id: int):
 
 
 @router.get("/events/recent", response={200: list[RecentEventOut], **ERRORS}, summary="The newest stored events")
-def events_recent(request, site_id: int | None = None, limit: int = 50, after_id: int | None = None):
+def events_recent(request, site_id: DbId | None = None, limit: int = 50, after_id: DbId | None = None):
     """By arrival, newest first, including bots and events not processed yet: use it to
     check that a newly installed snippet sends. `after_id` returns only newer events."""
     _check_range("limit", limit, 1, 200)
@@ -251,7 +252,7 @@ def events_recent(request, site_id: int | None = None, limit: int = 50, after_id
 
 
 @router.get("/reports/pages", response={200: PagesReportOut, **ERRORS}, summary="Most viewed pages")
-def report_pages(request, days: int = 30, site_id: int | None = None, limit: int = 50):
+def report_pages(request, days: int = 30, site_id: DbId | None = None, limit: int = 50):
     """Page views of the last `days` days per site and path, with distinct visitors,
     `leads` (those visitors known as a contact) and `conversion` = leads / visitors in %."""
     since, until = _period(days)
@@ -261,7 +262,7 @@ def report_pages(request, days: int = 30, site_id: int | None = None, limit: int
 
 
 @router.get("/reports/ctas", response={200: CtaReportOut, **ERRORS}, summary="Most clicked calls to action")
-def report_ctas(request, days: int = 30, site_id: int | None = None, limit: int = 50):
+def report_ctas(request, days: int = 30, site_id: DbId | None = None, limit: int = 50):
     """`cta_click` events of the last `days` days grouped by label, with distinct visitors,
     leads and conversion like the pages report."""
     since, until = _period(days)

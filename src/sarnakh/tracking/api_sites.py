@@ -11,6 +11,7 @@ from ninja import Router, Schema, Status
 
 from sarnakh.api import write_auth
 from sarnakh.contacts.schemas import ErrorOut
+from sarnakh.core.api_types import DbId
 from sarnakh.core.errors import NotFound, ValidationFailed
 from sarnakh.tracking import site_selectors, site_services
 
@@ -122,7 +123,7 @@ def create_site(request, payload: SiteIn):
 
 
 @router.get("/sites/{int:site_id}", response={200: SiteOut, **ERRORS}, summary="One tracked site")
-def get_site(request, site_id: int):
+def get_site(request, site_id: DbId):
     site = site_selectors.site_get(site_id)
     if site is None:
         raise NotFound(_("No site with the id %(id)s.") % {"id": site_id})
@@ -131,20 +132,20 @@ def get_site(request, site_id: int):
 
 @router.patch("/sites/{int:site_id}", auth=write_auth, response={200: SiteOut, **ERRORS}, summary="Rename a site, change its origins or switch it off",
               description="Only the fields sent change. `origins: []` lets any origin send; an inactive site's events are refused (401).")
-def update_site(request, site_id: int, payload: SitePatch):
+def update_site(request, site_id: DbId, payload: SitePatch):
     site = site_services.site_update(site_id=site_id, name=payload.name, origins=payload.origins, is_active=payload.is_active)
     return _site(site)
 
 
 @router.post("/sites/{int:site_id}/rotate-key", auth=write_auth, response={200: SiteOut, **ERRORS}, summary="Give a site a new key",
              description="The old key stops working at once: replace the snippet on the site with the one in the answer.")
-def rotate_site_key(request, site_id: int):
+def rotate_site_key(request, site_id: DbId):
     return _site(site_services.site_rotate_key(site_id=site_id))
 
 
 @router.delete("/sites/{int:site_id}", auth=write_auth, response={204: None, **ERRORS}, summary="Delete a tracked site",
                description="Its key stops working. Events and sessions already recorded are kept.")
-def delete_site(request, site_id: int):
+def delete_site(request, site_id: DbId):
     site_services.site_delete(site_id=site_id)
     return HttpResponse(status=204)
 

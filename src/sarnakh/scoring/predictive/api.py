@@ -11,6 +11,7 @@ from ninja import Router, Schema, Status
 
 from sarnakh.api import write_auth
 from sarnakh.contacts.schemas import ErrorOut
+from sarnakh.core.api_types import DbId
 
 from . import selectors, services
 
@@ -18,7 +19,7 @@ router = Router(tags=["scoring"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-class RunOut(Schema):
+class PredictiveRunOut(Schema):
     id: int
     status: str
     target_stage: str
@@ -36,13 +37,13 @@ class RunOut(Schema):
     features: list[str] = []
 
 
-class ModelOut(RunOut):
+class PredictiveModelOut(PredictiveRunOut):
     report: dict[str, Any]
 
 
 class PredictiveOut(Schema):
-    model: ModelOut | None
-    latest_run: RunOut | None
+    model: PredictiveModelOut | None
+    latest_run: PredictiveRunOut | None
 
 
 class TrainIn(Schema):
@@ -86,7 +87,7 @@ def predictive_report(request):
     return selectors.predictive_report()
 
 
-@router.post("/scoring/predictive/train", auth=write_auth, response={202: RunOut, **ERRORS}, summary="Queue a training run on Sarnakh's own data")
+@router.post("/scoring/predictive/train", auth=write_auth, response={202: PredictiveRunOut, **ERRORS}, summary="Queue a training run on Sarnakh's own data")
 def predictive_train(request, payload: TrainIn):
     """Queues the job; poll `GET /scoring/predictive` for `latest_run.status`. 422 for an
     unknown stage, 409 while another run is queued or running."""
@@ -109,7 +110,7 @@ def put_schedule(request, payload: ScheduleIn):
 
 
 @router.get("/contacts/{int:contact_id}/prediction", response={200: PredictionOut, **ERRORS}, summary="A contact's predicted probability")
-def contact_prediction(request, contact_id: int):
+def contact_prediction(request, contact_id: DbId):
     """The probability of reaching the model's target stage and the features that moved
     it most (`contribution` in `contribution_unit`: log-odds or probability)."""
     return selectors.contact_prediction(contact_id=contact_id)
