@@ -12,6 +12,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
+from sarnakh.capture import form_intake
 from sarnakh.capture.form_models import Form, FormSubmission
 from sarnakh.contacts.models import Contact
 from sarnakh.core.jobs import run_pending_jobs
@@ -128,3 +129,40 @@ def test_given_hosted_page_without_javascript_when_posting_then_thank_you_and_co
     run_pending_jobs()
     contact = Contact.objects.get()
     assert (contact.first_name, contact.utm_campaign, contact.consent) == ("علی", "autumn", "subscribed")
+
+
+def test_given_embed_submission_whose_answer_is_lost_when_the_script_retries_then_stored_once(
+    page, sarnakh_at_live_server, other_site, monkeypatch
+):
+    # given: an embedded form, and a server that stores the first submission but dies before answering
+    live_server = sarnakh_at_live_server
+    form = make_form(slug="callback")
+    thanks = form_intake.thank_you_text
+    lost: list[int] = []
+
+    def dies_once(form, language):
+        if not lost:
+            lost.append(FormSubmission.objects.count())
+            raise ConnectionResetError("the process died before answering")
+        return thanks(form, language)
+
+    monkeypatch.setattr(form_intake, "thank_you_text", dies_once)
+    site_dir, site_url = other_site
+    (site_dir / "landing.html").write_text(
+        f"<!doctype html><html><head><meta charset='utf-8'><title>Landing</title></head><body>"
+        f'<div data-sarnakh-form="{form.slug}"></div><script src="{live_server.url}/f/{form.slug}/embed.js" async></script></body></html>',
+        encoding="utf-8",
+    )
+    # when: a visitor submits once
+    page.get(f"{site_url}/landing.html")
+    email = wait(page, EC.presence_of_element_located((By.CSS_SELECTOR, "[data-sarnakh-form] input[name=email]")))
+    email.send_keys("mina@example.com")
+    page.find_element(By.CSS_SELECTOR, "[data-sarnakh-form] button[type=submit]").click()
+    # then: the script retried the same attempt on its own and got the stored submission's answer
+    thanks_box = wait(page, EC.presence_of_element_located((By.CSS_SELECTOR, "[data-sarnakh-form] .sf-thanks")))
+    assert thanks_box.text == "Thanks, we will call you."
+    assert lost == [1]  # the first try was stored before its answer was lost
+    submission = FormSubmission.objects.get()
+    assert len(submission.idempotency_key) == 36  # crypto.randomUUID()
+    run_pending_jobs()
+    assert Contact.objects.get().email == "mina@example.com"

@@ -7,7 +7,8 @@ import pytest
 
 from sarnakh.core import clock
 from sarnakh.tracking.models import Event
-from tests.tracking.factories import make_site, page_view, post_events, track
+from sarnakh.tracking.processor import process_all_pending
+from tests.tracking.factories import BROWSER_UA, make_site, page_view, post_events, track
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
@@ -101,6 +102,55 @@ def test_wrong_site_key_is_401_and_disallowed_origin_is_403(client, site):
     response = post_events(client, {"site_key": site.key, "events": events}, origin="https://evil.example.net")
     assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
     assert response["Access-Control-Allow-Origin"] == "*"  # so the tracker can read it and stop
+    assert not Event.objects.exists()
+
+
+def test_a_site_key_without_an_origin_header_is_403(client, site):
+    # given: a script outside a browser replaying the public site key (browsers always send Origin)
+    open_site = make_site(origins=())  # an empty origin list allows any origin, not none
+    for key in (site.key, open_site.key):
+        # when
+        response = post_events(client, {"site_key": key, "events": [page_view("v1", "https://www.example.com/")]}, origin="")
+        # then
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "forbidden" and "Origin" in response.json()["error"]["message"]
+    assert not Event.objects.exists()
+    assert post_events(client, {"site_key": open_site.key, "events": [page_view("v1", "https://www.example.com/")]}, origin="https://any.example").status_code == 202
+
+
+def test_nul_in_event_texts_is_cleaned_in_ids_refused_per_event_and_the_rest_stored(client, site):
+    # given: NUL (which PostgreSQL refuses in text) all over a batch
+    events = [
+        {**page_view("v1", "https://www.example.com/pri\u0000cing", title="Pri\u0000cing", referrer="https://www.google.com/\u0000"), "id": "nul-1"},
+        {**track("v1", "down\u0000load", properties={"label": "Gu\u0000ide", "fi\u0000le": ["a\u0000"]}), "id": "nul-2"},
+        {**page_view("v1", "https://www.example.com/"), "id": "nul\u00003"},
+        page_view("v\u00001", "https://www.example.com/"),
+        {**page_view("v1", "https://www.example.com/"), "timestamp": "\u00002026-11-23T10:00:00Z"},
+        {"id": "nul-6", "type": "identify", "visitor_id": "v1", "properties": {"email": "sara\u0000@example.com"}},
+    ]
+    # when
+    with clock.frozen_at(NOW):
+        response = post_events(client, {"site_key": site.key, "sent_at": "2026\u0000", "events": events}, user_agent=f"{BROWSER_UA}\u0000")
+    # then: 207, never 500; the texts lose the NUL, the properties keep a visible U+FFFD
+    assert response.status_code == 207, response.content
+    body = response.json()
+    assert body["accepted"] == 3
+    assert [(e["index"], e["field"]) for e in body["errors"]] == [(2, "id"), (3, "visitor_id"), (4, "timestamp")]
+    view, download, identify = (Event.objects.get(event_id=f"nul-{n}") for n in (1, 2, 6))
+    assert (view.url, view.path, view.title, view.referrer) == ("https://www.example.com/pricing", "/pricing", "Pricing", "https://www.google.com/")
+    assert (download.name, download.label) == ("download", "Guide")
+    assert download.properties == {"label": "Gu\ufffdide", "fi\ufffdle": ["a\ufffd"]}
+    assert identify.properties == {"email": "sara\ufffd@example.com"}
+    assert view.context["user_agent"] == BROWSER_UA
+    # and processing them is no problem either
+    assert process_all_pending() == 3
+    assert not Event.objects.filter(processed_at__isnull=True).exists()
+
+
+def test_nul_in_the_site_key_or_the_origin_is_a_clean_refusal(client, site):
+    events = [page_view("v1", "https://www.example.com/")]
+    assert post_events(client, {"site_key": f"{site.key}\u0000", "events": events}).status_code == 401
+    assert post_events(client, {"site_key": site.key, "events": events}, origin="https://www.example.com\u0000").status_code == 403
     assert not Event.objects.exists()
 
 

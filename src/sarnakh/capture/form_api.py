@@ -81,6 +81,7 @@ class SubmissionOut(Schema):
     processed_at: dt.datetime | None
     attempts: int
     error: str
+    idempotency_key: str
 
 
 class SubmissionPage(Schema):
@@ -231,18 +232,32 @@ def submissions_preflight(request, slug: str):
     return preflight()
 
 
-@router.post("/{slug}/submissions", auth=None, response={201: dict, **ERRORS}, summary="Submit a form (public, no key)")
+_IDEMPOTENCY_HEADER = {
+    "in": "header", "name": "Idempotency-Key", "required": False,
+    "description": "One per submission attempt, the same for its retries: a repeat gets the first answer and stores nothing.",
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"},
+}
+
+
+@router.post(
+    "/{slug}/submissions", auth=None, response={201: dict, **ERRORS}, summary="Submit a form (public, no key)",
+    openapi_extra={"parameters": [_IDEMPOTENCY_HEADER]},
+)
 def submit_form(request, slug: str):
     """JSON body: `{"fields": {"email": "...", ...}, "context": {"visitor_id": "...",
     "page_url": "...", "referrer": "...", "utm_source": "...", ...}, "consent": true}`;
-    optional `_ts` (the fill-time token from the public definition) and `_hp` (honeypot,
-    must stay empty). Answers 201 `{"status": "ok", "message": ..., "redirect": ...}`, 422
-    with per-field messages, 429 with Retry-After. The submission is stored before any answer."""
+    optional `_ts` (the fill-time token from the public definition), `_hp` (honeypot,
+    must stay empty) and `idempotency_key` (or the `Idempotency-Key` header, which wins):
+    1–64 of A–Z a–z 0–9 _ . : -, one per submission attempt; sent again with the same
+    fields it gets the first answer and stores nothing. Answers 201 `{"status": "ok",
+    "message": ..., "redirect": ...}`, 422 with per-field messages, 429 with Retry-After.
+    The submission is stored before any answer."""
     try:
         form = form_intake.active_form(slug, cached=True)
         parse_error, raw_body, body = "", "", None
         try:
-            # Not the API's parser: a public submission is stored whatever it holds.
+            # Read here, not by the API's parser: whatever that parser refuses (NUL, say),
+            # a public submission is still stored and judged field by field.
             body = loads_strict(request.body)
         except InvalidBody as exc:
             parse_error, raw_body = str(exc), request.body.decode("utf-8", "replace")
@@ -255,6 +270,7 @@ def submit_form(request, slug: str):
                 form=form, fields=body.get("fields"), context=body.get("context"), meta=request_meta(request, language),
                 token=body.get("_ts"), honeypot=body.get("_hp"), consent=body.get("consent"),
                 parse_error=parse_error, raw_body=raw_body,
+                idempotency_key=request.headers.get("Idempotency-Key") or body.get("idempotency_key"),
             )
             if parse_error:
                 return with_cors(error_response(request, status=400, code="invalid_json", message=parse_error))

@@ -43,7 +43,13 @@ COMPANY_PREFIX = "company."
 
 CONTEXT_LIMITS = {"page_url": 2000, "referrer": 2000}
 VISITOR_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-RESERVED_NAMES = frozenset({"_hp", "_ts", "_visitor_id", "_page_url", "_referrer", "_consent", "_lang", "csrfmiddlewaretoken"})
+IDEMPOTENCY_KEY_RE = VISITOR_ID_RE  # a UUID fits; so does anything a client may log or echo safely
+RESERVED_NAMES = frozenset(
+    {"_hp", "_ts", "_visitor_id", "_page_url", "_referrer", "_consent", "_lang", "_idempotency_key", "csrfmiddlewaretoken"}
+)
+# Control characters other than tab, newline and carriage return. PostgreSQL refuses NUL
+# in text outright; the others only ever come from broken or hostile clients.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 # ---------------------------------------------------------------- per-language text
@@ -295,11 +301,20 @@ def _number(text: str) -> int | float:
     return int(number) if number == number.to_integral_value() else as_float
 
 
+def _has_nul(raw: Any) -> bool:
+    if isinstance(raw, str):
+        return "\x00" in raw
+    return isinstance(raw, list) and any(isinstance(item, str) and "\x00" in item for item in raw)
+
+
 def clean_field_value(definition: dict[str, Any], raw: Any, *, region: str) -> Any:
     """One field's value, cleaned; raises ValueError with the visitor-facing message.
 
     Returns None for an empty optional value."""
     kind = definition["type"]
+    if _has_nul(raw):
+        # Typed by the visitor (or their browser's autofill): refused, not silently changed.
+        raise ValueError(_("Remove the null character (U+0000) from this value."))
     if kind == "checkbox":
         checked = _checked(raw)
         if definition.get("required") and not checked:
@@ -422,11 +437,12 @@ def errors_for_fields(contact_errors: dict[str, list[str]], field_of: dict[str, 
 def _short_text(value: Any, limit: int) -> str:
     if not isinstance(value, str):
         return ""
-    return clean_display_text(value)[:limit]
+    return clean_display_text(_CONTROL.sub("", value))[:limit]
 
 
 def clean_context(raw: Any) -> dict[str, str]:
-    """Visitor context is not typed by the visitor: bad parts are dropped, never refused."""
+    """Visitor context is not typed by the visitor: bad parts are cleaned (control
+    characters such as NUL removed) or dropped, never refused."""
     if not isinstance(raw, dict):
         return {}
     out: dict[str, str] = {}

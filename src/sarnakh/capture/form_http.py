@@ -13,7 +13,7 @@ from sarnakh.capture.form_intake import RequestMeta
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-    "Access-Control-Allow-Headers": "Content-Type",
+    "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
     "Access-Control-Expose-Headers": "Retry-After",
     "Access-Control-Max-Age": "86400",
 }
@@ -41,6 +41,6 @@ def client_ip(request: HttpRequest) -> str | None:
 def request_meta(request: HttpRequest, language: str = "") -> RequestMeta:
     return RequestMeta(
         ip=client_ip(request),
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:500],
+        user_agent=request.META.get("HTTP_USER_AGENT", "").replace("\x00", "")[:500],
         language=language or (translation.get_language() or "")[:2],
     )

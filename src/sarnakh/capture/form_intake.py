@@ -4,6 +4,14 @@ processing. Also the view counter, the fill-time token and the rate limit.
 Every submission that reaches `submission_receive` is stored before the caller answers,
 whatever it turns out to be (valid, invalid, spam); the valid ones get their processing
 job in the same transaction (core.jobs outbox).
+
+NUL (U+0000, which PostgreSQL refuses in text) never costs a submission: the fields are
+stored as posted with U+FFFD in its place, the context loses it (form_engine.clean_context)
+and a form field holding one gets a field error.
+
+A submission may carry the client's idempotency key (one per submission attempt, kept
+across that attempt's retries). The same key again for the same form, with the same
+fields, gets the first submission's answer and stores nothing, also when two retries race.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from sarnakh.capture import form_engine
@@ -74,7 +82,8 @@ def forget_form(slug: str) -> None:
 
 
 def active_form(slug: str, *, cached: bool = False) -> Form:
-    if not isinstance(slug, str):
+    # A NUL in the path would reach PostgreSQL as a query parameter, which it refuses.
+    if not isinstance(slug, str) or "\x00" in slug:
         raise NotFound(_("Form not found."))
     now = time.monotonic()
     if cached:
@@ -207,6 +216,88 @@ def _consent_given(raw: Any) -> bool:
     return raw is True or (isinstance(raw, str) and raw.strip().lower() in ("on", "true", "1", "yes"))
 
 
+def clean_idempotency_key(raw: Any) -> tuple[str, str]:
+    """(key, error): an empty key when none was given or it is not usable."""
+    if raw in (None, ""):
+        return "", ""
+    if isinstance(raw, str) and form_engine.IDEMPOTENCY_KEY_RE.match(raw):
+        return raw, ""
+    return "", _("Use 1–64 letters, digits or _ . : - for the idempotency key.")
+
+
+def _first_with_key(form: Form, key: str) -> FormSubmission | None:
+    return FormSubmission.objects.filter(form=form, idempotency_key=key).first() if key else None
+
+
+def _same_payload(first: FormSubmission, again: FormSubmission) -> bool:
+    # Both went through the same storing rules, so a true retry compares equal.
+    return (first.fields, first.raw_body, first.consent_given) == (again.fields, again.raw_body, again.consent_given)
+
+
+def _key_reused() -> str:
+    return _("This idempotency key was already used for a submission with other values; make a new key for each submission.")
+
+
+def _answer(form: Form, submission: FormSubmission, language: str) -> Outcome:
+    """The answer a stored submission gets; a repeat of it gets the same."""
+    accepted = submission.status != FormSubmission.Status.INVALID
+    return Outcome(
+        submission=submission, accepted=accepted, errors=submission.errors if not accepted else {},
+        message=thank_you_text(form, language) if accepted else _("Please correct the marked fields."),
+        redirect=form.redirect_url if accepted else "",
+    )
+
+
+def _key_refused(submission: FormSubmission, message: str) -> None:
+    """The key is unusable (malformed, or the first submission with it had other fields):
+    the submission is still stored, without the key, and answered 422 naming it. Spam keeps
+    its silent success and a failed validation its retry."""
+    submission.idempotency_key = ""
+    if submission.status in (FormSubmission.Status.RECEIVED, FormSubmission.Status.INVALID):
+        submission.status = FormSubmission.Status.INVALID
+        submission.errors = {**submission.errors, "idempotency_key": [message]}
+
+
+def _judge(form: Form, submission: FormSubmission, *, fields: Any, token: Any, honeypot: Any, parse_error: str) -> None:
+    """Sets the status and per-field errors of a submission not stored yet."""
+    errors: dict[str, list[str]] = {}
+    try:
+        if parse_error:
+            errors = {"__all__": [parse_error]}
+        elif not isinstance(fields, dict):
+            errors = {"fields": [_("Send the fields as an object of name: value.")]}
+        else:
+            token_given = token not in (None, "")
+            seconds = fill_seconds(form, token) if isinstance(token, str) and token_given else None
+            reason = form_engine.spam_reason(
+                honeypot=honeypot, fill_seconds=seconds, token_given=token_given, token_valid=seconds is not None,
+                min_seconds=float(getattr(settings, "SARNAKH_FORM_MIN_FILL_SECONDS", form_engine.MIN_FILL_SECONDS)),
+            )
+            if reason:
+                submission.status, submission.spam_reason = FormSubmission.Status.SPAM, reason
+            else:
+                errors = _validate(form, fields, submission.consent_given)
+        if not submission.status:
+            submission.status = FormSubmission.Status.INVALID if errors else FormSubmission.Status.RECEIVED
+    except Exception as exc:  # a bug or an outage in validation must not lose the submission
+        logger.exception("form %s: validating a submission failed; stored for retry", form.slug)
+        submission.status, submission.error, errors = FormSubmission.Status.FAILED, f"{type(exc).__name__}: {exc}"[:2000], {}
+    submission.errors = errors
+
+
+def _store(form: Form, submission: FormSubmission, ip: str | None) -> None:
+    """One transaction: the raw row, its processing job (outbox) and the rate-limit count.
+    Past a limit nothing is stored (RateLimited). The savepoint lets a caller that lost
+    an idempotency-key race go on in the same connection."""
+    from sarnakh.capture import form_tasks
+
+    with transaction.atomic():
+        submission.save()
+        if submission.status == FormSubmission.Status.RECEIVED:
+            enqueue(form_tasks.process_form_submission, submission.pk)
+        count_attempt(form=form, ip=ip)
+
+
 def submission_receive(
     *,
     form: Form,
@@ -219,12 +310,12 @@ def submission_receive(
     consent: Any = None,
     parse_error: str = "",
     raw_body: str = "",
+    idempotency_key: Any = None,
 ) -> Outcome:
     """Stores the submission (whatever it is) and queues the valid ones; see the module doc.
 
-    Raises RateLimited (nothing stored) when the client or the form is over its limit."""
-    from sarnakh.capture import form_tasks
-
+    Raises RateLimited (nothing stored) when the client or the form is over its limit; a
+    repeat of a stored submission is answered before the limit is counted again."""
     now = clock.now()
     language = meta.language or form.language or ""
     given = _consent_given(consent) if form.consent_enabled else False
@@ -232,44 +323,33 @@ def submission_receive(
     submission = FormSubmission(
         form=form, via=via, fields=_storable(fields if isinstance(fields, dict) else {}), context=clean_context,
         visitor_id=clean_context.get("visitor_id", ""), language=language[:10], ip=meta.ip,
-        user_agent=(meta.user_agent or "")[:500], received_at=now, consent_given=given,
+        user_agent=(meta.user_agent or "").replace("\x00", "")[:500], received_at=now, consent_given=given,
         consent_text=form_engine.localized(form.consent_text, language, form.language) if given else "",
     )
-    errors: dict[str, list[str]] = {}
+    if parse_error:
+        submission.raw_body = raw_body.replace("\x00", "\ufffd")[:MAX_RAW_CHARS]
+    elif not isinstance(fields, dict):
+        submission.raw_body = _storable(repr(fields))
+    key, key_error = clean_idempotency_key(idempotency_key)
+    first = _first_with_key(form, key)
+    if first is not None and _same_payload(first, submission):
+        return _answer(form, first, language)
+    if first is not None:
+        key_error = _key_reused()
+    _judge(form, submission, fields=fields, token=token, honeypot=honeypot, parse_error=parse_error)
+    if key_error:
+        _key_refused(submission, key_error)
+    else:
+        submission.idempotency_key = key
     try:
-        if parse_error:
-            errors = {"__all__": [parse_error]}
-            submission.raw_body = raw_body.replace("\x00", "\ufffd")[:MAX_RAW_CHARS]
-        elif not isinstance(fields, dict):
-            errors = {"fields": [_("Send the fields as an object of name: value.")]}
-            submission.raw_body = _storable(repr(fields))
-        else:
-            token_given = token not in (None, "")
-            seconds = fill_seconds(form, token) if isinstance(token, str) and token_given else None
-            reason = form_engine.spam_reason(
-                honeypot=honeypot, fill_seconds=seconds, token_given=token_given, token_valid=seconds is not None,
-                min_seconds=float(getattr(settings, "SARNAKH_FORM_MIN_FILL_SECONDS", form_engine.MIN_FILL_SECONDS)),
-            )
-            if reason:
-                submission.status, submission.spam_reason = FormSubmission.Status.SPAM, reason
-            else:
-                errors = _validate(form, fields, given)
-        if not submission.status:
-            submission.status = FormSubmission.Status.INVALID if errors else FormSubmission.Status.RECEIVED
-    except Exception as exc:  # a bug or an outage in validation must not lose the submission
-        logger.exception("form %s: validating a submission failed; stored for retry", form.slug)
-        submission.status, submission.error, errors = FormSubmission.Status.FAILED, f"{type(exc).__name__}: {exc}"[:2000], {}
-    submission.errors = errors
-    # One transaction: the raw row, its processing job (outbox) and the rate-limit count.
-    # Past a limit nothing is stored and the caller answers 429.
-    with transaction.atomic():
-        submission.save()
-        if submission.status == FormSubmission.Status.RECEIVED:
-            enqueue(form_tasks.process_form_submission, submission.pk)
-        count_attempt(form=form, ip=meta.ip)
-    accepted = submission.status != FormSubmission.Status.INVALID
-    return Outcome(
-        submission=submission, accepted=accepted, errors=errors,
-        message=thank_you_text(form, language) if accepted else _("Please correct the marked fields."),
-        redirect=form.redirect_url if accepted else "",
-    )
+        _store(form, submission, meta.ip)
+    except IntegrityError:
+        # Another request with the same key was stored meanwhile: a racing retry.
+        first = _first_with_key(form, submission.idempotency_key)
+        if first is None:
+            raise
+        if _same_payload(first, submission):
+            return _answer(form, first, language)
+        _key_refused(submission, _key_reused())
+        _store(form, submission, meta.ip)
+    return _answer(form, submission, language)

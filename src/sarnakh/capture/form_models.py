@@ -72,9 +72,17 @@ class FormSubmission(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(_("processing error"), blank=True, default="")
+    # The client's id of this submission attempt (embed, hosted page, Idempotency-Key):
+    # a retry carrying it gets the first answer instead of a second row.
+    idempotency_key = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["form", "idempotency_key"], condition=~models.Q(idempotency_key=""), name="form_submission_key_once"
+            )
+        ]
         indexes = [
             models.Index(fields=["form", "-received_at", "-id"]),
             models.Index(fields=["form", "status", "-id"]),

@@ -3,6 +3,7 @@ embed script `/f/<slug>/embed.js`."""
 
 from __future__ import annotations
 
+import secrets
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from sarnakh.core.errors import DomainError, NotFound
 
 VISITOR_COOKIE = "sarnakh_vid"
 HIDDEN_CONTEXT = ("_visitor_id", "_page_url", "_referrer")
+KEY_FIELD = "_idempotency_key"
 EMBED_JS = Path(__file__).resolve().parent / "static" / "capture" / "embed.js"
 
 
@@ -44,7 +46,9 @@ def _page_context(request, form: Form, language: str, *, values=None, errors=Non
             "_page_url": request.build_absolute_uri()[:2000],
             "_referrer": request.META.get("HTTP_REFERER", "")[:2000],
         }
-    hidden = {**hidden, "_lang": language}
+    # Every page shown is a new submission attempt: a fresh key, so the browser re-posting
+    # this page (refresh, back) is answered from the stored submission instead of a second.
+    hidden = {**hidden, "_lang": language, KEY_FIELD: secrets.token_urlsafe(18)}
     return {
         "form": form, "definition": definition, "values": values or {}, "errors": errors or {}, "hidden": hidden,
         "ts": form_intake.fill_token(form), "action": request.path, "consent_checked": consent_checked,
@@ -66,6 +70,15 @@ def _posted_fields(request) -> dict[str, Any]:
     return fields
 
 
+def _shown_errors(form: Form, errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Errors by field; those of no visible field (the idempotency key) go above the form."""
+    visible = {f["name"] for f in form.fields if f.get("type") != "hidden"} | {"_consent", "__all__"}
+    shown: dict[str, list[str]] = {}
+    for name, messages in errors.items():
+        shown.setdefault(name if name in visible else "__all__", []).extend(messages)
+    return shown
+
+
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def hosted_form(request, slug: str):
@@ -77,12 +90,13 @@ def hosted_form(request, slug: str):
             form_intake.form_view_record(form=form, kind=FormView.Kind.HOSTED, visitor_id=context["hidden"]["_visitor_id"])
             return _no_store(render(request, "capture/forms/hosted.html", context))
         fields = _posted_fields(request)
-        hidden = {name: request.POST.get(name, "")[:2000] for name in HIDDEN_CONTEXT}
-        context_data = {"visitor_id": hidden["_visitor_id"], "page_url": hidden["_page_url"], "referrer": hidden["_referrer"]}
+        posted = {name: request.POST.get(name, "")[:2000] for name in HIDDEN_CONTEXT}
+        context_data = {"visitor_id": posted["_visitor_id"], "page_url": posted["_page_url"], "referrer": posted["_referrer"]}
         try:
             outcome = form_intake.submission_receive(
                 form=form, fields=fields, context=context_data, meta=request_meta(request, language), via=FormSubmission.Via.HOSTED,
                 token=request.POST.get("_ts", ""), honeypot=request.POST.get("_hp", ""), consent=request.POST.get("_consent"),
+                idempotency_key=request.POST.get(KEY_FIELD),
             )
         except RateLimited as exc:
             context = {**_page_context(request, form, language), "rate_limited": exc.message}
@@ -90,8 +104,11 @@ def hosted_form(request, slug: str):
             response["Retry-After"] = str(exc.retry_after)
             return response
         if not outcome.accepted:
+            # The context as stored (cleaned), so the corrected post sends it again as is.
+            stored = outcome.submission.context
+            hidden = {"_visitor_id": stored.get("visitor_id", ""), "_page_url": stored.get("page_url", ""), "_referrer": stored.get("referrer", "")}
             context = _page_context(
-                request, form, language, values=fields, errors=outcome.errors, hidden=hidden,
+                request, form, language, values=fields, errors=_shown_errors(form, outcome.errors), hidden=hidden,
                 consent_checked=bool(request.POST.get("_consent")),
             )
             return _no_store(render(request, "capture/forms/hosted.html", context, status=422))

@@ -16,7 +16,7 @@ from sarnakh.capture.form_http import client_ip
 from sarnakh.core.apikeys import apikey_authenticate
 from sarnakh.core.errors import DomainError, PermissionDenied, Unauthorized
 from sarnakh.core.models import ApiKey
-from sarnakh.tracking import ingest
+from sarnakh.tracking import event_input, ingest
 
 router = Router(tags=["events"])
 
@@ -66,7 +66,7 @@ _OPENAPI = {
         "207": {"description": "Some events rejected; `errors` lists them by index."},
         "400": {"description": "Not JSON, or no events list."},
         "401": {"description": "Unknown site key or API key."},
-        "403": {"description": "Origin not allowed for the site, or a read-only API key."},
+        "403": {"description": "A site key without an Origin header or from an origin the site does not allow, or a read-only API key."},
         "413": {"description": "More than 500 events or 500 KB."},
         "422": {"description": "Every event was rejected."},
     },
@@ -111,10 +111,12 @@ def events_post(request: HttpRequest):
     try:
         data = ingest.parse_batch(request.body)
         sender = _sender(request, data)
+        # Headers are not typed by the visitor either: control characters (NUL, which
+        # PostgreSQL refuses) are dropped like in the events' own texts.
         meta = {
             "ip": client_ip(request) or "",
-            "user_agent": request.headers.get("User-Agent", "")[:500],
-            "origin": request.headers.get("Origin", "")[:200],
+            "user_agent": event_input.clean_text(request.headers.get("User-Agent", ""), 500),
+            "origin": event_input.clean_text(request.headers.get("Origin", ""), 200),
         }
         result = ingest.batch_receive(data=data, sender=sender, request_meta=meta)
     except DomainError as exc:

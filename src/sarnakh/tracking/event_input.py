@@ -2,6 +2,11 @@
 
 A bad event is reported back (index, field, code, message) and never sinks its batch.
 Everything an event carries is bounded here, so one row can never grow without limit.
+
+NUL (U+0000, which PostgreSQL refuses in text) never fails an event: the tracker's texts
+(name, title, url, referrer, label) lose it with the other control characters, the
+free-form `properties` keep a visible U+FFFD in its place, and the ids, whose alphabet is
+fixed, are refused by that check like any other character outside it.
 """
 
 from __future__ import annotations
@@ -178,7 +183,8 @@ def clean_event(raw: Any, *, batch: BatchContext) -> dict[str, Any]:
         _server_side_person(raw, context)
         if not visitor_id and "contact_id" not in context and "email" not in context:
             raise Rejected("visitor_id", _("Name the person with visitor_id, contact_id or email."), "missing")
-    label = properties.get("label")
+    # From the properties as sent: the stored copy marks a NUL with U+FFFD, the label drops it.
+    label = raw["properties"].get("label") if properties else None
     try:
         path = urlsplit(url).path[:PATH_MAX] if url else ""
     except ValueError:

@@ -44,7 +44,9 @@ def forget_sites() -> None:
 
 
 def site_for_key(key: Any) -> Site | None:
-    if not isinstance(key, str) or not key or len(key) > 40:
+    # Keys are printable ASCII; anything else (a NUL, which PostgreSQL refuses in a query
+    # parameter) names no site and never reaches the database.
+    if not isinstance(key, str) or not key or len(key) > 40 or not (key.isascii() and key.isprintable()):
         return None
     now = time.monotonic()
     hit = _sites.get(key)
@@ -100,10 +102,18 @@ def parse_batch(body: bytes) -> dict[str, Any]:
 
 
 def sender_for_site(data: dict[str, Any], *, origin: str) -> Sender:
+    """The site whose public key sent the batch, from a browser on one of its origins.
+
+    Browsers always send Origin on these POSTs (fetch and sendBeacon alike), so a site key
+    without one comes from a script outside a browser copying the public key: refused."""
     site = site_for_key(data.get("site_key"))
     if site is None:
         raise Unauthorized(_("Unknown or inactive site key."))
-    if origin and not origins.origin_allowed(origin, site.allowed_origins):
+    if not origin:
+        raise PermissionDenied(
+            _("Events sent with a site key need the Origin header of one of the site's pages; server-side senders use a write API key instead.")
+        )
+    if not origins.origin_allowed(origin, site.allowed_origins):
         raise PermissionDenied(_("This site key does not accept events from %(origin)s.") % {"origin": origin[:200]})
     return Sender(site=site)
 

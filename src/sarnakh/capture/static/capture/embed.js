@@ -1,6 +1,8 @@
 /* Sarnakh form embed. Renders <div data-sarnakh-form="slug"></div> from the form's public
    definition, submits with fetch (no reload), shows field errors inline and the thank-you
    message, and sends the visitor id, page URL, referrer and UTM parameters.
+   Each submission attempt carries its own Idempotency-Key, kept while the attempt is
+   retried, so a submission whose answer was lost is not stored twice.
    No dependencies; user data only ever goes into the page through textContent/value. */
 (function () {
   "use strict";
@@ -11,6 +13,7 @@
   if (!script) return;
   var base = script.src.replace(/\/f\/[^\/]+\/embed\.js.*$/, "");
   var UTM = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"];
+  var RETRY_DELAYS = [1000, 3000];  // automatic retries of a send that got no answer or a 5xx
   var CSS = ".sarnakh-embed{font:inherit;max-width:560px}.sarnakh-embed form{display:grid;gap:14px}" +
     ".sarnakh-embed .sf-field{display:grid;gap:4px}.sarnakh-embed label.sf-label,.sarnakh-embed legend{font-weight:600}" +
     ".sarnakh-embed input[type=text],.sarnakh-embed input[type=email],.sarnakh-embed input[type=tel],.sarnakh-embed select,.sarnakh-embed textarea" +
@@ -29,13 +32,20 @@
     return node;
   }
 
+  function randomId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var id = Date.now().toString(36) + "-";
+    for (var i = 0; i < 3; i++) id += Math.random().toString(36).slice(2, 10);
+    return id;
+  }
+
   function visitorId() {
     var match = document.cookie.match(/(?:^|;\s*)sarnakh_vid=([A-Za-z0-9_.:-]{1,64})/);
     if (match) return match[1];
     var id = null;
     try { id = localStorage.getItem("sarnakh_vid"); } catch (e) { /* storage blocked */ }
     if (!id || !/^[A-Za-z0-9_.:-]{1,64}$/.test(id)) {
-      id = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
+      id = randomId();
       try { localStorage.setItem("sarnakh_vid", id); } catch (e) { /* storage blocked */ }
     }
     return id;
@@ -162,6 +172,23 @@
     form.appendChild(button);
     host.appendChild(form);
 
+    // The attempt still without a final answer: sending the same values again reuses its key.
+    var pending = null;
+
+    function send(payload, key, tries) {
+      var headers = { "Content-Type": "application/json", "Idempotency-Key": key };
+      return fetch(def.submit_url, { method: "POST", mode: "cors", credentials: "omit", headers: headers, body: JSON.stringify(payload) })
+        .then(function (response) {
+          return response.json().catch(function () { return {}; }).then(function (body) { return { status: response.status, body: body }; });
+        }, function () { return { status: 0, body: {} }; })
+        .then(function (result) {
+          if ((result.status === 0 || result.status >= 500) && tries < RETRY_DELAYS.length) {
+            return new Promise(function (resolve) { setTimeout(resolve, RETRY_DELAYS[tries]); }).then(function () { return send(payload, key, tries + 1); });
+          }
+          return result;
+        });
+    }
+
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       clearErrors(form);
@@ -170,19 +197,22 @@
       var consent = form.querySelector("[name='_consent']");
       var payload = { fields: collect(form, def), context: context(vid), _ts: def.ts, _hp: form.querySelector("[name='_hp']").value,
         consent: !!(consent && consent.checked), lang: def.language };
-      fetch(def.submit_url, { method: "POST", mode: "cors", credentials: "omit", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload) })
-        .then(function (response) {
-          return response.json().catch(function () { return {}; }).then(function (body) { return { status: response.status, body: body }; });
-        })
+      var values = JSON.stringify([payload.fields, payload.consent]);
+      if (!pending || pending.values !== values) pending = { values: values, key: randomId() };
+      send(payload, pending.key, 0)
         .then(function (result) {
           button.disabled = false;
           button.textContent = def.submit_label;
+          // A final answer ends the attempt; no answer, a 5xx or a 429 (nothing stored) leave it open.
+          if (result.status !== 0 && result.status < 500 && result.status !== 429) pending = null;
           if (result.status === 201) {
             if (result.body.redirect) { window.location.href = result.body.redirect; return; }
             host.textContent = "";
             host.appendChild(el("div", { "class": "sf-thanks", role: "status" }, result.body.message));
           } else if (result.status === 429) {
             showErrors(form, null, def.texts.rate_limited);
+          } else if (result.status === 0) {
+            showErrors(form, null, def.texts.error);
           } else {
             showErrors(form, result.body, result.status === 422 ? def.texts.correct : def.texts.error);
           }
