@@ -84,10 +84,11 @@ def test_given_raw_nul_bytes_in_the_json_when_posted_then_400_and_the_body_kept_
     assert FormSubmission.objects.get().raw_body == '{"fields": {"email": "a\ufffd@example.com"}}'
 
 
-def test_given_nul_in_the_slug_or_the_user_agent_when_posted_then_404_or_stored():
+def test_given_nul_in_the_slug_or_the_user_agent_when_posted_then_422_or_stored():
     form = make_form()
-    assert post_json("contact\u0000us", submission_body()).status_code == 404
-    assert Client().get("/api/v1/forms/contact%00us/public").status_code == 404
+    # a NUL in the path names no form: refused at the door like any API path (422 "path")
+    assert post_json("contact\u0000us", submission_body()).status_code == 422
+    assert Client().get("/api/v1/forms/contact%00us/public").status_code == 422
     response = post_json(form.slug, submission_body(), HTTP_USER_AGENT="Mozilla\u0000/5.0")
     assert response.status_code == 201
     assert FormSubmission.objects.get().user_agent == "Mozilla/5.0"
