@@ -33,8 +33,7 @@ run: install
 test: install
 	bash scripts/check-services.sh
 	$(BIN)/ruff check src tests bench
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgres
+	bash scripts/run-suites.sh
 
 test-sqlite:
 	@echo "== test suite on SQLite =="

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from django.urls import re_path
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -79,11 +80,35 @@ class StrictJsonParser(Parser):
         return super().parse_querydict(data, list_fields, request)
 
 
+def _error_answer(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+
+
 class SarnakhAPI(NinjaAPI):
     def _get_urls(self):
         # Unknown paths under /api/v1/ answer in the API's error shape, not Django's HTML
         # page; like every API view it takes no session cookie, so it needs no CSRF token.
-        return [*super()._get_urls(), re_path(r"^.*$", csrf_exempt(self._unknown_path))]
+        # [\s\S], not ".": a path with a newline in it is unknown too.
+        return [*super()._get_urls(), re_path(r"^[\s\S]*$", csrf_exempt(self._unknown_path))]
+
+    def get_openapi_schema(self, **kwargs):
+        """Also documents the errors any operation can give whatever its router declared:
+        422 from the input guards (core.middleware, the parser), 400 and 413 for bodies,
+        401 where a key is needed and 403 for write operations."""
+        schema = super().get_openapi_schema(**kwargs)
+        for path_item in schema["paths"].values():
+            for method, operation in path_item.items():
+                responses = operation.setdefault("responses", {})
+                common = {"422": _("Some fields are not valid.")}
+                if "requestBody" in operation:
+                    common |= {"400": _("The body cannot be read."), "413": _("The body is too large.")}
+                if operation.get("security"):
+                    common["401"] = _("No valid API key.")
+                    if method != "get":
+                        common["403"] = _("This API key is read-only.")
+                for status, description in common.items():
+                    responses.setdefault(status, _error_answer(description))
+        return schema
 
     def _unknown_path(self, request: HttpRequest, *args, **kwargs):
         return error_response(request, status=404, code="not_found", message=_("No such API endpoint."))
@@ -116,6 +141,11 @@ def on_validation_error(request, exc: NinjaValidationError):
     for error in exc.errors:
         fields.setdefault(_location(error.get("loc", ())), []).append(error.get("msg", "invalid"))
     return error_response(request, status=422, code="validation_error", message=_("Some fields are not valid."), fields=fields)
+
+
+@api.exception_handler(MultiPartParserError)
+def on_multipart_error(request, exc: MultiPartParserError):
+    return error_response(request, status=400, code="bad_request", message=_("The multipart body cannot be read: %(detail)s") % {"detail": exc})
 
 
 @api.exception_handler(DomainError)

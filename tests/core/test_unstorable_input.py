@@ -153,3 +153,42 @@ def test_given_a_method_an_endpoint_lacks_then_json_405_with_allow(write_api):
     response = write_api.delete("/api/v1/contacts")
     assert_error(response, 405, "method_not_allowed")
     assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+
+
+def test_given_a_path_with_a_newline_then_json_404(write_api):
+    assert_error(write_api.client.post("/api/v1/imports/%0A/cancel", HTTP_AUTHORIZATION=f"Bearer {write_api.key}"), 404, "not_found")
+
+
+def test_given_multipart_without_a_boundary_then_400_not_500(write_api):
+    response = write_api.client.generic("POST", "/api/v1/imports", b"x", content_type="multipart/form-data", HTTP_AUTHORIZATION=f"Bearer {write_api.key}")
+    assert_error(response, 400, "bad_request")
+
+
+# ---------------------------------------------------------------- JSON types, as documented
+
+
+@pytest.mark.parametrize(
+    "path, method, body, field",
+    [
+        ("/api/v1/tracking/settings", "patch", {"respect_do_not_track": 0}, "respect_do_not_track"),
+        ("/api/v1/tracking/cleanup", "post", {"dry_run": 0}, "dry_run"),
+        ("/api/v1/scoring/predictive/schedule", "put", {"retrain_every_days": False, "target_stage": "customer"}, "retrain_every_days"),
+        ("/api/v1/contacts/merge", "post", {"survivor_id": "1", "loser_id": 2}, "survivor_id"),
+    ],
+)
+def test_given_a_value_of_another_json_type_then_422_instead_of_a_coerced_change(write_api, path, method, body, field):
+    assert_error(getattr(write_api, method)(path, body), 422, "validation_error", field)
+
+
+def test_given_a_date_that_is_not_written_as_a_date_then_422(read_api):
+    assert_error(read_api.get("/api/v1/attribution", {"until": "0"}), 422, "validation_error", "until")
+    assert read_api.get("/api/v1/attribution", {"until": "2026-12-01"}).status_code == 200
+
+
+def test_every_operation_documents_the_errors_the_guards_give(read_api):
+    document = read_api.get("/api/v1/openapi.json").json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            assert "422" in operation["responses"], f"{method} {path}"
+            if "requestBody" in operation:
+                assert {"400", "413"} <= set(operation["responses"]), f"{method} {path}"

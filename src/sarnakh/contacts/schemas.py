@@ -10,6 +10,8 @@ from ninja import Schema
 from pydantic import ConfigDict, Field, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from sarnakh.core.api_types import InputSchema
+
 
 def _company_ref(value: Any) -> int | str | None:
     if value is None or isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
@@ -26,8 +28,8 @@ CompanyRefIn = Annotated[
 ]
 
 
-class StrictSchema(Schema):
-    model_config = ConfigDict(extra="forbid")
+class StrictSchema(InputSchema):
+    model_config = ConfigDict(strict=True, extra="forbid")
 
 
 class ContactIn(StrictSchema):

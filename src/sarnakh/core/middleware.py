@@ -8,6 +8,7 @@ import json
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -106,7 +107,10 @@ class UnstorableInputMiddleware:
 
     def __call__(self, request):
         if not any(request.path.startswith(prefix) for prefix in _RAW_INTAKE_PREFIXES):
-            field = _nul_field(request)
+            try:
+                field = _nul_field(request)
+            except MultiPartParserError as exc:  # no boundary, a broken part: the client's fault
+                return render(request, "400.html", {"problem": str(exc)}, status=400)
             if field is not None:
                 if request.path.startswith(API_PREFIX):
                     return validation_error_response(field, storable.nul_message())

@@ -11,7 +11,7 @@ from ninja import Router, Schema, Status
 
 from sarnakh.api import write_auth
 from sarnakh.contacts.schemas import ErrorOut
-from sarnakh.core.api_types import DbId
+from sarnakh.core.api_types import DbId, InputSchema
 from sarnakh.core.errors import NotFound
 from sarnakh.scoring import rescore, selectors, services
 from sarnakh.scoring.models import RescoreRun, ScoringModel
@@ -74,7 +74,7 @@ class ScoringModelDetailOut(ScoringModelOut):
     rescore_id: int | None = None
 
 
-class ModelSaveIn(Schema):
+class ModelSaveIn(InputSchema):
     spec: dict[str, Any]
     note: str = ""
 
@@ -104,7 +104,7 @@ def _rescore_out(run: RescoreRun) -> dict[str, Any]:
     }
 
 
-class PreviewIn(Schema):
+class PreviewIn(InputSchema):
     spec: dict[str, Any]
 
 

@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema
 
 from sarnakh.api import write_auth
 from sarnakh.contacts.schemas import ErrorOut
+from sarnakh.core.api_types import InputSchema
 from sarnakh.scoring.backtest import MAX_MONTHS, scoring_backtest
 
 router = Router(tags=["scoring"])
@@ -19,7 +20,7 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: Error
 Number = int | float
 
 
-class BacktestIn(Schema):
+class BacktestIn(InputSchema):
     model: str = Field("", description="scoring model key; empty: the default model")
     spec: dict[str, Any] | None = Field(None, description="draft rules for that model (same shape as PUT /scoring/models/{key})")
     months: int = Field(6, ge=1, le=MAX_MONTHS)

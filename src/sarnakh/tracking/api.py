@@ -27,21 +27,22 @@ CORS_HEADERS = {
     "Access-Control-Max-Age": "86400",
 }
 
+# Optional fields may be sent as null, which means "not given".
 _EVENT_SCHEMA = {
     "type": "object",
     "required": ["type"],
     "properties": {
-        "id": {"type": "string", "maxLength": 64, "description": "Idempotency key: sent twice, stored once."},
+        "id": {"type": ["string", "null"], "maxLength": 64, "description": "Idempotency key: sent twice, stored once."},
         "type": {"type": "string", "enum": ["page_view", "track", "identify"]},
-        "name": {"type": "string", "maxLength": 100, "description": "Required for track: cta_click, download, demo_booked…"},
-        "visitor_id": {"type": "string", "maxLength": 64},
-        "timestamp": {"type": "string", "format": "date-time"},
-        "url": {"type": "string", "maxLength": 2000},
-        "referrer": {"type": "string", "maxLength": 2000},
-        "title": {"type": "string", "maxLength": 300},
-        "properties": {"type": "object", "description": "Up to 8 KB. identify: email, first_name…; cta_click: label."},
-        "contact_id": {"type": "integer", "description": "API key only."},
-        "email": {"type": "string", "description": "API key only: the person; an unknown email creates the contact."},
+        "name": {"type": ["string", "null"], "maxLength": 100, "description": "Required for track: cta_click, download, demo_booked…"},
+        "visitor_id": {"type": ["string", "null"], "maxLength": 64},
+        "timestamp": {"type": ["string", "null"], "format": "date-time"},
+        "url": {"type": ["string", "null"], "maxLength": 2000},
+        "referrer": {"type": ["string", "null"], "maxLength": 2000},
+        "title": {"type": ["string", "null"], "maxLength": 300},
+        "properties": {"type": ["object", "null"], "description": "Up to 8 KB. identify: email, first_name…; cta_click: label."},
+        "contact_id": {"type": ["integer", "null"], "minimum": 1, "maximum": 2**63 - 1, "description": "API key only."},
+        "email": {"type": ["string", "null"], "description": "API key only: the person; an unknown email creates the contact."},
     },
 }
 _OPENAPI = {

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from sarnakh.contacts.schemas import ErrorOut
+from sarnakh.core.api_types import IsoDate
 from sarnakh.core.errors import ValidationFailed
 from sarnakh.tracking import attribution
 from sarnakh.tracking.attribution_credit import FIRST_TOUCH, LAST_TOUCH, LINEAR, U_SHAPED
@@ -38,8 +39,8 @@ _UNTIL_HELP = "Day after the last day of the period (YYYY-MM-DD, exclusive). Def
 class PeriodQuery(Schema):
     conversion: ConversionName = Field("created", description=_CONVERSION_HELP)
     group_by: GroupName = Field("channel", description=_GROUP_HELP)
-    since: dt.date | None = Field(None, description=_SINCE_HELP)
-    until: dt.date | None = Field(None, description=_UNTIL_HELP)
+    since: IsoDate | None = Field(None, description=_SINCE_HELP)
+    until: IsoDate | None = Field(None, description=_UNTIL_HELP)
 
 
 class AttributionQuery(PeriodQuery):

@@ -11,7 +11,7 @@ from ninja import Router, Schema, Status
 
 from sarnakh.api import write_auth
 from sarnakh.contacts.schemas import ErrorOut
-from sarnakh.core.api_types import DbId
+from sarnakh.core.api_types import DbId, InputSchema
 from sarnakh.core.errors import NotFound, ValidationFailed
 from sarnakh.tracking import site_selectors, site_services
 
@@ -19,12 +19,12 @@ router = Router(tags=["tracking settings"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
-class SiteIn(Schema):
+class SiteIn(InputSchema):
     name: str
     origins: list[str] = []
 
 
-class SitePatch(Schema):
+class SitePatch(InputSchema):
     name: str | None = None
     origins: list[str] | None = None
     is_active: bool | None = None
@@ -41,7 +41,7 @@ class SiteOut(Schema):
     snippet: str
 
 
-class RuleIn(Schema):
+class RuleIn(InputSchema):
     field: str
     pattern: str
     channel: str
@@ -52,7 +52,7 @@ class RuleOut(RuleIn):
     position: int
 
 
-class RulesIn(Schema):
+class RulesIn(InputSchema):
     rules: list[RuleIn]
 
 
@@ -66,12 +66,12 @@ class TrackingSettingsOut(Schema):
     updated_at: dt.datetime | None
 
 
-class TrackingSettingsPatch(Schema):
+class TrackingSettingsPatch(InputSchema):
     anonymous_retention_days: int | None = None
     respect_do_not_track: bool | None = None
 
 
-class CleanupIn(Schema):
+class CleanupIn(InputSchema):
     days: int | None = None
     dry_run: bool = False
 

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from django.utils.translation import gettext as _
 
 from sarnakh.core.normalize import InvalidEmail, normalize_email
+from sarnakh.core.storable import MAX_DB_INT
 
 TYPES = ("page_view", "track", "identify")
 ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -200,8 +201,8 @@ def clean_event(raw: Any, *, batch: BatchContext) -> dict[str, Any]:
 
 def _server_side_person(raw: dict[str, Any], context: dict[str, Any]) -> None:
     contact_id, email = raw.get("contact_id"), raw.get("email")
-    if contact_id not in (None, ""):
-        if isinstance(contact_id, bool) or not isinstance(contact_id, int) or contact_id <= 0:
+    if contact_id is not None:
+        if isinstance(contact_id, bool) or not isinstance(contact_id, int) or not 0 < contact_id <= MAX_DB_INT:
             raise Rejected("contact_id", _("The contact id must be a positive whole number."))
         context["contact_id"] = contact_id
     if email not in (None, ""):

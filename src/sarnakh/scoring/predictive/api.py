@@ -11,7 +11,7 @@ from ninja import Router, Schema, Status
 
 from sarnakh.api import write_auth
 from sarnakh.contacts.schemas import ErrorOut
-from sarnakh.core.api_types import DbId
+from sarnakh.core.api_types import DbId, InputSchema
 
 from . import selectors, services
 
@@ -46,7 +46,7 @@ class PredictiveOut(Schema):
     latest_run: PredictiveRunOut | None
 
 
-class TrainIn(Schema):
+class TrainIn(InputSchema):
     target_stage: str = "customer"
 
 
@@ -68,7 +68,7 @@ class PredictionOut(Schema):
     top_features: list[TopFeatureOut]
 
 
-class ScheduleIn(Schema):
+class ScheduleIn(InputSchema):
     retrain_every_days: int
     target_stage: str = "customer"
 
