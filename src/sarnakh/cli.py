@@ -27,9 +27,9 @@ def _print_login(stdout=sys.stdout) -> None:
     user = get_user_model().objects.filter(username=username).first()
     if user is not None and user.check_password(password):
         print(f"Log in as: {username} / {password}   (initial password; change it under Settings → Password)", file=stdout)
-    else:
-        # Changed some other way (`sarnakh manage changepassword`) or the user is gone:
-        # a stale password has no business lying around in a file.
+    elif user is not None:
+        # Changed some other way (`sarnakh manage changepassword`): a password that no
+        # longer works has no business lying around in a file.
         secret_file.unlink(missing_ok=True)
 
 
