@@ -16,16 +16,21 @@ def _setup_django() -> None:
 
 
 def _print_login(stdout=sys.stdout) -> None:
-    from django.conf import settings
     from django.contrib.auth import get_user_model
 
-    secret_file = settings.SARNAKH_HOME / "initial-admin.txt"
+    from sarnakh.core.users import initial_admin_file
+
+    secret_file = initial_admin_file()
     if not secret_file.exists():
         return
     username, _sep, password = secret_file.read_text().strip().partition(" ")
     user = get_user_model().objects.filter(username=username).first()
     if user is not None and user.check_password(password):
-        print(f"Log in as: {username} / {password}   (initial password; change it under Settings → Users)", file=stdout)
+        print(f"Log in as: {username} / {password}   (initial password; change it under Settings → Password)", file=stdout)
+    elif user is not None:
+        # Changed some other way (`sarnakh manage changepassword`): a password that no
+        # longer works has no business lying around in a file.
+        secret_file.unlink(missing_ok=True)
 
 
 def cmd_init(args) -> int:
@@ -41,7 +46,9 @@ def cmd_init(args) -> int:
         from sarnakh.core.roles import ADMIN, set_role
 
         set_role(User.objects.get(username=args.username), ADMIN)
-        secret_file = settings.SARNAKH_HOME / "initial-admin.txt"
+        from sarnakh.core.users import initial_admin_file
+
+        secret_file = initial_admin_file()
         secret_file.write_text(f"{args.username} {password}\n")
         secret_file.chmod(0o600)
         print(f"Created the first admin user {args.username!r}.")
@@ -121,7 +128,9 @@ def cmd_serve(args) -> int:
     _print_login()
     sys.stdout.flush()
     try:
-        serve(application, host=args.host, port=args.port, threads=args.threads, ident="sarnakh", clear_untrusted_proxy_headers=True)
+        # Behind a trusted proxy its X-Forwarded-* headers must reach Django (sarnakh.core.proxy).
+        serve(application, host=args.host, port=args.port, threads=args.threads, ident="sarnakh",
+              clear_untrusted_proxy_headers=not settings.SARNAKH_BEHIND_PROXY)
     finally:
         if worker and events:
             worker.stop()

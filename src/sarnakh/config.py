@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 from dotenv import load_dotenv
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
+ONE_YEAR_SECONDS = 365 * 24 * 3600
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -21,6 +22,19 @@ def _flag(name: str, default: bool) -> bool:
     if value is None or value.strip() == "":
         return default
     return value.strip().lower() in TRUE_WORDS
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+    if number < 0:
+        raise ValueError(f"{name} must not be negative")
+    return number
 
 
 @dataclass(frozen=True)
@@ -73,10 +87,17 @@ class Config:
     email_from: str
     embedded_worker: bool
     max_body_bytes: int
+    behind_proxy: bool = False
+    hsts_seconds: int = 0
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def https(self) -> bool:
+        """Served over https (SARNAKH_BASE_URL says so): secure cookies, HSTS, redirects."""
+        return self.base_url.lower().startswith("https://")
 
 
 def _secret_key(home: Path) -> str:
@@ -136,4 +157,6 @@ def load_config() -> Config:
         email_from=os.environ.get("SARNAKH_EMAIL_FROM", "Sarnakh <sarnakh@localhost>"),
         embedded_worker=_flag("SARNAKH_EMBEDDED_WORKER", True),
         max_body_bytes=int(os.environ.get("SARNAKH_MAX_BODY_BYTES", str(1024 * 1024))),
+        behind_proxy=_flag("SARNAKH_BEHIND_PROXY", False),
+        hsts_seconds=_int("SARNAKH_HSTS_SECONDS", ONE_YEAR_SECONDS),
     )

@@ -1,9 +1,11 @@
 """Django settings, built from sarnakh.config (environment variables and .env)."""
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE as CSP_NONCE
 from django.utils.translation import gettext_lazy as _
 
 from sarnakh.config import load_config
@@ -20,6 +22,7 @@ SARNAKH_HOME = CONFIG.home
 SARNAKH_DEFAULT_REGION = CONFIG.default_region
 SARNAKH_EMBEDDED_WORKER = CONFIG.embedded_worker
 SARNAKH_MAX_BODY_BYTES = CONFIG.max_body_bytes
+SARNAKH_BEHIND_PROXY = CONFIG.behind_proxy
 CSRF_TRUSTED_ORIGINS = [CONFIG.base_url] if CONFIG.base_url.startswith("http") else []
 
 INSTALLED_APPS = [
@@ -32,6 +35,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # its templates and static files: the API docs page works offline
+    "csp",
+    "axes",
     "sarnakh.core",
     "sarnakh.contacts",
     "sarnakh.capture",
@@ -41,9 +47,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "sarnakh.core.proxy.ForwardedClientMiddleware",
     "sarnakh.core.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -53,6 +61,8 @@ MIDDLEWARE = [
     "sarnakh.core.middleware.ApiErrorShapeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the lockout flag the login view's authenticate() left on the request.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "sarnakh.urls"
@@ -104,6 +114,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "imports"]}}
 
+AUTHENTICATION_BACKENDS = [
+    # First: refuses any attempt for a locked-out username or address before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
@@ -138,6 +153,57 @@ SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# https follows SARNAKH_BASE_URL: an https address gets secure cookies, HSTS and a redirect
+# from http; the plain-http default (`make run`, http://127.0.0.1:8000) gets none of them.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = CONFIG.https
+# Load balancers probe over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = CONFIG.hsts_seconds if CONFIG.https else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# A TLS-terminating proxy in front: trust its X-Forwarded-Proto (and X-Forwarded-For, see
+# sarnakh.core.proxy). Never on without such a proxy, since clients can send the header too.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if CONFIG.behind_proxy else None
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS preload asks browsers to build the domain into their lists, a decision for whoever
+    # owns the registrable domain; a self-hosted install usually lives on one of its subdomains.
+    "security.W021",
+]
+
+# Content-Security-Policy (django-csp). Scripts: our own files plus inline <script> tags that
+# carry the per-request nonce (request.csp_nonce); no inline event handlers, no eval.
+# Styles allow 'unsafe-inline': chart bars and meters are sized with style="" from data, and
+# htmx adds its indicator styles. An injected style cannot run code, nor (img-src and
+# connect-src being our own host) send anything elsewhere; user values stay escaped.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", CSP_NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failures within the cool-off,
+# a username is locked whatever the address, and an address is locked whatever the username.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Attempts during a lockout are refused without being written: a burst costs no rows, and the
+# lock ends on time instead of being stretched by the attacker.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Resetting on success would let anyone with one valid account wipe their address's failures.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "sarnakh.web.views.login_locked_out"
+# REMOTE_ADDR after sarnakh.core.proxy, never a header a client could forge.
+AXES_CLIENT_IP_CALLABLE = "sarnakh.core.proxy.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are already on the user (last_login)
+AXES_VERBOSE = False
+
 if CONFIG.email.backend == "smtp":
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = CONFIG.email.host
@@ -156,9 +222,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"client_errors_on_one_line": {"()": "sarnakh.core.log_filters.ClientErrorsOnOneLine"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors_on_one_line"]},
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
+        # Also on the logger, so every handler (not only ours) gets the one-line record.
+        "django.request": {"filters": ["client_errors_on_one_line"]},
         "sarnakh": {"level": "INFO"},
         "django_tasks": {"level": "WARNING"},
         "django_tasks_db": {"level": "WARNING"},

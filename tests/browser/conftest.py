@@ -42,6 +42,8 @@ def browser():
         f"--user-data-dir={profile}",
     ):
         options.add_argument(argument)
+    # The console log is where Chromium reports Content-Security-Policy violations.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     try:
         yield driver
@@ -50,13 +52,22 @@ def browser():
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def csp_violations(driver) -> list[str]:
+    """Content-Security-Policy violations reported since the last call (the log drains)."""
+    return [entry["message"] for entry in driver.get_log("browser") if "Content Security Policy" in entry["message"]]
+
+
 @pytest.fixture
 def page(browser, live_server):
-    """The shared browser, with a clean session for each test."""
+    """The shared browser, with a clean session for each test. Every page a test opens must
+    work under the Content-Security-Policy: a violation fails the test."""
     browser.get(live_server.url + "/login/")
     browser.delete_all_cookies()
+    csp_violations(browser)
     yield browser
+    violations = csp_violations(browser)
     browser.delete_all_cookies()
+    assert violations == [], "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 def wait(driver, condition, seconds: int = WAIT_SECONDS):

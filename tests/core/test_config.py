@@ -121,3 +121,25 @@ def test_given_an_older_install_with_a_readable_database_then_it_is_tightened(cl
     database.chmod(0o644)
     load_config()
     assert oct(database.stat().st_mode & 0o777) == "0o600"
+
+
+def test_given_https_base_url_behind_a_proxy_then_https_proxy_and_hsts_are_read(clean_env, monkeypatch):
+    monkeypatch.setenv("SARNAKH_BASE_URL", "https://crm.example.com/")
+    monkeypatch.setenv("SARNAKH_BEHIND_PROXY", "true")
+    monkeypatch.setenv("SARNAKH_HSTS_SECONDS", "3600")
+    config = load_config()
+    assert (config.https, config.behind_proxy, config.hsts_seconds) == (True, True, 3600)
+
+
+def test_given_defaults_then_plain_http_no_proxy_and_a_year_of_hsts_for_when_https_is_on(clean_env, monkeypatch):
+    for name in ["SARNAKH_BASE_URL", "SARNAKH_BEHIND_PROXY", "SARNAKH_HSTS_SECONDS"]:
+        monkeypatch.delenv(name, raising=False)
+    config = load_config()
+    assert (config.https, config.behind_proxy, config.hsts_seconds) == (False, False, 365 * 24 * 3600)
+
+
+@pytest.mark.parametrize("value", ["a year", "-1"])
+def test_given_bad_hsts_seconds_then_a_clear_error(clean_env, monkeypatch, value):
+    monkeypatch.setenv("SARNAKH_HSTS_SECONDS", value)
+    with pytest.raises(ValueError, match="SARNAKH_HSTS_SECONDS"):
+        load_config()

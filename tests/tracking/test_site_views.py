@@ -118,7 +118,7 @@ def test_given_site_when_key_rotated_or_deleted_then_done(admin_client):
     html = admin_client.post(f"{SITES}{site.pk}/", {"action": "rotate"}, follow=True).content.decode()
     site.refresh_from_db()
     assert site.key != old and site.key in html and old not in html
-    assert 'onsubmit="return confirm(this.dataset.confirm)"' in html
+    assert 'data-confirm="Make a new key? The current snippet will stop working."' in html
     admin_client.post(f"{SITES}{site.pk}/", {"action": "delete"})
     assert not Site.objects.exists()
 

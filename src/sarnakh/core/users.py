@@ -1,4 +1,4 @@
-"""Staff users: create, change role, deactivate (writes), and the lists the UI shows.
+"""Staff users: create, change role, set password, deactivate (writes), and the lists the UI shows.
 
 A role is a Django group (core.roles). Nobody can lock themselves out: an admin cannot
 demote or deactivate their own account.
@@ -6,6 +6,10 @@ demote or deactivate their own account.
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -14,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from sarnakh.core.errors import Conflict, NotFound, ValidationFailed
 from sarnakh.core.roles import ADMIN, ROLES, role_of, set_role
+
+log = logging.getLogger(__name__)
 
 
 def _role_errors(role: str) -> dict[str, list[str]]:
@@ -68,6 +74,51 @@ def user_set_role(*, user_id: int, role: str, acting_user=None):
         user.is_superuser = False
         user.is_staff = False
         user.save(update_fields=["is_superuser", "is_staff"])
+    return user
+
+
+def initial_admin_file() -> Path:
+    """Where `sarnakh init` keeps the first admin's generated password ("username password")
+    so `init` and `serve` can print it until it is changed."""
+    return settings.SARNAKH_HOME / "initial-admin.txt"
+
+
+def initial_admin_file_forget(*, username: str) -> bool:
+    """Deletes the initial password file if it belongs to `username`; True if it did."""
+    path = initial_admin_file()
+    try:
+        owner = path.read_text().strip().partition(" ")[0]
+    except FileNotFoundError:
+        return False
+    if owner != username:
+        return False
+    path.unlink(missing_ok=True)
+    log.info("Initial admin password of %s changed; %s deleted.", username, path)
+    return True
+
+
+@transaction.atomic
+def user_set_password(*, user_id: int, password: str, acting_user=None):
+    """A new password, checked by the password validators. The user's other sessions end
+    (Django ties sessions to the password hash); the caller keeps its own with
+    update_session_auth_hash. `acting_user`, if given, must not be the user: changing one's
+    own password goes through the form that asks for the current one."""
+    if acting_user is not None:
+        user = _other_user(user_id, acting_user, _("Change your own password on the password page."))
+    else:
+        user = get_user_model().objects.filter(pk=user_id).first()
+        if user is None:
+            raise NotFound(_("User not found."))
+    if not password:
+        raise ValidationFailed(_("Some fields are not valid."), fields={"password": [_("This field is required.")]})
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed(_("Some fields are not valid."), fields={"password": list(exc.messages)}) from None
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    username = user.get_username()
+    transaction.on_commit(lambda: initial_admin_file_forget(username=username))
     return user
 
 

@@ -1,4 +1,5 @@
-"""Settings (admins only): lifecycle stages, custom properties, users, API keys.
+"""Settings: lifecycle stages, custom properties, users, API keys (admins only), and
+everyone's own password.
 
 Each page is one GET view plus POSTs named by `action`; every write goes through a
 service and answers with a redirect (post/redirect/get) and a message.
@@ -6,7 +7,12 @@ service and answers with a redirect (post/redirect/get) and a message.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.password_validation import password_validators_help_texts
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -14,9 +20,16 @@ from sarnakh.contacts import selectors, settings_services
 from sarnakh.contacts.choices import Funnel, ObjectType, PropertyType, StageKind
 from sarnakh.core.apikeys import apikey_create, apikey_list, apikey_revoke
 from sarnakh.core.errors import DomainError
+from sarnakh.core.login_guard import lockout_clear, lockouts
 from sarnakh.core.models import ApiKey
 from sarnakh.core.roles import ROLES
-from sarnakh.core.users import user_create, user_deactivate, user_list, user_set_role
+from sarnakh.core.users import (
+    user_create,
+    user_deactivate,
+    user_list,
+    user_set_password,
+    user_set_role,
+)
 from sarnakh.web.htmx import error_messages
 from sarnakh.web.permissions import require
 
@@ -118,10 +131,44 @@ def settings_users(request):
             )
         elif action == "deactivate":
             _run(request, lambda: user_deactivate(user_id=_int(post.get("id")), acting_user=request.user), _("User deactivated."))
+        elif action == "set_password":
+            _run(
+                request,
+                lambda: user_set_password(user_id=_int(post.get("id")), password=post.get("password", ""), acting_user=request.user),
+                _("Password set. The user's open sessions have ended."),
+            )
+        elif action == "unlock":
+            _run(
+                request,
+                lambda: lockout_clear(username=post.get("username", ""), ip_address=post.get("ip_address", "")),
+                _("Unlocked: logging in is allowed again."),
+            )
         else:
             _run(request, lambda: user_set_role(user_id=_int(post.get("id")), role=post.get("role", ""), acting_user=request.user), _("Role changed."))
         return redirect("web:settings_users")
-    return render(request, "web/settings/users.html", {"users": user_list(), "roles": list(ROLES.items()), "tab": "users"})
+    context = {
+        "users": user_list(), "roles": list(ROLES.items()), "lockouts": lockouts(), "tab": "users",
+        "login_failure_limit": settings.AXES_FAILURE_LIMIT,
+        "login_cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }
+    return render(request, "web/settings/users.html", context)
+
+
+@login_required
+def settings_password(request):
+    """Anyone changes their own password: the current one, then the new one twice."""
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = user_set_password(user_id=request.user.pk, password=form.cleaned_data["new_password1"])
+        except DomainError as exc:
+            form.add_error("new_password1", " ".join(error_messages(exc)))
+        else:
+            update_session_auth_hash(request, user)  # stay logged in here; other sessions end
+            messages.success(request, _("Your password is changed."))
+            return redirect("web:settings_password")
+    context = {"form": form, "password_help": password_validators_help_texts(), "tab": "password"}
+    return render(request, "web/settings/password.html", context)
 
 
 @require("settings.manage")

@@ -11,4 +11,5 @@ urlpatterns = [
     path("settings/properties/", settings_views.settings_properties, name="settings_properties"),
     path("settings/users/", settings_views.settings_users, name="settings_users"),
     path("settings/api-keys/", settings_views.settings_apikeys, name="settings_apikeys"),
+    path("settings/password/", settings_views.settings_password, name="settings_password"),
 ]

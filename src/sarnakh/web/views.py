@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import render
+from django.utils import timezone
 
 from sarnakh.contacts import selectors
 from sarnakh.contacts.choices import Channel, Funnel
 from sarnakh.core import clock
+from sarnakh.core.login_guard import locked_until
+from sarnakh.core.proxy import client_ip
 from sarnakh.web.permissions import require
 
 DASHBOARD_WINDOW_DAYS = 30
@@ -18,6 +24,23 @@ DASHBOARD_WINDOW_DAYS = 30
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """The login page again, saying the username or address is locked and for how long
+    (django-axes calls this instead of answering the login post; AXES_LOCKOUT_CALLABLE)."""
+    username = str((credentials or {}).get("username") or request.POST.get("username", ""))[:150]
+    until = locked_until(username=username, ip_address=client_ip(request))
+    remaining = (until - timezone.now()) if until else settings.AXES_COOLOFF_TIME
+    seconds = max(60, math.ceil(remaining.total_seconds()))
+    context = {
+        "form": AuthenticationForm(request, initial={"username": username}),
+        "next": request.POST.get("next", ""),
+        "locked_minutes": math.ceil(seconds / 60),
+    }
+    response = render(request, "web/login.html", context, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 class LogoutView(auth_views.LogoutView):

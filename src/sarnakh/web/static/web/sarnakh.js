@@ -33,6 +33,30 @@
   document.addEventListener("DOMContentLoaded", init);
   document.addEventListener("htmx:afterSettle", init);
 
+  // Behaviour that used to sit in onsubmit/onclick attributes, which the
+  // Content-Security-Policy forbids: <form data-confirm="question">, a form that must not
+  // be sent (data-no-submit: the form builder's preview), <button data-copy-from="id">.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.hasAttribute("data-no-submit") || (form.dataset.confirm && !window.confirm(form.dataset.confirm))) {
+      event.preventDefault();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy-from]");
+    if (!button) return;
+    var source = document.getElementById(button.dataset.copyFrom);
+    if (!source) return;
+    var text = "value" in source ? source.value : source.textContent;
+    if (source.select) source.select();
+    if (navigator.clipboard) {
+      navigator.clipboard.writeText(text).then(function () {
+        if (button.dataset.done) button.textContent = button.dataset.done;
+      }, function () { /* clipboard refused: the text stays selected for Ctrl+C */ });
+    }
+  });
+
   // Close the user menu when clicking elsewhere.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.usermenu[open]").forEach(function (menu) {
