@@ -4,6 +4,7 @@ every integer parameter bounded to what the databases hold."""
 from __future__ import annotations
 
 import collections
+import json
 
 import pytest
 from ninja import Schema
@@ -59,3 +60,13 @@ def test_every_integer_parameter_is_bounded_to_64_bits(read_api):
 
 # Checked against a small range by the operation itself (422 naming them).
 BOUNDED_IN_CODE = {"days", "events_limit", "buckets", "months"}
+
+
+def test_the_document_has_no_duplicate_keys(read_api):
+    # Swagger UI reads JSON with a YAML parser, which refuses a key twice ("422" and 422)
+    def no_duplicates(pairs):
+        keys = [key for key, _value in pairs]
+        assert len(keys) == len(set(keys)), keys
+        return dict(pairs)
+
+    json.loads(read_api.get("/api/v1/openapi.json").content, object_pairs_hook=no_duplicates)

@@ -99,15 +99,18 @@ class SarnakhAPI(NinjaAPI):
         for path_item in schema["paths"].values():
             for method, operation in path_item.items():
                 responses = operation.setdefault("responses", {})
-                common = {"422": _("Some fields are not valid.")}
+                common = {422: _("Some fields are not valid.")}
                 if "requestBody" in operation:
-                    common |= {"400": _("The body cannot be read."), "413": _("The body is too large.")}
+                    common |= {400: _("The body cannot be read."), 413: _("The body is too large.")}
                 if operation.get("security"):
-                    common["401"] = _("No valid API key.")
+                    common[401] = _("No valid API key.")
                     if method != "get":
-                        common["403"] = _("This API key is read-only.")
+                        common[403] = _("This API key is read-only.")
+                # django-ninja keys responses by int; a str key would print a second "422"
+                present = {str(status) for status in responses}
                 for status, description in common.items():
-                    responses.setdefault(status, _error_answer(description))
+                    if str(status) not in present:
+                        responses[status] = _error_answer(description)
         return schema
 
     def _unknown_path(self, request: HttpRequest, *args, **kwargs):

@@ -15,9 +15,11 @@ def console_output():
     """What the configured console handler writes (settings.LOGGING), captured."""
     handler = next(h for h in logging.getLogger().handlers if getattr(h, "name", "") == "console")
     buffer = io.StringIO()
-    previous = handler.setStream(buffer)
+    # Not setStream: it flushes the old stream, which an earlier in-process CLI test may have
+    # left pointing at a capture file pytest has closed since.
+    previous, handler.stream = handler.stream, buffer
     yield buffer
-    handler.setStream(previous)
+    handler.stream = previous
 
 
 @pytest.mark.django_db
