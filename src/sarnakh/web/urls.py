@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sarnakh.web import settings_views, views
+from sarnakh.web import background_views, settings_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     path("settings/properties/", settings_views.settings_properties, name="settings_properties"),
     path("settings/users/", settings_views.settings_users, name="settings_users"),
     path("settings/api-keys/", settings_views.settings_apikeys, name="settings_apikeys"),
+    path("settings/background/", background_views.settings_background, name="settings_background"),
 ]
