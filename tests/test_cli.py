@@ -14,6 +14,7 @@ from tests.core.sarnakh_process import command, free_port, run_sarnakh, sarnakh_
 
 REPO = Path(__file__).resolve().parent.parent
 SUBCOMMANDS = [["init"], ["serve"], ["worker"], ["apikey"], ["apikey", "create"], ["apikey", "list"], ["demo"],
+               ["import"], ["import", "contacts"], ["import", "resume"],
                ["site"], ["site", "create"], ["site", "list"], ["events"], ["events", "cleanup"], ["events", "process"],
                ["model"], ["model", "evaluate"], ["model", "train"], ["score"], ["score", "recompute"], ["score", "backtest"]]
 
