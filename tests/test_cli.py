@@ -18,7 +18,6 @@ from tests.core.sarnakh_process import (
     source_pythonpath,
 )
 
-REPO = Path(__file__).resolve().parent.parent
 SUBCOMMANDS = [["init"], ["serve"], ["worker"], ["apikey"], ["apikey", "create"], ["apikey", "list"], ["demo"],
                ["import"], ["import", "contacts"], ["import", "resume"],
                ["site"], ["site", "create"], ["site", "list"], ["events"], ["events", "cleanup"], ["events", "process"],
