@@ -80,11 +80,17 @@ class DeadWorkerWatch:
                 outcome = _release(job, worker_id, reason, now)
                 if outcome is not None:
                     released.append(outcome)
-        self._silent_since = {
-            worker_id: self._silent_since[worker_id] if self._silent_since.get(worker_id, (None,))[0] == last_seen else (last_seen, self.beats)
-            for worker_id, last_seen in silent.items()
-        }
+        self._note_silent(silent)
         return released
+
+    def _note_silent(self, silent: dict[str, dt.datetime]) -> None:
+        """Keeps the first sighting of each worker still silent with the same heartbeat;
+        one that beat since, or is no longer silent, starts over."""
+        noted = {}
+        for worker_id, last_seen in silent.items():
+            first = self._silent_since.get(worker_id)
+            noted[worker_id] = first if first is not None and first[0] == last_seen else (last_seen, self.beats)
+        self._silent_since = noted
 
     def _reason(self, worker: WorkerProcess | None, job: DBTaskResult, now: dt.datetime, silent: dict) -> str:
         if worker is None:
