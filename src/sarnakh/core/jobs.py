@@ -147,12 +147,10 @@ class BackgroundWorkerThread(threading.Thread):
     def __init__(self, *, interval: float = 0.2):
         super().__init__(name="sarnakh-worker", daemon=True)
         self.worker = make_worker(interval=interval)
-        self.heartbeat: Heartbeat | None = None
 
     def run(self) -> None:
         try:
-            self.heartbeat = Heartbeat(worker_id=self.worker.worker_id, kind=WorkerProcess.Kind.EMBEDDED, watch_jobs=True)
-            with self.heartbeat:
+            with Heartbeat(worker_id=self.worker.worker_id, kind=WorkerProcess.Kind.EMBEDDED, watch_jobs=True):
                 self.worker.run()
         except Exception:  # the server must keep answering even if the worker loop dies
             logger.exception("embedded background worker stopped")
@@ -163,4 +161,5 @@ class BackgroundWorkerThread(threading.Thread):
         """Asks the loop to stop after its current job. A job still running when the
         process exits is left to other workers: the heartbeat goes silent with the process."""
         self.worker.running = False
-        self.join(timeout=wait)
+        if self.is_alive():
+            self.join(timeout=wait)
