@@ -10,16 +10,22 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.sarnakh_process import command, free_port, run_sarnakh, sarnakh_env
+from tests.core.sarnakh_process import (
+    command,
+    free_port,
+    run_sarnakh,
+    sarnakh_env,
+    source_pythonpath,
+)
 
-REPO = Path(__file__).resolve().parent.parent
 SUBCOMMANDS = [["init"], ["serve"], ["worker"], ["apikey"], ["apikey", "create"], ["apikey", "list"], ["demo"],
+               ["import"], ["import", "contacts"], ["import", "resume"],
                ["site"], ["site", "create"], ["site", "list"], ["events"], ["events", "cleanup"], ["events", "process"],
                ["model"], ["model", "evaluate"], ["model", "train"], ["score"], ["score", "recompute"], ["score", "backtest"]]
 
 
 def _shell(home: Path, code: str) -> str:
-    done = run_sarnakh(home, "manage", "shell", "--no-imports", "-c", code, PYTHONPATH=str(REPO))
+    done = run_sarnakh(home, "manage", "shell", "--no-imports", "-c", code, PYTHONPATH=source_pythonpath())
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
@@ -110,7 +116,7 @@ def _enqueue_record_run(home: Path, directory: Path, token: str) -> None:
 
 def test_given_queued_job_when_worker_once_then_it_runs_and_exits(home, tmp_path):
     _enqueue_record_run(home, tmp_path, "from-worker")
-    done = run_sarnakh(home, "worker", "--once", PYTHONPATH=str(REPO))
+    done = run_sarnakh(home, "worker", "--once", PYTHONPATH=source_pythonpath())
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "from-worker").read_text() == "ran\n"
 
@@ -132,7 +138,7 @@ def test_given_serve_then_healthz_api_and_embedded_background_work_answer(home, 
     port = free_port()
     server = subprocess.Popen(
         [*command(), "serve", "--port", str(port)],
-        env=sarnakh_env(home, PYTHONPATH=str(REPO)),
+        env=sarnakh_env(home, PYTHONPATH=source_pythonpath()),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

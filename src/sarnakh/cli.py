@@ -139,30 +139,40 @@ def cmd_serve(args) -> int:
 
 
 def cmd_worker(args) -> int:
-    from sarnakh.core.jobs import make_worker, requeue_stale_jobs
+    from sarnakh.core.heartbeat import Heartbeat
+    from sarnakh.core.jobs import make_worker
+    from sarnakh.core.models import WorkerProcess
+    from sarnakh.core.workers import BEAT_EVERY, DEAD_AFTER
 
-    requeued = requeue_stale_jobs()
     worker = make_worker(interval=args.interval, batch=args.once)
     if not args.once:
         worker.configure_signals()
-    print(f"Sarnakh worker {worker.worker_id[:8]} started (requeued {requeued} stale jobs).")
-    sys.stdout.flush()
-    if args.once:
-        from sarnakh.tracking.processor import process_all_pending
 
-        process_all_pending()
-        worker.run()
-        return 0
-    from sarnakh.tracking.processor import EventProcessorThread
+    def released(outcome) -> None:
+        print(f"Reclaimed {outcome.describe()}", flush=True)
 
-    # Tracked events are processed by their own loop next to the jobs: they arrive in
-    # thousands per second, far too many for one job each.
-    events = EventProcessorThread()
-    events.start()
-    try:
-        worker.run()
-    finally:
-        events.stop()
+    print(
+        f"Sarnakh worker {worker.worker_id[:8]} started (pid {os.getpid()}): heartbeat every {BEAT_EVERY.seconds} s; "
+        f"jobs of workers silent for {DEAD_AFTER.seconds} s are taken over.",
+        flush=True,
+    )
+    with Heartbeat(worker_id=worker.worker_id, kind=WorkerProcess.Kind.WORKER, watch_jobs=True, on_release=released):
+        if args.once:
+            from sarnakh.tracking.processor import process_all_pending
+
+            process_all_pending()
+            worker.run()
+            return 0
+        from sarnakh.tracking.processor import EventProcessorThread
+
+        # Tracked events are processed by their own loop next to the jobs: they arrive in
+        # thousands per second, far too many for one job each.
+        events = EventProcessorThread()
+        events.start()
+        try:
+            worker.run()
+        finally:
+            events.stop()
     return 0
 
 

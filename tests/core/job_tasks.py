@@ -16,3 +16,13 @@ def record_run(directory: str, token: str) -> str:
 @task()
 def explode(message: str) -> None:
     raise RuntimeError(message)
+
+
+@task(queue_name="imports")
+def slow_import(import_id: int, batch_size: int, pause: float) -> None:
+    """An import that takes its time, so a test can kill its worker half-way."""
+    import time
+
+    from sarnakh.capture import services
+
+    services.import_run(import_id=import_id, batch_size=batch_size, on_batch=lambda _imp, _totals: time.sleep(pause))

@@ -37,3 +37,25 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def source_pythonpath() -> str:
+    """This checkout's sources first (not whichever copy is installed), then the repository
+    root for the test-only jobs in tests/."""
+    return os.pathsep.join([str(REPO / "src"), str(REPO)])
+
+
+def database_url_of(settings_dict: dict) -> str:
+    """The URL of the database this test runs on, for child processes to share it."""
+    from urllib.parse import quote
+
+    if "sqlite" in settings_dict["ENGINE"]:
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = quote(settings_dict.get("USER") or "", safe="")
+    password = quote(settings_dict.get("PASSWORD") or "", safe="")
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"postgres://{auth}{settings_dict.get('HOST') or 'localhost'}{port}/{settings_dict['NAME']}"

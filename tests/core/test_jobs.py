@@ -1,13 +1,11 @@
-import datetime as dt
 import threading
 
 import pytest
 from django.db import connection, transaction
-from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from sarnakh.core.jobs import enqueue, job_counts, make_worker, requeue_stale_jobs, run_pending_jobs
+from sarnakh.core.jobs import enqueue, job_counts, make_worker, run_pending_jobs
 from tests.core.job_tasks import explode, record_run
 
 
@@ -58,19 +56,6 @@ def test_given_limit_then_only_that_many_run(tmp_path):
         enqueue(record_run, str(tmp_path), f"job-{n}")
     assert run_pending_jobs(limit=2) == 2
     assert job_counts()[TaskResultStatus.READY] == 1
-
-
-@pytest.mark.django_db
-def test_given_job_left_running_by_a_dead_worker_when_requeueing_then_only_stale_ones_return(tmp_path):
-    stale = enqueue(record_run, str(tmp_path), "stale")
-    fresh = enqueue(record_run, str(tmp_path), "fresh")
-    DBTaskResult.objects.filter(pk=stale.id).update(status=TaskResultStatus.RUNNING, started_at=timezone.now() - dt.timedelta(hours=1))
-    DBTaskResult.objects.filter(pk=fresh.id).update(status=TaskResultStatus.RUNNING, started_at=timezone.now())
-    assert requeue_stale_jobs() == 1
-    assert DBTaskResult.objects.get(pk=stale.id).status == TaskResultStatus.READY
-    assert DBTaskResult.objects.get(pk=fresh.id).status == TaskResultStatus.RUNNING
-    assert run_pending_jobs() == 1
-    assert (_runs(tmp_path, "stale"), _runs(tmp_path, "fresh")) == (1, 0)
 
 
 @pytest.mark.django_db(transaction=True)

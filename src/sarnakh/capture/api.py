@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from sarnakh.api import write_auth
@@ -53,7 +53,7 @@ class ImportCountsOut(Schema):
 class ImportOut(Schema):
     id: int
     file_name: str
-    status: str
+    status: str = Field(description="draft, queued, running, interrupted (its process stopped: resume it), done, failed or cancelled")
     dry_run: bool
     created_at: dt.datetime
     created_by: str
@@ -143,6 +143,16 @@ def cancel_import(request, import_id: DbId):
     """A running import stops after its current batch; rows already imported stay."""
     actor = Actor.for_api_key(request.api_key)
     return _out(services.import_cancel(import_id=import_id, actor=actor))
+
+
+@router.post("/{int:import_id}/resume", auth=write_auth, response={202: ImportOut, **ERRORS}, summary="Resume an interrupted import")
+def resume_import(request, import_id: int):
+    """An import shows `status: "interrupted"` when the process running it stopped (its
+    heartbeat went silent). Resuming queues it again; it continues after the last
+    committed batch, so no row is imported twice. 409 when it is not interrupted or its
+    file is gone or changed."""
+    actor = Actor.for_api_key(request.api_key)
+    return Status(202, _out(services.import_resume(import_id=import_id, actor=actor)))
 
 
 def contacts_csv_response(filters: ContactFilters) -> StreamingHttpResponse:

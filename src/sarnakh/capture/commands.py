@@ -1,4 +1,4 @@
-"""`sarnakh import contacts FILE.csv` and `sarnakh export contacts FILE.csv`.
+"""`sarnakh import contacts FILE.csv`, `sarnakh import resume ID` and `sarnakh export contacts FILE.csv`.
 
 Registered by sarnakh.cli; Django is set up before a command function runs, so the
 imports that need it are inside the functions.
@@ -14,8 +14,9 @@ from pathlib import Path
 
 
 def add_subcommands(sub) -> None:
-    p = sub.add_parser("import", help="import contacts from a CSV file (runs in the foreground with progress)")
-    p.add_argument("kind", choices=["contacts"])
+    p = sub.add_parser("import", help="import contacts from a CSV file (runs in the foreground with progress), or resume one")
+    kinds = p.add_subparsers(dest="kind", required=True)
+    p = kinds.add_parser("contacts", help="import contacts from a CSV file")
     p.add_argument("file", type=Path)
     p.add_argument("--mapping", type=Path, help='JSON file {"column header": "field"}; "" ignores a column')
     p.add_argument("--source-type", default="outbound", help="inbound or outbound (default outbound)")
@@ -28,6 +29,10 @@ def add_subcommands(sub) -> None:
     p.add_argument("--batch-size", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--engine", choices=["batch", "row"], default="batch", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_import)
+    p = kinds.add_parser("resume", help="continue an interrupted import after its last saved batch, in the foreground")
+    p.add_argument("import_id", type=int, metavar="ID")
+    p.add_argument("--batch-size", type=int, default=None, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_import_resume)
 
     p = sub.add_parser("export", help="export contacts as CSV (UTF-8 with BOM)")
     p.add_argument("kind", choices=["contacts"])
@@ -52,10 +57,18 @@ def _progress(stream):
     return show
 
 
+def _print_domain_error(exc, stderr) -> None:
+    print(f"error: {exc.message}", file=stderr)
+    for field, messages in exc.fields.items():
+        for message in messages:
+            print(f"  {field}: {message}", file=stderr)
+
+
 def cmd_import(args, stdout=None, stderr=None) -> int:
-    from sarnakh.capture import selectors, services
+    from sarnakh.capture import services
     from sarnakh.contacts.actor import Actor
     from sarnakh.core.errors import DomainError
+    from sarnakh.core.heartbeat import command_heartbeat
 
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     if not args.file.is_file():
@@ -72,29 +85,55 @@ def cmd_import(args, stdout=None, stderr=None) -> int:
             print(f"error: cannot read the mapping file: {exc}", file=stderr)
             return 2
     actor = Actor(source="import", label=f"CLI ({getpass.getuser()})")
+    with command_heartbeat():
+        try:
+            contact_import = services.import_create(
+                upload=args.file, file_name=args.file.name, actor=actor, options=options, store_copy=False, background=False
+            )
+        except DomainError as exc:
+            _print_domain_error(exc, stderr)
+            return 2
+        mapped = {h: t for h, t in contact_import.mapping.items() if t}
+        print(f"Import #{contact_import.pk}: {args.file.name} ({contact_import.encoding}, delimiter {contact_import.delimiter!r})", file=stdout)
+        print("Columns: " + ", ".join(f"{h} → {t}" for h, t in mapped.items()), file=stdout)
+        ignored = [h for h, t in contact_import.mapping.items() if not t]
+        if ignored:
+            print("Ignored: " + ", ".join(ignored), file=stdout)
+        stdout.flush()
+        return _run(contact_import.pk, engine=args.engine, batch_size=args.batch_size, stdout=stdout, stderr=stderr)
+
+
+def cmd_import_resume(args, stdout=None, stderr=None) -> int:
+    from sarnakh.capture import services
+    from sarnakh.contacts.actor import Actor
+    from sarnakh.core.errors import DomainError
+    from sarnakh.core.heartbeat import command_heartbeat
+
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    actor = Actor(source="import", label=f"CLI ({getpass.getuser()})")
+    with command_heartbeat():
+        try:
+            contact_import = services.import_resume(import_id=args.import_id, actor=actor, background=False)
+        except DomainError as exc:
+            _print_domain_error(exc, stderr)
+            return 2
+        print(f"Import #{contact_import.pk}: {contact_import.file_name}, resuming after row {contact_import.rows_done:,}", file=stdout)
+        stdout.flush()
+        return _run(contact_import.pk, batch_size=args.batch_size, stdout=stdout, stderr=stderr)
+
+
+def _run(import_id: int, *, engine: str = "batch", batch_size: int | None, stdout, stderr) -> int:
+    from sarnakh.capture import selectors, services
+
     try:
-        contact_import = services.import_create(
-            upload=args.file, file_name=args.file.name, actor=actor, options=options, store_copy=False, background=False
-        )
-    except DomainError as exc:
-        print(f"error: {exc.message}", file=stderr)
-        for field, messages in exc.fields.items():
-            for message in messages:
-                print(f"  {field}: {message}", file=stderr)
-        return 2
-    mapped = {h: t for h, t in contact_import.mapping.items() if t}
-    print(f"Import #{contact_import.pk}: {args.file.name} ({contact_import.encoding}, delimiter {contact_import.delimiter!r})", file=stdout)
-    print("Columns: " + ", ".join(f"{h} → {t}" for h, t in mapped.items()), file=stdout)
-    ignored = [h for h, t in contact_import.mapping.items() if not t]
-    if ignored:
-        print("Ignored: " + ", ".join(ignored), file=stdout)
-    stdout.flush()
-    try:
-        done = services.import_run(import_id=contact_import.pk, engine=args.engine, batch_size=args.batch_size, on_batch=_progress(stderr))
+        done = services.import_run(import_id=import_id, engine=engine, batch_size=batch_size, on_batch=_progress(stderr))
     except KeyboardInterrupt:
-        services.import_abandon(import_id=contact_import.pk, reason="stopped from the command line")
+        services.import_abandon(import_id=import_id, reason="stopped from the command line")
         print("\nStopped. Rows in batches already committed stay imported.", file=stderr)
         return 130
+    if done is None:
+        print(f"error: import #{import_id} is being run by another process.", file=stderr)
+        return 1
     stderr.write("\n")
     label = "Dry run (nothing written)" if done.dry_run else "Import"
     print(

@@ -30,6 +30,9 @@ class ContactImport(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     cancel_requested = models.BooleanField(default=False)
+    # The registered worker (core.WorkerProcess) running it: when that one's heartbeat
+    # stops, a RUNNING import shows as interrupted and may be resumed.
+    worker_id = models.CharField(max_length=64, blank=True, default="")
 
     # options
     headers = models.JSONField(default=list, blank=True)
@@ -53,11 +56,23 @@ class ContactImport(models.Model):
     preview = models.JSONField(default=list, blank=True)
     error_message = models.TextField(blank=True, default="")
 
+    # Set by the selectors (capture.selectors.mark_interrupted): RUNNING, or QUEUED by a
+    # command-line import, while the worker recorded on it is dead.
+    interrupted = False
+
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def shown_status(self) -> str:
+        return "interrupted" if self.interrupted else self.status
+
+    @property
+    def status_label(self) -> str:
+        return _("Interrupted") if self.interrupted else self.get_status_display()
 
     @property
     def is_finished(self) -> bool:

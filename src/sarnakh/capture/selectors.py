@@ -14,6 +14,7 @@ from sarnakh.contacts.selectors import (
     property_definitions,
     with_relations,
 )
+from sarnakh.core.workers import dead_worker_ids
 
 EXPORT_CHUNK = 2000
 ERROR_HEADER = ["row", "column", "value", "message"]
@@ -24,12 +25,28 @@ CONTACT_COLUMNS = [
 ]
 
 
+def mark_interrupted(imports: list[ContactImport]) -> list[ContactImport]:
+    """Sets `interrupted` on imports left running (or queued by a command-line import) by
+    a worker whose heartbeat stopped: they can be resumed."""
+    waiting = [i for i in imports if i.worker_id and i.status in (ContactImport.Status.QUEUED, ContactImport.Status.RUNNING)]
+    dead = dead_worker_ids({i.worker_id for i in waiting})
+    for contact_import in waiting:
+        contact_import.interrupted = contact_import.worker_id in dead
+    return imports
+
+
 def import_get(import_id: int) -> ContactImport | None:
-    return ContactImport.objects.select_related("created_by").filter(pk=import_id).first()
+    contact_import = ContactImport.objects.select_related("created_by").filter(pk=import_id).first()
+    return mark_interrupted([contact_import])[0] if contact_import is not None else None
 
 
 def import_list(*, limit: int = 50) -> list[ContactImport]:
-    return list(ContactImport.objects.select_related("created_by").order_by("-created_at", "-id")[:limit])
+    return mark_interrupted(list(ContactImport.objects.select_related("created_by").order_by("-created_at", "-id")[:limit]))
+
+
+def imports_interrupted(*, limit: int = 50) -> list[ContactImport]:
+    unfinished = ContactImport.objects.filter(status__in=[ContactImport.Status.QUEUED, ContactImport.Status.RUNNING]).exclude(worker_id="")
+    return [i for i in mark_interrupted(list(unfinished.order_by("-created_at", "-id")[:limit])) if i.interrupted]
 
 
 def import_error_count(import_id: int) -> int:
@@ -53,7 +70,7 @@ def import_to_dict(contact_import: ContactImport) -> dict[str, Any]:
     return {
         "id": contact_import.pk,
         "file_name": contact_import.file_name,
-        "status": contact_import.status,
+        "status": contact_import.shown_status,
         "dry_run": contact_import.dry_run,
         "created_at": contact_import.created_at,
         "created_by": contact_import.created_label,

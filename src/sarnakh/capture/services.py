@@ -1,5 +1,5 @@
 """Writes for contact imports: create (store the file, detect its format, suggest a
-mapping), configure, start, run, cancel."""
+mapping), configure, start, run, cancel, resume."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from sarnakh.capture import csv_engine
+from sarnakh.capture import csv_engine, selectors
 from sarnakh.capture.importer import CancelledError, ImportRun, define_mapped_properties
 from sarnakh.capture.mapping import IGNORE, suggest_mapping, validate_mapping
 from sarnakh.capture.models import ContactImport
@@ -24,6 +24,7 @@ from sarnakh.core import clock
 from sarnakh.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from sarnakh.core.jobs import enqueue
 from sarnakh.core.normalize import clean_display_text
+from sarnakh.core.workers import current_worker_id, may_take_over
 
 logger = logging.getLogger("sarnakh.capture")
 
@@ -163,7 +164,9 @@ def _queue(contact_import: ContactImport, *, background: bool = True) -> None:
     from sarnakh.capture.tasks import run_contact_import
 
     contact_import.status = ContactImport.Status.QUEUED
-    contact_import.save(update_fields=["status"])
+    # Run in the foreground (the CLI): this process's heartbeat vouches for it until it runs.
+    contact_import.worker_id = "" if background else current_worker_id()
+    contact_import.save(update_fields=["status", "worker_id"])
     if background:
         enqueue(run_contact_import, contact_import.pk)
 
@@ -236,7 +239,8 @@ def import_cancel(*, import_id: int, actor: Actor) -> ContactImport:
         raise Conflict(_("This import has already finished."))
     contact_import.cancel_requested = True
     fields = ["cancel_requested"]
-    if contact_import.status in (ContactImport.Status.DRAFT, ContactImport.Status.QUEUED):
+    # Nobody runs an interrupted import to see the request: it stops here.
+    if contact_import.status in (ContactImport.Status.DRAFT, ContactImport.Status.QUEUED) or _is_interrupted(contact_import):
         contact_import.status = ContactImport.Status.CANCELLED
         contact_import.finished_at = clock.now()
         fields += ["status", "finished_at"]
@@ -244,15 +248,52 @@ def import_cancel(*, import_id: int, actor: Actor) -> ContactImport:
     return contact_import
 
 
+def _is_interrupted(contact_import: ContactImport) -> bool:
+    return selectors.mark_interrupted([contact_import])[0].interrupted
+
+
+def _check_source_file(contact_import: ContactImport) -> None:
+    path = Path(contact_import.file_path)
+    if not path.is_file():
+        raise Conflict(
+            _("The file %(name)s is no longer at %(path)s, so the import cannot resume. Import the file again: "
+              "contacts already imported are matched, not duplicated.") % {"name": contact_import.file_name, "path": path}
+        )
+    if path.stat().st_size != contact_import.file_size:
+        raise Conflict(
+            _("The file %(name)s at %(path)s changed since the import started, so it cannot resume where it stopped. "
+              "Import the file again: contacts already imported are matched, not duplicated.") % {"name": contact_import.file_name, "path": path}
+        )
+
+
+@transaction.atomic
+def import_resume(*, import_id: int, actor: Actor, background: bool = True) -> ContactImport:
+    """An interrupted import (the process running it died) continues after its last
+    committed batch: queued for a worker, or (background=False, the CLI) for the caller to
+    run with `import_run`. The file must still be where the import read it, unchanged."""
+    contact_import = ContactImport.objects.select_for_update().filter(pk=import_id).first()
+    if contact_import is None:
+        raise NotFound(_("Import not found."))
+    if not _is_interrupted(contact_import):
+        raise Conflict(_("Only an interrupted import can be resumed; this one is %(status)s.") % {"status": contact_import.get_status_display().lower()})
+    _check_source_file(contact_import)
+    logger.info("import %s resumed by %s after %s rows", import_id, actor.label, contact_import.rows_done)
+    _queue(contact_import, background=background)
+    return selectors.import_get(import_id)
+
+
 def _claim(import_id: int) -> ContactImport | None:
     with transaction.atomic():
         contact_import = ContactImport.objects.select_for_update().filter(pk=import_id).first()
         if contact_import is None or contact_import.status not in (ContactImport.Status.QUEUED, ContactImport.Status.RUNNING):
             return None
+        if not may_take_over(contact_import.worker_id):
+            return None  # a live worker runs it (this is a second job for it, or a resume raced it)
         if contact_import.status == ContactImport.Status.RUNNING and contact_import.dry_run:
             contact_import.rows_done = contact_import.bytes_done = 0  # a dry run restarts from the top
         contact_import.status = ContactImport.Status.RUNNING
         contact_import.started_at = contact_import.started_at or clock.now()
+        contact_import.worker_id = current_worker_id()
         contact_import.save()
         return contact_import
 

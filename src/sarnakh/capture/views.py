@@ -1,5 +1,5 @@
 """Staff pages for list imports (upload, mapping, dry-run preview, live progress, error
-report, cancel) and the contacts CSV export."""
+report, cancel, resume) and the contacts CSV export."""
 
 from __future__ import annotations
 
@@ -148,6 +148,17 @@ def import_cancel(request, import_id: int):
     try:
         services.import_cancel(import_id=import_id, actor=_actor(request))
         messages.success(request, _("Cancelling: the import stops after the rows it is writing now."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("capture:detail", import_id=import_id)
+
+
+@require("imports.run")
+@require_POST
+def import_resume(request, import_id: int):
+    try:
+        services.import_resume(import_id=import_id, actor=_actor(request))
+        messages.success(request, _("Resumed: the import continues after the last rows it saved."))
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("capture:detail", import_id=import_id)

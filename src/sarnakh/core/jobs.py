@@ -8,8 +8,10 @@ nothing is lost if the process dies right after commit. Workers claim rows with
 so two workers never run the same job.
 
 Embedded mode runs one worker thread inside `sarnakh serve`; scale-out runs any number
-of `sarnakh worker` processes. Job functions must be idempotent: they take ids, call one
-service, and check their idempotency key before a side effect.
+of `sarnakh worker` processes. Each beats a heartbeat (heartbeat.py); a job whose worker
+died goes back to the queue within a minute (reclaim.py). Job functions must be
+idempotent: they take ids, call one service, and check their idempotency key before a
+side effect.
 """
 
 from __future__ import annotations
@@ -17,20 +19,25 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import uuid
+from dataclasses import dataclass
 
 from django.db import close_old_connections
+from django.db.models import Count
 from django.utils.crypto import get_random_string
+from django.utils.translation import gettext as _
 from django_tasks.base import Task, TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 
-from sarnakh.core import clock
+from sarnakh.core.errors import Conflict, NotFound
+from sarnakh.core.heartbeat import Heartbeat
+from sarnakh.core.models import WorkerProcess
 
 logger = logging.getLogger("sarnakh.jobs")
 
 ALL_QUEUES = ["*"]
-STALE_AFTER = dt.timedelta(minutes=15)
 
 
 def enqueue(task: Task, *args, **kwargs):
@@ -81,23 +88,65 @@ def run_pending_jobs(*, limit: int = MAX_DRAIN_JOBS) -> int:
     return ran
 
 
-def requeue_stale_jobs(*, older_than: dt.timedelta = STALE_AFTER) -> int:
-    """Jobs left RUNNING by a worker that died go back to READY (they are idempotent)."""
-    cutoff = clock.now() - older_than
-    return DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, started_at__lt=cutoff).update(
-        status=TaskResultStatus.READY, started_at=None
-    )
-
-
 def job_counts() -> dict[str, int]:
     counts = {status: 0 for status in TaskResultStatus.values}
-    for row in DBTaskResult.objects.values("status").order_by():
-        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    for row in DBTaskResult.objects.values("status").annotate(n=Count("id")).order_by():
+        counts[row["status"]] = row["n"]
     return counts
 
 
+@dataclass(frozen=True)
+class JobRow:
+    id: str
+    task_name: str
+    queue_name: str
+    worker_id: str
+    attempts: int
+    enqueued_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    error: str  # failed jobs: the exception's last line
+
+
+def _job_row(job: DBTaskResult) -> JobRow:
+    lines = [line for line in (job.traceback or "").strip().splitlines() if line.strip()]
+    return JobRow(
+        id=str(job.pk), task_name=job.task_path.rsplit(".", 1)[-1], queue_name=job.queue_name,
+        worker_id=job.worker_ids[-1] if job.worker_ids else "", attempts=len(job.worker_ids),
+        enqueued_at=job.enqueued_at, started_at=job.started_at, finished_at=job.finished_at,
+        error=(lines[-1] if lines else job.exception_class_path)[:500],
+    )
+
+
+def jobs_running(*, limit: int = 50) -> list[JobRow]:
+    jobs = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).order_by("started_at")
+    return [_job_row(job) for job in jobs.defer("args_kwargs", "return_value")[:limit]]
+
+
+def jobs_failed(*, limit: int = 20) -> list[JobRow]:
+    jobs = DBTaskResult.objects.filter(status=TaskResultStatus.FAILED).order_by("-finished_at")
+    return [_job_row(job) for job in jobs.defer("args_kwargs", "return_value")[:limit]]
+
+
+def job_requeue(*, job_id: str) -> None:
+    """A failed job runs again from the start (its attempts count starts over)."""
+    try:
+        job_uuid = uuid.UUID(str(job_id))
+    except ValueError:
+        raise NotFound(_("Job not found.")) from None
+    if not DBTaskResult.objects.filter(pk=job_uuid).exists():
+        raise NotFound(_("Job not found."))
+    updated = DBTaskResult.objects.filter(pk=job_uuid, status=TaskResultStatus.FAILED).update(
+        status=TaskResultStatus.READY, started_at=None, finished_at=None, worker_ids=[], return_value=None,
+        exception_class_path="", traceback="",
+    )
+    if not updated:
+        raise Conflict(_("Only a failed job can be queued again."))
+
+
 class BackgroundWorkerThread(threading.Thread):
-    """The embedded-mode worker: a daemon thread inside the web server process."""
+    """The embedded-mode worker: a daemon thread inside the web server process, with its
+    heartbeat (it also takes over jobs of workers that died, its own earlier run's too)."""
 
     def __init__(self, *, interval: float = 0.2):
         super().__init__(name="sarnakh-worker", daemon=True)
@@ -105,12 +154,16 @@ class BackgroundWorkerThread(threading.Thread):
 
     def run(self) -> None:
         try:
-            requeue_stale_jobs()
-            self.worker.run()
+            with Heartbeat(worker_id=self.worker.worker_id, kind=WorkerProcess.Kind.EMBEDDED, watch_jobs=True):
+                self.worker.run()
         except Exception:  # the server must keep answering even if the worker loop dies
             logger.exception("embedded background worker stopped")
         finally:
             close_old_connections()
 
-    def stop(self) -> None:
+    def stop(self, *, wait: float = 5) -> None:
+        """Asks the loop to stop after its current job. A job still running when the
+        process exits is left to other workers: the heartbeat goes silent with the process."""
         self.worker.running = False
+        if self.is_alive():
+            self.join(timeout=wait)

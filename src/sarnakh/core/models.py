@@ -24,3 +24,27 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class WorkerProcess(models.Model):
+    """A process that runs background work, with its heartbeat. The id is the one it claims
+    jobs under (django-tasks records it on each job), so a job's worker is known."""
+
+    class Kind(models.TextChoices):
+        WORKER = "worker", _("Worker process")
+        EMBEDDED = "embedded", _("Worker in the web server")
+        COMMAND = "command", _("Command-line run")  # an import or a training run in the foreground
+
+    id = models.CharField(primary_key=True, max_length=64)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    hostname = models.CharField(_("host"), max_length=255)
+    pid = models.PositiveIntegerField(_("process id"))
+    started_at = models.DateTimeField(_("started"))
+    last_seen = models.DateTimeField(_("last heartbeat"))
+    stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id[:8]} on {self.hostname} (pid {self.pid})"

@@ -115,6 +115,7 @@ class RescoreRun(models.Model):
     changed = models.PositiveIntegerField(_("changed"), default=0)
     crossed = models.PositiveIntegerField(_("crossed the bar"), default=0)
     error = models.TextField(_("error"), blank=True, default="")
+    worker_id = models.CharField(max_length=64, blank=True, default="")  # the core.WorkerProcess running it
     created_at = models.DateTimeField(_("created"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     started_at = models.DateTimeField(null=True, blank=True)
@@ -154,6 +155,7 @@ class PredictiveModel(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     started_at = models.DateTimeField(null=True, blank=True)
     trained_at = models.DateTimeField(_("trained"), null=True, blank=True)
+    worker_id = models.CharField(max_length=64, blank=True, default="")  # the core.WorkerProcess running it
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from sarnakh.core import clock
 from sarnakh.core.jobs import enqueue
+from sarnakh.core.workers import current_worker_id, may_take_over
 from sarnakh.scoring.models import RescoreRun
 from sarnakh.scoring.services import scoring_model_for
 
@@ -34,14 +35,20 @@ def rescore_start(*, model_key: str | None = None, user: Any = None) -> RescoreR
 
 
 def rescore_execute(run_id: int) -> RescoreRun | None:
-    """Runs a queued run to the end (the job's body); a finished run is left alone."""
+    """Runs a queued run to the end (the job's body); a finished run is left alone, and so
+    is one a live worker is running."""
     from sarnakh.scoring import bulk
 
-    run = RescoreRun.objects.select_related("model", "version").filter(pk=run_id).first()
-    if run is None or run.status in (RescoreRun.DONE, RescoreRun.FAILED):
-        return run
-    run.status, run.started_at, run.done = RescoreRun.RUNNING, clock.now(), 0
-    run.save(update_fields=["status", "started_at", "done"])
+    with transaction.atomic():
+        run = RescoreRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status in (RescoreRun.DONE, RescoreRun.FAILED):
+            return run
+        if run.status == RescoreRun.RUNNING and not may_take_over(run.worker_id):
+            return run  # a live worker runs it: this is a second job for the same run
+        # A run whose worker died starts over: writes are idempotent, the phases are not checkpointed.
+        run.status, run.started_at, run.done, run.worker_id = RescoreRun.RUNNING, clock.now(), 0, current_worker_id()
+        run.save(update_fields=["status", "started_at", "done", "worker_id"])
+    run = RescoreRun.objects.select_related("model", "version").get(pk=run_id)
 
     def progress(done: int, total: int, phase: str) -> None:
         RescoreRun.objects.filter(pk=run.pk).update(done=done, total=total, phase=phase)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from sarnakh.contacts.selectors import resolve_contact_id
 from sarnakh.core import clock
 from sarnakh.core.errors import NotFound
+from sarnakh.core.workers import dead_worker_ids
 from sarnakh.scoring import facts_loader
 from sarnakh.scoring.engine import ModelSpec, ScoreResult, SpecError, score_contact
 from sarnakh.scoring.engine.result import number
@@ -195,3 +196,25 @@ def score_card_context(contact_id: int) -> dict[str, Any] | None:
         "trend": sparkline_points(history), "trend_count": len(history),
         "trend_low": _text(min(history)) if history else "", "trend_high": _text(max(history)) if history else "",
     }
+
+
+def runs_interrupted(*, limit: int = 20) -> list[dict[str, Any]]:
+    """Re-score and training runs left RUNNING by a worker whose heartbeat stopped. A job's
+    run is taken over when its job is (within a minute); one trained from the command line
+    never is, and a new training run closes it."""
+    from sarnakh.scoring.models import PredictiveModel, RescoreRun
+
+    rescores = list(RescoreRun.objects.filter(status=RescoreRun.RUNNING).exclude(worker_id="").select_related("model")[:limit])
+    trainings = list(PredictiveModel.objects.filter(status=PredictiveModel.RUNNING).exclude(worker_id="")[:limit])
+    dead = dead_worker_ids({run.worker_id for run in [*rescores, *trainings]})
+    found = [
+        {"kind": "rescore", "id": run.pk, "label": _(run.model.name), "started_at": run.started_at, "worker_id": run.worker_id,
+         "progress": f"{run.done}/{run.total}"}
+        for run in rescores if run.worker_id in dead
+    ]
+    found += [
+        {"kind": "training", "id": run.pk, "label": run.target_stage, "started_at": run.started_at, "worker_id": run.worker_id,
+         "progress": ""}
+        for run in trainings if run.worker_id in dead
+    ]
+    return found

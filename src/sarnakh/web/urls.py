@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sarnakh.web import settings_views, views
+from sarnakh.web import background_views, settings_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     path("settings/users/", settings_views.settings_users, name="settings_users"),
     path("settings/api-keys/", settings_views.settings_apikeys, name="settings_apikeys"),
     path("settings/password/", settings_views.settings_password, name="settings_password"),
+    path("settings/background/", background_views.settings_background, name="settings_background"),
 ]

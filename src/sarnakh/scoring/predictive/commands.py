@@ -100,6 +100,7 @@ def cmd_model_evaluate(args: argparse.Namespace, stdout=None, stderr=None) -> in
 def cmd_model_train(args: argparse.Namespace, stdout=None, stderr=None) -> int:
     """Needs Django (sarnakh.cli sets it up before calling)."""
     from sarnakh.core.errors import DomainError
+    from sarnakh.core.heartbeat import command_heartbeat
 
     from .features import DataError
     from .report import render_json, render_own_data_text
@@ -117,7 +118,8 @@ def cmd_model_train(args: argparse.Namespace, stdout=None, stderr=None) -> int:
             stderr.flush()
 
     try:
-        run = predictive_train(target_stage=args.target_stage, min_age_days=args.min_age_days, threads=args.threads, progress=progress)
+        with command_heartbeat():
+            run = predictive_train(target_stage=args.target_stage, min_age_days=args.min_age_days, threads=args.threads, progress=progress)
     except DomainError as exc:
         detail = "; ".join(m for messages in exc.fields.values() for m in messages)
         print(f"error: {exc.message}{' ' + detail if detail else ''}", file=stderr)

@@ -33,6 +33,7 @@ from sarnakh.contacts.models import LifecycleStage
 from sarnakh.core import clock
 from sarnakh.core.errors import Conflict, NotFound, ValidationFailed
 from sarnakh.core.jobs import enqueue
+from sarnakh.core.workers import current_worker_id, dead_worker_ids, may_take_over
 from sarnakh.scoring.models import ContactPrediction, PredictiveModel, PredictiveSettings
 
 from .evaluate import Options, evaluate_table
@@ -46,6 +47,7 @@ WRITE_CHUNK = 2000
 KEEP_ESTIMATOR_FILES = 3
 MAX_RETRAIN_DAYS = 365
 RUN_STALE_AFTER = dt.timedelta(hours=6)  # a running run older than this died with its worker
+FOREGROUND_TRIGGERS = ("cli", "demo")  # trained in the caller's process, not by a job
 CHECK_AGAIN_WHILE_RUNNING = dt.timedelta(hours=1)
 
 
@@ -70,8 +72,19 @@ def models_dir() -> Path:
 
 
 def _in_progress() -> PredictiveModel | None:
+    """A queued or running run that will end. A run trained in the foreground (the CLI)
+    whose process died never will: it does not count (a job's run is re-run by its job)."""
     fresh = clock.now() - RUN_STALE_AFTER
-    return PredictiveModel.objects.filter(status__in=[PredictiveModel.QUEUED, PredictiveModel.RUNNING], created_at__gte=fresh).first()
+    runs = list(PredictiveModel.objects.filter(status__in=[PredictiveModel.QUEUED, PredictiveModel.RUNNING], created_at__gte=fresh)[:20])
+    dead = dead_worker_ids({run.worker_id for run in runs if run.trigger in FOREGROUND_TRIGGERS})
+    return next((run for run in runs if run.worker_id not in dead), None)
+
+
+def _close_interrupted_foreground_runs() -> None:
+    runs = PredictiveModel.objects.filter(status=PredictiveModel.RUNNING, trigger__in=FOREGROUND_TRIGGERS).exclude(worker_id="")
+    dead = dead_worker_ids(set(runs.values_list("worker_id", flat=True)[:100]))
+    if dead:
+        runs.filter(worker_id__in=dead).update(status=PredictiveModel.FAILED, error=_("Interrupted: the process training it stopped."))
 
 
 def predictive_train_queue(*, target_stage: str = "customer", user: Any = None, trigger: str = "user") -> PredictiveModel:
@@ -94,6 +107,8 @@ def predictive_run_execute(run_id: int, *, threads: int = 1) -> PredictiveModel 
     run = PredictiveModel.objects.filter(pk=run_id).first()
     if run is None or run.status in (PredictiveModel.DONE, PredictiveModel.FAILED):
         return run
+    if run.status == PredictiveModel.RUNNING and not may_take_over(run.worker_id):
+        return run  # a live worker trains it: this is a second job for the same run
     try:
         return _train(run, threads=threads)
     except DataError as exc:
@@ -115,6 +130,7 @@ def predictive_train(
     """Trains now, in this process (the CLI). Bad input or data that cannot train raises
     ValidationFailed / DataError and leaves nothing behind."""
     target_stage = validate_target_stage(target_stage)
+    _close_interrupted_foreground_runs()
     if _in_progress() is not None:
         raise Conflict(_("A training run is already queued or running."))
     run = PredictiveModel.objects.create(target_stage=target_stage, trigger=trigger, created_at=clock.now(), created_by=_user(user))
@@ -129,8 +145,8 @@ def predictive_train(
 
 def _train(run: PredictiveModel, *, threads: int = 1, min_age_days: int = DEFAULT_MIN_AGE_DAYS, progress=None) -> PredictiveModel:
     say = progress or (lambda _text: None)
-    run.status, run.started_at = PredictiveModel.RUNNING, clock.now()
-    run.save(update_fields=["status", "started_at"])
+    run.status, run.started_at, run.worker_id = PredictiveModel.RUNNING, clock.now(), current_worker_id()
+    run.save(update_fields=["status", "started_at", "worker_id"])
     started = time.perf_counter()
     now = clock.now()
     data = build_own_data(target_stage=run.target_stage, now=now, min_age_days=min_age_days)
