@@ -5,3 +5,10 @@ class CoreConfig(AppConfig):
     name = "sarnakh.core"
     label = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from django.utils.module_loading import autodiscover_modules
+
+        # Every app's domain events and its reactions to them (core.events): declared in
+        # <app>/events.py and <app>/subscribers.py, found here as Django finds admin modules.
+        autodiscover_modules("events", "subscribers")

@@ -48,3 +48,51 @@ class WorkerProcess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.id[:8]} on {self.hostname} (pid {self.pid})"
+
+
+class EventRecord(models.Model):
+    """The event log: each domain event once, as published (core.events)."""
+
+    name = models.CharField(max_length=80)
+    batch = models.CharField(max_length=32, db_index=True)
+    # Not a foreign key: the log outlives the contact it names (a deleted contact's events stay).
+    contact_id = models.BigIntegerField(null=True, blank=True)
+    payload = models.JSONField(default=dict)
+    actor = models.CharField(max_length=200, blank=True, default="")
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["name", "id"], name="core_event_name_id"),
+            models.Index(fields=["contact_id", "id"], name="core_event_contact_id"),
+            models.Index(fields=["occurred_at"], name="core_event_occurred"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.pk}"
+
+
+class EventDelivery(models.Model):
+    """One subscriber's delivery of one batch (the events of one transaction)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RETRYING = "retrying", _("Retrying")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    batch = models.CharField(max_length=32)
+    subscriber = models.CharField(max_length=120)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField()
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["batch", "subscriber"], name="core_delivery_once")]
+        indexes = [models.Index(fields=["status", "created_at"], name="core_delivery_status")]
+
+    def __str__(self) -> str:
+        return f"{self.subscriber} ← {self.batch}"
