@@ -1,0 +1,80 @@
+"""Reading and pruning the domain event log (core.events writes it): integrators follow it
+with a cursor, analytics reads it; events older than SARNAKH_EVENT_LOG_DAYS are pruned a
+chunk at a time by the workers' housekeeping (at most hourly, bounded per run)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from sarnakh.core import clock
+from sarnakh.core.models import EventDelivery, EventRecord
+
+MAX_PAGE = 500
+PRUNE_CHUNK = 5000
+PRUNE_MAX_CHUNKS = 40  # 200,000 rows a run; a larger backlog is finished by the next runs
+PRUNE_EVERY_SECONDS = 3600
+DELIVERIES_KEPT_DAYS = 30  # done deliveries are only bookkeeping once delivered
+
+_last_prune = 0.0
+_prune_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class LogPage:
+    items: list[EventRecord]
+    next_after: int | None
+
+
+def event_log_page(*, after: int = 0, names: list[str] | None = None, contact_id: int | None = None, limit: int = 100) -> LogPage:
+    """Events with an id above `after`, oldest first: a client keeps the last id it saw
+    and asks for what came after it (ids only grow)."""
+    rows = EventRecord.objects.filter(pk__gt=after).order_by("pk")
+    if names:
+        rows = rows.filter(name__in=names)
+    if contact_id is not None:
+        rows = rows.filter(contact_id=contact_id)
+    items = list(rows[: limit + 1])
+    next_after = items[limit - 1].pk if len(items) > limit else None
+    return LogPage(items=items[:limit], next_after=next_after)
+
+
+def event_log_prune(*, now: dt.datetime | None = None, days: int | None = None) -> int:
+    """Deletes events older than `days` (the setting by default; 0 keeps everything) and
+    done deliveries older than DELIVERIES_KEPT_DAYS; returns how many events went."""
+    now = now or clock.now()
+    days = settings.SARNAKH_EVENT_LOG_DAYS if days is None else days
+    deleted = 0
+    if days > 0:
+        cutoff = now - dt.timedelta(days=days)
+        deleted = _delete_chunks(EventRecord.objects.filter(occurred_at__lt=cutoff), EventRecord)
+    done_cutoff = now - dt.timedelta(days=DELIVERIES_KEPT_DAYS)
+    _delete_chunks(EventDelivery.objects.filter(status=EventDelivery.Status.DONE, delivered_at__lt=done_cutoff), EventDelivery)
+    return deleted
+
+
+def _delete_chunks(queryset, model) -> int:
+    deleted = 0
+    for _chunk in range(PRUNE_MAX_CHUNKS):
+        ids = list(queryset.order_by("pk").values_list("pk", flat=True)[:PRUNE_CHUNK])
+        if not ids:
+            break
+        with transaction.atomic():
+            count, _by_model = model.objects.filter(pk__in=ids).delete()
+        deleted += count
+    return deleted
+
+
+def prune_if_due() -> int:
+    """Called by every worker's housekeeping; prunes at most once an hour per process."""
+    global _last_prune
+    with _prune_lock:
+        if time.monotonic() - _last_prune < PRUNE_EVERY_SECONDS and _last_prune:
+            return 0
+        _last_prune = time.monotonic()
+    return event_log_prune()
