@@ -92,6 +92,7 @@ def test_preview_bulk_rescore_and_explanations_agree(write_api, read_api):
         for minute in range(3):
             add_event(reader, at=T0 + dt.timedelta(minutes=minute), path=f"/blog/{minute}")
     quiet = make_contact(email="quiet@acme-industries.com")  # no behaviour
+    run_pending_jobs()  # what their creation queued (real-time scoring) is long done
     draft = default_model_dict()
     draft["qualification"]["min_engagement"] = 5
     draft["grade_cutoffs"] = {"A": 34, "B": 20, "C": 10}

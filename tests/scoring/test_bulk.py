@@ -16,6 +16,7 @@ from sarnakh.contacts.models import Company, Contact, StageChange, Tag
 from sarnakh.contacts.services import contact_upsert
 from sarnakh.core import clock
 from sarnakh.core.jobs import run_pending_jobs
+from sarnakh.core.models import EventRecord
 from sarnakh.scoring import bulk, facts_loader, selectors, services
 from sarnakh.scoring.engine import ModelSpec, default_model_dict, score_contact
 from sarnakh.scoring.models import ContactScore, ScoreHistory, ScoringModel
@@ -231,10 +232,10 @@ def test_a_bulk_crossing_promotes_through_the_real_time_path_once():
     assert (finished.status, finished.crossed, finished.total, finished.done) == ("done", 1, 1, 1)
     change = StageChange.objects.filter(contact=lead, to_stage="mql").get()
     assert change.rule == "default@v2" and "engagement at least 30" in change.reason
-    assert Event.objects.filter(name="became_mql", context__contact_id=lead.pk).count() == 1
+    assert EventRecord.objects.filter(name="contact.qualified", contact_id=lead.pk).count() == 1
     # and a second run changes nothing
     with clock.frozen_at(NOW):
         again = rescore_execute(rescore_start(model_key=model.key).pk)
         run_pending_jobs()
     assert (again.crossed, again.changed) == (0, 0)
-    assert Event.objects.filter(name="became_mql", context__contact_id=lead.pk).count() == 1
+    assert EventRecord.objects.filter(name="contact.qualified", contact_id=lead.pk).count() == 1

@@ -6,6 +6,7 @@ from django_tasks_db.models import DBTaskResult
 from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.models import Contact
 from sarnakh.core.jobs import run_pending_jobs
+from sarnakh.core.models import EventRecord
 from sarnakh.scoring.models import ContactScore
 from tests.capture.conftest import run_import, write_csv
 
@@ -22,8 +23,9 @@ def import_actor(admin_user):
 def test_given_a_batch_import_when_its_job_runs_then_every_imported_contact_has_a_score(tmp_path, import_actor):
     # given a CSV of three people imported with the batch engine
     run_import(write_csv(tmp_path, CSV), import_actor, engine="batch")
-    # then one scoring job waits for the batch, and running it scores all three
-    assert DBTaskResult.objects.filter(task_path__endswith="score_contacts", status="READY").count() == 1
+    # then the batch is announced once (import.batch_written), and scoring's reaction scores all three
+    [announced] = EventRecord.objects.filter(name="import.batch_written")
+    assert len(announced.payload["created_ids"]) == 3 and announced.payload["updated_ids"] == []
     run_pending_jobs()
     scores = {s.contact.email: s for s in ContactScore.objects.select_related("contact")}
     assert set(scores) == set(Contact.objects.values_list("email", flat=True)) and len(scores) == 3
@@ -35,4 +37,5 @@ def test_given_a_batch_import_when_its_job_runs_then_every_imported_contact_has_
 def test_a_dry_run_queues_no_scoring(tmp_path, import_actor):
     run_import(write_csv(tmp_path, CSV), import_actor, engine="batch", dry_run=True)
     assert not Contact.objects.exists()
-    assert not DBTaskResult.objects.filter(task_path__endswith="score_contacts").exists()
+    assert not EventRecord.objects.exists()
+    assert not DBTaskResult.objects.filter(task_path__endswith="deliver_event_batch").exists()

@@ -16,6 +16,7 @@ from sarnakh.contacts.models import PropertyDefinition, StageChange
 from sarnakh.contacts.services import contact_change_stage, contact_update, contact_upsert
 from sarnakh.core import clock
 from sarnakh.core.jobs import run_pending_jobs
+from sarnakh.core.models import EventRecord
 from sarnakh.scoring import services
 from sarnakh.scoring.engine import DEFAULT_MODEL_KEY, SpecError, default_model_dict
 from sarnakh.scoring.models import ContactScore, ScoreHistory, ScoringModel
@@ -102,10 +103,11 @@ def test_crossing_the_bar_moves_a_lead_to_mql_once_with_the_reason_and_an_event(
     [move] = StageChange.objects.filter(contact=contact, to_stage="mql")
     assert (move.source, move.rule, move.from_stage) == ("rule", "default@v1", "lead")
     assert "Default model" in move.reason and "grade B" in move.reason and "engagement at least 60" in move.reason
-    [event] = Event.objects.filter(source="internal", name="became_mql")
-    assert event.event_id == f"mql-{contact.pk}-default-1"
-    assert event.context == {"contact_id": contact.pk}
-    assert event.properties["promoted"] is True and event.properties["grade"] == "B"
+    # and the crossing is announced once (contact.qualified) with the model and its values
+    [event] = EventRecord.objects.filter(name="contact.qualified")
+    assert event.contact_id == contact.pk
+    assert (event.payload["model"], event.payload["version"], event.payload["moved_to_mql"], event.payload["grade"]) == ("default", 1, True, "B")
+    assert event.payload["since"] == (T0 + dt.timedelta(minutes=10)).isoformat()
 
 
 def test_a_blog_reader_does_not_qualify():
@@ -115,7 +117,7 @@ def test_a_blog_reader_does_not_qualify():
     [score] = refresh(contact, T0 + dt.timedelta(days=3))
     contact.refresh_from_db()
     assert not score.qualified and contact.stage_id == "lead"
-    assert not Event.objects.filter(name="became_mql").exists()
+    assert not EventRecord.objects.filter(name="contact.qualified").exists()
 
 
 def test_falling_below_the_bar_is_flagged_and_the_stage_stays():
@@ -140,7 +142,7 @@ def test_side_states_and_later_stages_are_not_touched_but_the_crossing_is_record
         contact.refresh_from_db()
         assert score.qualified
     assert (recycled.stage_id, customer.stage_id) == ("recycled", "customer")
-    assert sorted(Event.objects.filter(name="became_mql").values_list("properties__promoted", flat=True)) == [False, False]
+    assert [e.payload["moved_to_mql"] for e in EventRecord.objects.filter(name="contact.qualified")] == [False, False]
 
 
 def test_a_non_default_model_crossing_does_not_move_the_stage():
@@ -208,7 +210,7 @@ def test_a_property_change_is_scored_by_a_job_after_commit(django_capture_on_com
     assert callbacks == [] and run_pending_jobs() == 0
 
 
-def test_a_merge_drops_the_losers_score_and_rescores_the_survivor_by_a_job():
+def test_a_merge_drops_the_losers_score_and_rescores_the_survivor():
     from sarnakh.contacts.merge import contact_merge
 
     survivor = make_contact(email="s@acme-industries.com", job_title="Engineer")
@@ -216,8 +218,8 @@ def test_a_merge_drops_the_losers_score_and_rescores_the_survivor_by_a_job():
     hot_lead(loser)
     refresh(loser, T0 + dt.timedelta(minutes=10))
     contact_merge(survivor_id=survivor.pk, loser_id=loser.pk, actor=Actor.system())
+    run_pending_jobs()  # scoring's reaction to contact.merged
     assert not ContactScore.objects.filter(contact=loser).exists()
-    assert run_pending_jobs() == 1
     score = ContactScore.objects.get(contact=survivor)
     assert score.engagement > 0 and {"pricing_page", "demo_requested"} <= {i["rule"] for i in score.breakdown["breakdown"]}
 

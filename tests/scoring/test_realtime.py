@@ -1,7 +1,7 @@
 """Real time: tracked behaviour reaches the score (and the MQL stage) when the event
 processor commits, without waiting for a job; field changes reach it through a job.
 
-Transactional: the hooks run on commit, as in production."""
+Transactional: scoring's fast reaction to behaviour.recorded runs on commit, as in production."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.models import Contact, StageChange
 from sarnakh.contacts.services import contact_update, contact_upsert
 from sarnakh.core.jobs import run_pending_jobs
+from sarnakh.core.models import EventRecord
 from sarnakh.scoring.models import ContactScore
-from sarnakh.tracking.models import Event
 from sarnakh.tracking.processor import process_all_pending
 from tests.scoring.test_models_services import ensure_scoring_defaults
 from tests.tracking.factories import make_site, page_view, post_events, track
@@ -54,16 +54,16 @@ def test_a_manager_who_views_pricing_and_requests_a_demo_becomes_an_mql_when_the
     assert "grade B" in move.reason and "fit 35" in move.reason
     score = ContactScore.objects.get(contact=contact)
     assert score.qualified and score.grade == "B" and score.engagement > 60, score.breakdown
-    # and the crossing is an internal event, processed like any other (in the same run) and tied to the contact
-    became = Event.objects.get(name="became_mql")
-    assert became.contact_id == contact.pk and became.processed_at is not None
+    # and the crossing is announced once, as a domain event about the contact
+    became = EventRecord.objects.get(name="contact.qualified")
+    assert became.contact_id == contact.pk and became.payload["moved_to_mql"] is True
     # when more behaviour arrives later, the contact is not moved again
     send(client, site, [page_view("v1", f"{SITE}/case-studies/x"), track("v1", "demo_booked")])
     process_all_pending()
     run_pending_jobs()
     process_all_pending()
     assert StageChange.objects.filter(contact=contact, to_stage="mql").count() == 1
-    assert Event.objects.filter(name="became_mql").count() == 1
+    assert EventRecord.objects.filter(name="contact.qualified").count() == 1
     assert ContactScore.objects.get(contact=contact).engagement > score.engagement
 
 
@@ -77,7 +77,7 @@ def test_a_blog_only_reader_is_scored_but_does_not_qualify(client):
     score = ContactScore.objects.get(contact=contact)
     assert contact.stage_id == "lead"
     assert not score.qualified and score.engagement == 6
-    assert not Event.objects.filter(name="became_mql").exists()
+    assert not EventRecord.objects.filter(name="contact.qualified").exists()
 
 
 def test_a_field_change_is_rescored_by_a_job(client):
@@ -85,6 +85,7 @@ def test_a_field_change_is_rescored_by_a_job(client):
     run_pending_jobs()
     assert ContactScore.objects.get(contact=contact).fit == 0
     contact_update(contact_id=contact.pk, data={"job_title": "مدیر فروش", "properties": {"bant_budget": "بله"}}, actor=Actor.system())
+    assert ContactScore.objects.get(contact=contact).fit == 0  # the request did not score: its delivery job will
     assert run_pending_jobs() == 1
     score = ContactScore.objects.get(contact=contact)
     assert score.fit == 25 and {i["rule"] for i in score.breakdown["breakdown"]} == {"manager_title", "bant_budget"}

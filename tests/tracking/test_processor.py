@@ -7,6 +7,7 @@ import pytest
 from sarnakh.contacts.choices import ActivityKind
 from sarnakh.contacts.models import Activity, Contact
 from sarnakh.core import clock
+from sarnakh.core.jobs import run_pending_jobs
 from sarnakh.tracking.identity import contact_link_token
 from sarnakh.tracking.models import Event, Session, Visitor
 from sarnakh.tracking.processor import process_all_pending
@@ -161,6 +162,7 @@ def test_merging_contacts_moves_their_behaviour(client, site):
     send(client, site, [{"type": "identify", "visitor_id": "vb", "properties": {"email": "b@example.com"}}, page_view("vb", "https://www.example.com/")])
     process_all_pending()
     contact_merge(survivor_id=a.pk, loser_id=b.pk, actor=Actor.system())
+    run_pending_jobs()  # tracking's reaction to contact.merged (right after commit in production)
     assert set(Event.objects.values_list("contact_id", flat=True)) == {a.pk}
     assert Visitor.objects.get().contact_id == a.pk and Session.objects.get().contact_id == a.pk
 

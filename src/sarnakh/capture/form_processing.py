@@ -21,6 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from sarnakh.capture import form_engine
+from sarnakh.capture.events import FormSubmitted
 from sarnakh.capture.form_intake import rate_windows_prune
 from sarnakh.capture.form_models import Form, FormNotification, FormSubmission
 from sarnakh.contacts import company_services
@@ -31,6 +32,7 @@ from sarnakh.contacts.models import Contact
 from sarnakh.contacts.timeline import timeline_write
 from sarnakh.core import clock
 from sarnakh.core.errors import DomainError, NotFound, ValidationFailed
+from sarnakh.core.events import publish
 from sarnakh.core.jobs import enqueue
 from sarnakh.tracking import services as tracking_services
 
@@ -110,6 +112,13 @@ def _process(submission: FormSubmission) -> Contact:
         submission_id=submission.pk, contact_id=contact.pk, visitor_id=submission.visitor_id,
         at=submission.received_at, form_slug=form.slug, form_name=form.name,
         page_url=submission.context.get("page_url", ""), referrer=submission.context.get("referrer", ""),
+    )
+    publish(
+        FormSubmitted(
+            contact_id=contact.pk, form=form.slug, form_name=form.name, submission_id=submission.pk, created=result.created,
+            page_url=submission.context.get("page_url", "")[:2000],
+        ),
+        actor=actor,
     )
     return contact
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 
 from sarnakh.capture.csv_engine import Dialect, RowReader
+from sarnakh.capture.events import ImportBatchWritten
 from sarnakh.capture.mapping import PROPERTY_PREFIX
 from sarnakh.capture.models import ContactImport, ImportRowError
 from sarnakh.capture.row_input import CleanRow, ImportOptions, RowCleaner, RowError
@@ -24,6 +25,7 @@ from sarnakh.contacts.choices import ObjectType, PropertyType
 from sarnakh.contacts.models import PropertyDefinition
 from sarnakh.contacts.settings_services import property_define
 from sarnakh.core.errors import Conflict
+from sarnakh.core.events import publish
 from sarnakh.core.normalize import clean_display_text
 
 logger = logging.getLogger("sarnakh.capture")
@@ -171,6 +173,7 @@ class ImportRun:
                 transaction.set_rollback(True)
             else:
                 self._count(result)
+                self._announce(result)
             errors.extend(result.errors)
             self.totals.invalid += len(invalid_numbers)
             self.totals.rows_done += len(pending)
@@ -201,6 +204,11 @@ class ImportRun:
             if hasattr(writer, "after_failure"):
                 writer.after_failure()
             return RowWriter(self.options, self.actor).write(rows, preview_limit=preview_room)
+
+    def _announce(self, result: BatchResult) -> None:
+        created, updated = result.contact_ids(NEW), result.contact_ids(UPDATED)
+        if created or updated:
+            publish(ImportBatchWritten(import_id=self.imp.pk, created_ids=created, updated_ids=updated), actor=self.actor)
 
     def _count(self, result: BatchResult) -> None:
         self.totals.new += result.count(NEW)

@@ -29,7 +29,7 @@ from sarnakh.contacts.choices import ActivityKind
 from sarnakh.contacts.models import Activity, Company, Contact, LifecycleStage, StageChange, Tag
 from sarnakh.contacts.properties import apply_property_values
 from sarnakh.contacts.search import company_search_text, contact_search_text
-from sarnakh.contacts.services import DEFAULT_STAGE, contact_upsert, contacts_bulk_changed
+from sarnakh.contacts.services import DEFAULT_STAGE, contact_upsert
 from sarnakh.contacts.stages import StageInfo, decide_move
 from sarnakh.contacts.upsert_rules import creation_snapshot, drop_empty, keep_first_touch
 from sarnakh.core import clock
@@ -47,6 +47,7 @@ class RowResult:
     number: int
     action: str
     preview: dict[str, Any] | None = None
+    contact_id: int | None = None
 
 
 @dataclass
@@ -56,6 +57,9 @@ class BatchResult:
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
+
+    def contact_ids(self, action: str) -> list[int]:
+        return sorted({r.contact_id for r in self.rows if r.action == action and r.contact_id is not None})
 
 
 def contact_preview(contact: Contact, tags) -> dict[str, Any]:
@@ -151,7 +155,7 @@ class RowWriter:
             preview = None
             if len(result.rows) < preview_limit:
                 preview = contact_preview(upsert.contact, upsert.contact.tags.values_list("name", flat=True))
-            result.rows.append(RowResult(row.number, NEW if upsert.created else UPDATED, preview))
+            result.rows.append(RowResult(row.number, NEW if upsert.created else UPDATED, preview, upsert.contact.pk))
         return result
 
 
@@ -385,6 +389,7 @@ class BatchWriter:
         by_email, by_phone, slots = self._load(rows)
         plan = _Plan(actor=self.actor, user=self.user, now=now)
         new_slots: list[_Slot] = []
+        written: list[tuple[RowResult, _Slot]] = []
         skip = self.options.on_duplicate == "skip"
         for seq, row in enumerate(rows):
             slot, matched_on = self._match(row, by_email, by_phone)
@@ -412,7 +417,10 @@ class BatchWriter:
                     by_phone.setdefault(slot.contact.phone, []).append(slot)
             preview = contact_preview(slot.contact, slot.tags or ()) if len(result.rows) < preview_limit else None
             result.rows.append(RowResult(row.number, action, preview))
+            written.append((result.rows[-1], slot))
         self._save(new_slots, [s for s in slots.values() if s.dirty and not s.is_new], plan)
+        for row_result, slot in written:  # new contacts have their ids only now
+            row_result.contact_id = slot.contact.pk
         return result
 
     CONTACT_FIELDS = [f.name for f in Contact._meta.concrete_fields if not f.primary_key]
@@ -448,7 +456,6 @@ class BatchWriter:
             Activity, ["contact", "kind", "occurred_at", "actor", "actor_label", "data"],
             [(c.pk, kind, now, user_id, label, data) for c, kind, data in plan.activities],
         )
-        contacts_bulk_changed([slot.contact.pk for slot in [*new_slots, *dirty]])
 
     def _link_tags(self, links: list[tuple[Contact, str]]) -> None:
         names = sorted({name for _c, name in links} - set(self.tag_ids))

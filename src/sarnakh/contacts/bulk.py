@@ -10,9 +10,12 @@ from django.utils.translation import gettext as _
 from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import ActivityKind, StageKind
 from sarnakh.contacts.contact_input import TAG_MAX_LENGTH
+from sarnakh.contacts.events import ContactUpdated
 from sarnakh.contacts.models import Activity, Contact, LifecycleStage, StageChange, Tag
+from sarnakh.contacts.services import stage_changed_event
 from sarnakh.core import clock
 from sarnakh.core.errors import ValidationFailed
+from sarnakh.core.events import publish_many
 from sarnakh.core.normalize import clean_display_text
 
 MAX_BULK = 10000
@@ -47,6 +50,7 @@ def contacts_set_owner(*, contact_ids: list[int], owner_id: int | None, actor: A
     rows = dict(Contact.objects.filter(pk__in=ids, merged_into__isnull=True).exclude(owner_id=owner_id).values_list("pk", "owner_id"))
     Contact.objects.filter(pk__in=list(rows)).update(owner=owner, updated_at=now)
     _activities(list(rows), ActivityKind.OWNER_CHANGED, actor, now, lambda i: {"changes": {"owner": [rows[i], owner_id]}})
+    publish_many([ContactUpdated(contact_id=i, changes={"owner": [rows[i], owner_id]}) for i in sorted(rows)], actor=actor)
     return len(rows)
 
 
@@ -67,6 +71,7 @@ def contacts_add_tag(*, contact_ids: list[int], tag: str, actor: Actor) -> int:
     now = clock.now()
     Contact.objects.filter(pk__in=targets).update(updated_at=now)
     _activities(targets, ActivityKind.TAGGED, actor, now, lambda i: {"tags": {"added": [name], "removed": []}})
+    publish_many([ContactUpdated(contact_id=i, changes={"tags": [[], [name]]}) for i in targets], actor=actor)
     return len(targets)
 
 
@@ -93,4 +98,5 @@ def contacts_move_forward(*, contact_ids: list[int], stage_key: str, actor: Acto
         batch_size=1000,
     )
     _activities(list(movable), ActivityKind.STAGE_CHANGED, actor, now, lambda i: {"from": movable[i], "to": target.key, "reason": "", "rule": "", "backward": False})
+    publish_many([stage_changed_event(i, old, target.key, actor=actor) for i, old in sorted(movable.items())], actor=actor)
     return len(movable), len(ids) - len(movable)

@@ -10,12 +10,14 @@ from django.utils.translation import gettext as _
 from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import ActivityKind, EmployeeBand, ObjectType, RevenueBand
 from sarnakh.contacts.contact_input import is_country_code, property_specs
+from sarnakh.contacts.events import ContactUpdated
 from sarnakh.contacts.models import Company, Contact
 from sarnakh.contacts.properties import apply_property_values, clean_property_values
 from sarnakh.contacts.search import company_search_text, contact_search_text
 from sarnakh.contacts.timeline import timeline_write
 from sarnakh.core import clock
 from sarnakh.core.errors import Conflict, NotFound, ValidationFailed
+from sarnakh.core.events import publish
 from sarnakh.core.normalize import (
     clean_display_text,
     email_domain,
@@ -89,10 +91,9 @@ def _set_company(contact: Contact, company: Company | None, *, actor: Actor, now
     contact.updated_at = now
     contact.search_text = contact_search_text(contact)
     contact.save(update_fields=["company", "updated_at", "search_text"])
-    timeline_write(
-        contact=contact, kind=ActivityKind.UPDATED, actor=actor, at=now,
-        data={"changes": {"company": [old_name, company.name if company else None]}},
-    )
+    changes = {"company": [old_name, company.name if company else None]}
+    timeline_write(contact=contact, kind=ActivityKind.UPDATED, actor=actor, at=now, data={"changes": changes})
+    publish(ContactUpdated(contact_id=contact.pk, changes=changes), actor=actor)
 
 
 def _link_contacts_by_domain(company: Company, *, actor: Actor, now) -> int:

@@ -8,7 +8,6 @@ stage. The loser stays as a tombstone pointing at the survivor, so its id still 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -16,11 +15,14 @@ from django.utils.translation import gettext as _
 
 from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import ActivityKind, StageKind
+from sarnakh.contacts.events import ContactMerged, ContactUpdated
 from sarnakh.contacts.models import Activity, Contact, Note, StageChange
 from sarnakh.contacts.search import contact_search_text
+from sarnakh.contacts.services import stage_changed_event
 from sarnakh.contacts.timeline import timeline_write
 from sarnakh.core import clock
 from sarnakh.core.errors import NotFound, ValidationFailed
+from sarnakh.core.events import publish_many
 
 MERGE_FIELDS = (
     "first_name", "last_name", "email", "phone", "company_id", "job_title", "country", "city", "language",
@@ -28,11 +30,6 @@ MERGE_FIELDS = (
 )
 # How the lead first came is a fact about the older record.
 FIRST_TOUCH = ("source_type", "channel", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "referrer", "landing_page")
-
-
-# Other apps that keep rows per contact (tracked events, sessions…) register a callable
-# here, called as hook(loser_id=…, survivor_id=…) inside the merge transaction.
-merge_hooks: list[Callable[..., None]] = []
 
 
 def _empty(value: Any) -> bool:
@@ -104,8 +101,6 @@ def contact_merge(*, survivor_id: int, loser_id: int, actor: Actor, choices: dic
         StageChange.objects.filter(contact=loser).update(contact=survivor)
         Note.objects.filter(contact=loser).update(contact=survivor)
         survivor.tags.add(*loser.tags.all())
-        for hook in merge_hooks:
-            hook(loser_id=loser.pk, survivor_id=survivor.pk)
 
         for name, value in picked.items():
             setattr(survivor, name, value)
@@ -139,4 +134,10 @@ def contact_merge(*, survivor_id: int, loser_id: int, actor: Actor, choices: dic
                 "moved_activities": moved_activities,
             },
         )
+        events = [ContactMerged(contact_id=survivor.pk, loser_id=loser.pk)]
+        if changes:
+            events.append(ContactUpdated(contact_id=survivor.pk, changes=changes))
+        if survivor.stage_id != stage_from:
+            events.append(stage_changed_event(survivor.pk, stage_from, survivor.stage_id, actor=actor, reason=_("Merged with contact #%(id)d") % {"id": loser.pk}))
+        publish_many(events, actor=actor)
     return survivor

@@ -3,9 +3,7 @@ its timeline row in the same transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -15,6 +13,12 @@ from django.utils.translation import gettext as _
 from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import ActivityKind
 from sarnakh.contacts.contact_input import FIRST_TOUCH_FIELDS, CleanContact, clean_contact_input
+from sarnakh.contacts.events import (
+    ContactCreated,
+    ContactDeleted,
+    ContactStageChanged,
+    ContactUpdated,
+)
 from sarnakh.contacts.models import (
     Activity,
     Company,
@@ -31,33 +35,11 @@ from sarnakh.contacts.timeline import timeline_write
 from sarnakh.contacts.upsert_rules import creation_snapshot, drop_empty, keep_first_touch
 from sarnakh.core import clock
 from sarnakh.core.errors import Conflict, NotFound, ValidationFailed
+from sarnakh.core.events import publish, publish_many
 from sarnakh.core.normalize import email_domain, is_free_mail_domain, normalize_text
 
 DEFAULT_STAGE = "lead"
 UPSERT_ATTEMPTS = 3
-
-# Apps that derive data from a contact's fields (scoring) subscribe here: each hook is
-# called after commit with the id of a contact that was created or changed.
-contact_changed_hooks: list[Callable[[int], None]] = []
-
-
-# Bulk writers (imports) call these inside their batch's transaction with the ids of the
-# contacts they created or changed, so a subscriber can queue one job for the batch that
-# commits (or rolls back) with it.
-contacts_bulk_changed_hooks: list[Callable[[list[int]], None]] = []
-
-
-def contacts_bulk_changed(contact_ids: list[int]) -> None:
-    if contact_ids:
-        for hook in contacts_bulk_changed_hooks:
-            hook(contact_ids)
-
-
-def _contact_changed(contact_id: int) -> None:
-    for hook in contact_changed_hooks:
-        # robust: a subscriber's failure is logged, never turned into a failed request.
-        transaction.on_commit(partial(hook, contact_id), robust=True)
-
 
 @dataclass
 class UpsertResult:
@@ -145,7 +127,14 @@ def _record_stage_change(
         at=at,
         data={"from": from_key, "to": to_key, "reason": reason, "rule": rule, "backward": is_backward},
     )
+    publish(stage_changed_event(contact.pk, from_key, to_key, actor=actor, reason=reason, rule=rule, is_backward=is_backward), actor=actor)
     return change
+
+
+def stage_changed_event(contact_id: int, from_key: str, to_key: str, *, actor: Actor, reason: str = "", rule: str = "", is_backward: bool = False) -> ContactStageChanged:
+    return ContactStageChanged(
+        contact_id=contact_id, from_stage=from_key, to_stage=to_key, reason=reason, rule=rule, is_backward=is_backward, actor=actor.label[:200],
+    )
 
 
 def _raise_if_errors(errors: dict[str, list[str]]) -> None:
@@ -184,7 +173,17 @@ def _create(clean: CleanContact, *, actor: Actor, activity_data: dict | None = N
                          data={"from": "", "to": stage_key, "reason": "", "rule": "", "backward": False}),
             ]
         )
-        _contact_changed(contact.pk)
+        publish_many(
+            [
+                ContactCreated(
+                    contact_id=contact.pk, email=contact.email, phone=contact.phone, first_name=contact.first_name,
+                    last_name=contact.last_name, company_id=contact.company_id, stage=stage_key,
+                    source_type=contact.source_type, channel=contact.channel,
+                ),
+                stage_changed_event(contact.pk, "", stage_key, actor=actor),
+            ],
+            actor=actor,
+        )
     contact.tag_names = sorted(set(clean.tags or []))
     return contact
 
@@ -251,7 +250,11 @@ def _apply_update(
             contact.updated_at = now
             contact.search_text = contact_search_text(contact)
             contact.save()
-            _contact_changed(contact.pk)
+        if changes or tag_change:
+            published = dict(changes)
+            if tag_change:
+                published["tags"] = [tag_change["removed"], tag_change["added"]]
+            publish(ContactUpdated(contact_id=contact.pk, changes=published), actor=actor)
         if changes or tag_change or activity_data:
             data = {"changes": changes, **(activity_data or {})}
             if tag_change:
@@ -365,6 +368,7 @@ def contact_first_touch_set(*, contact_id: int, touch: dict[str, str], actor: Ac
     contact.updated_at = clock.now()
     contact.save(update_fields=[*changes, "updated_at"])
     timeline_write(contact=contact, kind=ActivityKind.UPDATED, actor=actor, data={"changes": changes, "reason": reason})
+    publish(ContactUpdated(contact_id=contact.pk, changes=changes), actor=actor)
     return contact
 
 
@@ -373,6 +377,7 @@ def contact_delete(*, contact_id: int, actor: Actor) -> None:
     """Deletes a live contact with its history, and the records merged into it (their
     histories moved to it at merge time; left alone they would come back to life)."""
     contact = _live_contact_for_update(contact_id)
+    publish(ContactDeleted(contact_id=contact.pk, email=contact.email), actor=actor)
     Contact.objects.filter(merged_into=contact).delete()
     contact.delete()
 

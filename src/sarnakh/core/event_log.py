@@ -44,6 +44,13 @@ def event_log_page(*, after: int = 0, names: list[str] | None = None, contact_id
     return LogPage(items=items[:limit], next_after=next_after)
 
 
+def published(name: str, *, contact_id: int | None, **payload) -> bool:
+    """Whether an event with this name, contact and these payload values is in the log:
+    for announcements that must be made once even when their job runs again."""
+    rows = EventRecord.objects.filter(name=name, contact_id=contact_id)
+    return rows.filter(**{f"payload__{key}": value for key, value in payload.items()}).exists()
+
+
 def event_log_prune(*, now: dt.datetime | None = None, days: int | None = None) -> int:
     """Deletes events older than `days` (the setting by default; 0 keeps everything) and
     done deliveries older than DELIVERIES_KEPT_DAYS; returns how many events went."""

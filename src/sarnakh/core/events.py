@@ -135,19 +135,27 @@ class Subscriber:
     key: str
     names: frozenset[str]
     handler: Callable[[list[Envelope]], None]
-    fast: bool = False
+    fast: bool | frozenset[str] = False
 
     def wants(self, name: str) -> bool:
         return ALL_EVENTS in self.names or name in self.names
+
+    def is_fast_for(self, names: set[str]) -> bool:
+        return self.fast is True or bool(self.fast and self.fast & names)
 
 
 SUBSCRIBERS: dict[str, Subscriber] = {}
 
 
-def subscribe(*names: str, key: str | None = None, fast: bool = False):
+def subscribe(*names: str, key: str | None = None, fast: bool | Iterable[str] = False):
     """Declares a reaction: `@subscribe("contact.updated", "contact.created")` on a function
     taking the list of envelopes of one batch. `"*"` wants every event. Unknown event names
-    raise here, when the app starts, not when the first event is lost."""
+    raise here, when the app starts, not when the first event is lost.
+
+    `fast=True` also runs the handler in-process right after commit; `fast=("a.b", …)` does
+    so only for batches holding one of those events (new behaviour is scored at once in the
+    event processor's thread, while an API request's change goes to a worker and the
+    request stays quick)."""
 
     def register(handler: Callable[[list[Envelope]], None]):
         for name in names:
@@ -156,7 +164,8 @@ def subscribe(*names: str, key: str | None = None, fast: bool = False):
         subscriber_key = key or f"{handler.__module__.removeprefix('sarnakh.')}.{handler.__name__}"
         if subscriber_key in SUBSCRIBERS and SUBSCRIBERS[subscriber_key].handler is not handler:
             raise ValueError(f"subscriber {subscriber_key!r} is already registered")
-        SUBSCRIBERS[subscriber_key] = Subscriber(subscriber_key, frozenset(names), handler, fast)
+        speed = fast if isinstance(fast, bool) else frozenset(fast)
+        SUBSCRIBERS[subscriber_key] = Subscriber(subscriber_key, frozenset(names), handler, speed)
         return handler
 
     return register
@@ -175,6 +184,7 @@ class _Batch:
     delivery. Ends with the transaction (see _current_batch)."""
 
     id: str
+    names: set[str] = field(default_factory=set)
     fast: set[str] = field(default_factory=set)
     # Set when this batch was delivered on this connection before its transaction ended:
     # only tests do that (everything in one transaction); later events start a new batch.
@@ -225,7 +235,9 @@ def publish_many(events: Iterable[DomainEvent], *, actor: Any = None) -> int:
             for e in events
         ]
     )
-    wanted = {s.key: s for name in {e.name for e in events} for s in subscribers_of(name)}
+    names = {e.name for e in events}
+    wanted = {s.key: s for name in names for s in subscribers_of(name)}
+    batch.names |= names
     # Asked of the database, not remembered: a rolled-back savepoint takes its deliveries along.
     have = set(EventDelivery.objects.filter(batch=batch.id, subscriber__in=list(wanted)).values_list("subscriber", flat=True))
     new = [wanted[key] for key in sorted(wanted) if key not in have]
@@ -233,8 +245,8 @@ def publish_many(events: Iterable[DomainEvent], *, actor: Any = None) -> int:
         EventDelivery.objects.bulk_create([EventDelivery(batch=batch.id, subscriber=s.key, created_at=now) for s in new])
         for subscriber in new:
             enqueue(deliver_event_batch, batch.id, subscriber.key)
-            if subscriber.fast:
-                batch.fast.add(subscriber.key)
+    # Asked on every publish: a later event of the batch may make a subscriber fast.
+    batch.fast |= {key for key, s in wanted.items() if s.is_fast_for(batch.names)}
     return len(events)
 
 

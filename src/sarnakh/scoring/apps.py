@@ -6,8 +6,3 @@ class ScoringConfig(AppConfig):
     name = "sarnakh.scoring"
     label = "scoring"
     verbose_name = _("Lead scoring")
-
-    def ready(self) -> None:
-        from sarnakh.scoring.tasks import register_hooks
-
-        register_hooks()

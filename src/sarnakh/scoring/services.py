@@ -2,9 +2,8 @@
 a model's rules as a new version, and re-scoring everyone (set-based, in bulk.py).
 
 Crossing the bar (`engine.crossed`: qualified now, not at the last stored score):
-- records `qualified_since` and a `became_mql` internal tracking event (any model; its
-  properties name the model and whether the stage moved), for nurture and hand-off
-  triggers. Its event id holds the model version, so it is written once per version;
+- records `qualified_since` and publishes `contact.qualified` (any model; it names the
+  model, the values and whether the stage moved) for nurture, hand-off and webhooks;
 - with the default model only, moves the contact to the `mql` stage when the contact is
   in the funnel before it (subscriber, lead). Contacts at MQL or later, and contacts in a
   side state (recycled, disqualified, cold: a person decided that), are left where they
@@ -15,7 +14,6 @@ Falling below the bar sets `below_bar` and changes no stage.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -27,17 +25,18 @@ from django.utils.translation import gettext as _
 
 from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.models import Contact, LifecycleStage
-from sarnakh.core import clock
+from sarnakh.core import clock, event_log
 from sarnakh.core.errors import NotFound, ValidationFailed
+from sarnakh.core.events import publish
 from sarnakh.scoring import facts_loader
 from sarnakh.scoring.engine import ModelSpec, ScoreResult, SpecError, crossed, score_contact
 from sarnakh.scoring.engine.result import number
+from sarnakh.scoring.events import ContactQualified
 from sarnakh.scoring.models import ContactScore, ScoreHistory, ScoringModel, ScoringModelVersion
 
 logger = logging.getLogger("sarnakh.scoring")
 
 MQL_STAGE = "mql"
-QUALIFIED_EVENT = "became_mql"
 _specs: dict[int, tuple[dict, ModelSpec]] = {}
 
 
@@ -89,28 +88,15 @@ def qualification_reason(model: ScoringModel, version: ScoringModelVersion, resu
     }
 
 
-def _event_id(contact_id: int, model: ScoringModel, version: ScoringModelVersion) -> str:
-    event_id = f"mql-{contact_id}-{model.key}-{version.number}"
-    if len(event_id) > 64:  # long model keys: keep the id unique and within the column
-        event_id = f"mql-{contact_id}-{hashlib.sha1(model.key.encode()).hexdigest()[:20]}-{version.number}"
-    return event_id
-
-
-def _emit_qualified(*, contact_id: int, model: ScoringModel, version: ScoringModelVersion, result: ScoreResult, promoted: bool, now) -> None:
-    from sarnakh.tracking import ingest, processor
-    from sarnakh.tracking.services import INTERNAL_SOURCE
-
-    ingest.events_insert([{
-        "source": INTERNAL_SOURCE, "event_id": _event_id(contact_id, model, version), "site_id": None, "type": "track",
-        "name": QUALIFIED_EVENT, "visitor_id": "", "occurred_at": now, "received_at": now, "url": "", "path": "",
-        "title": "", "referrer": "", "label": model.name[:200],
-        "properties": {
-            "model": model.key, "version": version.number, "fit": number(result.fit), "grade": result.grade,
-            "engagement": number(result.engagement), "score": number(result.score), "promoted": promoted,
-        },
-        "context": {"contact_id": contact_id},
-    }])
-    transaction.on_commit(processor.wake)
+def _emit_qualified(*, contact_id: int, model: ScoringModel, version: ScoringModelVersion, result: Any, promoted: bool, now) -> None:
+    """Announces the crossing (contact.qualified), in the transaction that stored it."""
+    publish(
+        ContactQualified(
+            contact_id=contact_id, model=model.key, version=version.number, score=float(result.score), fit=float(result.fit),
+            engagement=float(result.engagement), grade=result.grade, moved_to_mql=promoted, since=now.isoformat(),
+        ),
+        actor=_("Scoring: %(model)s") % {"model": model.name},
+    )
 
 
 def _promote(
@@ -189,9 +175,10 @@ def contact_score_refresh(*, contact_id: int, model: ScoringModel | str | None =
 
 
 def crossings_act(*, model_id: int, contact_ids: list[int]) -> int:
-    """What crossing the bar does (MQL stage, `became_mql` event), for contacts the bulk
-    re-score stored as newly qualified. Run by a job the re-score queued in the same
-    transaction; idempotent (the stage only moves forward, the event id is per version).
+    """What crossing the bar does (MQL stage, `contact.qualified` event), for contacts the
+    bulk re-score stored as newly qualified. Run by a job the re-score queued in the same
+    transaction; idempotent (the stage only moves forward, a crossing is announced once
+    per `qualified_since`).
     A contact no longer qualified by now is skipped. Returns how many were acted on."""
     model = ScoringModel.objects.filter(pk=model_id).first()
     if model is None:
@@ -205,6 +192,9 @@ def crossings_act(*, model_id: int, contact_ids: list[int]) -> int:
             )
             row = ContactScore.objects.filter(contact_id=contact_id, model=model).select_related("version").first()
             if contact is None or row is None or not row.qualified:
+                continue
+            since = (row.qualified_since or row.computed_at).isoformat()
+            if event_log.published(ContactQualified.name, contact_id=contact_id, model=model.key, since=since):
                 continue
             promoted = _promote(
                 contact_id=contact_id, stage_kind=contact.stage.kind, stage_order=contact.stage.order, model=model,

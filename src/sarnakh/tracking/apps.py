@@ -8,10 +8,8 @@ class TrackingConfig(AppConfig):
     verbose_name = _("Behaviour tracking")
 
     def ready(self) -> None:
-        from sarnakh.contacts.merge import merge_hooks
         from sarnakh.core.middleware import register_body_limit
-        from sarnakh.tracking import ingest, services
+        from sarnakh.tracking import ingest
 
         # A batch may carry up to 500 events in 500 KB; the generic API limit is smaller.
         register_body_limit("/api/v1/events", ingest.MAX_BATCH_BYTES + 1024)
-        merge_hooks.append(services.contact_merged)

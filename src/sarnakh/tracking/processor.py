@@ -15,7 +15,6 @@ import datetime as dt
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,16 +22,18 @@ from django.db import close_old_connections, connection, transaction
 
 from sarnakh.core import clock
 from sarnakh.core.bulk_sql import values_update
+from sarnakh.core.events import publish_many
 from sarnakh.tracking import bots, channels, identity
+from sarnakh.tracking.events import BehaviourRecorded
 from sarnakh.tracking.models import Event, Session
 from sarnakh.tracking.sessions import SESSION_GAP, EventFacts, SessionState, assign_sessions
 
 logger = logging.getLogger("sarnakh.tracking")
 
 CHUNK = 1000
-# Called after commit with the ids of the contacts whose behaviour just changed (scoring
-# and triggers subscribe here).
-after_process_hooks: list[Callable[[set[int]], None]] = []
+# Events other apps record themselves (a form submission's `form_submitted`): they announce
+# them in their own transaction, so processing them is no new behaviour.
+INTERNAL_SOURCE = "internal"
 
 _wake = threading.Event()
 
@@ -213,18 +214,23 @@ def process_pending_events(*, limit: int = CHUNK) -> int:
         entries = [s for s in (*created, *changed) if s._entry_changed and s.contact_id and not s.is_bot]
         for contact_id in {s.contact_id for s in entries}:
             identity.first_touch_refresh(contact_id=contact_id)
-        touched = {e.contact_id for e in events if e.contact_id and not e.is_bot}
-        if touched and after_process_hooks:
-            transaction.on_commit(lambda: _run_hooks(touched))
+        publish_many(_behaviour_events(events))
     return len(events)
 
 
-def _run_hooks(contact_ids: set[int]) -> None:
-    for hook in after_process_hooks:
-        try:
-            hook(contact_ids)
-        except Exception:  # one subscriber's failure must not stop the others
-            logger.exception("after-process hook %r failed", hook)
+def _behaviour_events(events: list[Event]) -> list[BehaviourRecorded]:
+    """One event per contact with new (human, not internal) behaviour in the chunk."""
+    by_contact: dict[int, list[Event]] = defaultdict(list)
+    for event in events:
+        if event.contact_id and not event.is_bot and event.source != INTERNAL_SOURCE:
+            by_contact[event.contact_id].append(event)
+    return [
+        BehaviourRecorded(
+            contact_id=contact_id, events=len(rows), names=sorted({e.name or e.type for e in rows}),
+            last_at=max(e.occurred_at for e in rows).isoformat(),
+        )
+        for contact_id, rows in sorted(by_contact.items())
+    ]
 
 
 # Under a steady inflow "until nothing waits" may never come; a drain stops after this many.

@@ -8,10 +8,12 @@ from urllib.parse import urlsplit
 
 from django.db import transaction
 
-from sarnakh.tracking import identity
+from sarnakh.core.events import publish
+from sarnakh.tracking import identity, ingest, processor
+from sarnakh.tracking.events import BehaviourRecorded
 from sarnakh.tracking.models import Event, Session, Visitor
 
-INTERNAL_SOURCE = "internal"
+INTERNAL_SOURCE = processor.INTERNAL_SOURCE
 
 
 def form_submission_track(
@@ -21,8 +23,6 @@ def form_submission_track(
     """Links the submitting visitor to the contact and records a `form_submitted` event
     (for the visit's timeline, scoring and triggers). Idempotent by submission id.
     Runs inside the transaction that processes the submission."""
-    from sarnakh.tracking import ingest, processor
-
     if visitor_id:
         identity.visitor_link(visitor_id=visitor_id, contact_id=contact_id, via="form", at=at)
     row = {
@@ -32,6 +32,9 @@ def form_submission_track(
         "properties": {"form": form_slug, "submission_id": submission_id}, "context": {"contact_id": contact_id},
     }
     ingest.events_insert([row])
+    # Attached to the contact now, not when processed: the form's own transaction announces
+    # the submission (form.submitted) and whoever reacts (scoring) must already see it.
+    Event.objects.filter(source=INTERNAL_SOURCE, event_id=row["event_id"], contact_id__isnull=True).update(contact_id=contact_id)
     transaction.on_commit(processor.wake)
 
 
@@ -42,8 +45,11 @@ def _path(url: str) -> str:
         return ""
 
 
-def contact_merged(*, loser_id: int, survivor_id: int) -> None:
-    """The merged-away contact's behaviour belongs to the survivor."""
-    Event.objects.filter(contact_id=loser_id).update(contact_id=survivor_id)
+def contact_merged(*, loser_id: int, survivor_id: int, actor: str = "") -> None:
+    """The merged-away contact's behaviour belongs to the survivor; announced as the
+    survivor's behaviour, so whoever reacts to behaviour (scoring) sees it there."""
+    moved = Event.objects.filter(contact_id=loser_id).update(contact_id=survivor_id)
     Session.objects.filter(contact_id=loser_id).update(contact_id=survivor_id)
     Visitor.objects.filter(contact_id=loser_id).update(contact_id=survivor_id)
+    if moved:
+        publish(BehaviourRecorded(contact_id=survivor_id, events=moved, via="merged"), actor=actor)
