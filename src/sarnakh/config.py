@@ -90,6 +90,7 @@ class Config:
     behind_proxy: bool = False
     hsts_seconds: int = 0
     event_log_days: int = 365
+    plugins: tuple[str, ...] = ()
 
     @property
     def is_sqlite(self) -> bool:
@@ -161,4 +162,5 @@ def load_config() -> Config:
         behind_proxy=_flag("SARNAKH_BEHIND_PROXY", False),
         hsts_seconds=_int("SARNAKH_HSTS_SECONDS", ONE_YEAR_SECONDS),
         event_log_days=_int("SARNAKH_EVENT_LOG_DAYS", 365),
+        plugins=tuple(p.strip() for p in os.environ.get("SARNAKH_PLUGINS", "").split(",") if p.strip()),
     )

@@ -23,6 +23,7 @@ SARNAKH_DEFAULT_REGION = CONFIG.default_region
 SARNAKH_EMBEDDED_WORKER = CONFIG.embedded_worker
 SARNAKH_MAX_BODY_BYTES = CONFIG.max_body_bytes
 SARNAKH_EVENT_LOG_DAYS = CONFIG.event_log_days
+SARNAKH_PLUGINS = CONFIG.plugins
 SARNAKH_BEHIND_PROXY = CONFIG.behind_proxy
 CSRF_TRUSTED_ORIGINS = [CONFIG.base_url] if CONFIG.base_url.startswith("http") else []
 
