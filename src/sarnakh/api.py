@@ -224,3 +224,7 @@ api.add_router("/", scoring_router)
 api.add_router("/", scoring_predictive_router)
 api.add_router("/", scoring_backtest_router)
 api.add_router("/", scoring_distribution_router)
+
+from sarnakh.webhooks.api import router as webhooks_router  # noqa: E402
+
+api.add_router("/webhooks", webhooks_router)

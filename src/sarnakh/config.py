@@ -89,6 +89,7 @@ class Config:
     max_body_bytes: int
     behind_proxy: bool = False
     hsts_seconds: int = 0
+    webhooks_allow_private: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -159,4 +160,5 @@ def load_config() -> Config:
         max_body_bytes=int(os.environ.get("SARNAKH_MAX_BODY_BYTES", str(1024 * 1024))),
         behind_proxy=_flag("SARNAKH_BEHIND_PROXY", False),
         hsts_seconds=_int("SARNAKH_HSTS_SECONDS", ONE_YEAR_SECONDS),
+        webhooks_allow_private=_flag("SARNAKH_WEBHOOKS_ALLOW_PRIVATE", False),
     )

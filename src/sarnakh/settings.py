@@ -23,6 +23,8 @@ SARNAKH_DEFAULT_REGION = CONFIG.default_region
 SARNAKH_EMBEDDED_WORKER = CONFIG.embedded_worker
 SARNAKH_MAX_BODY_BYTES = CONFIG.max_body_bytes
 SARNAKH_BEHIND_PROXY = CONFIG.behind_proxy
+# Webhooks may be sent to loopback, private and link-local addresses (off: SSRF guard).
+SARNAKH_WEBHOOKS_ALLOW_PRIVATE = CONFIG.webhooks_allow_private
 CSRF_TRUSTED_ORIGINS = [CONFIG.base_url] if CONFIG.base_url.startswith("http") else []
 
 INSTALLED_APPS = [
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
     "sarnakh.capture",
     "sarnakh.tracking",
     "sarnakh.scoring",
+    "sarnakh.webhooks",
     "sarnakh.web",
 ]
 
