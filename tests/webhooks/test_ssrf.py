@@ -95,3 +95,16 @@ def test_parsing_keeps_the_host_for_the_host_header_and_sni():
     )
     assert ssrf.parse_url("http://[::1]/").host_header == "[::1]"
     assert ssrf.parse_url("http://exämple.com/").host == "xn--exmple-cua.com"
+
+
+@pytest.mark.parametrize(("value", "allowed"), [(None, False), ("", False), ("false", False), ("true", True), ("1", True)])
+def test_the_allow_private_setting_is_read_from_the_environment(monkeypatch, tmp_path, value, allowed):
+    from sarnakh.config import load_config
+
+    monkeypatch.setenv("SARNAKH_ENV_FILE", str(tmp_path / "missing.env"))
+    monkeypatch.setenv("SARNAKH_HOME", str(tmp_path / "home"))
+    if value is None:
+        monkeypatch.delenv("SARNAKH_WEBHOOKS_ALLOW_PRIVATE", raising=False)
+    else:
+        monkeypatch.setenv("SARNAKH_WEBHOOKS_ALLOW_PRIVATE", value)
+    assert load_config().webhooks_allow_private is allowed
