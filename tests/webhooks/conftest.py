@@ -90,10 +90,7 @@ class Receiver:
             return self.arrived.wait_for(lambda: len(self.requests) >= count, timeout=timeout)
 
 
-@pytest.fixture
-def receiver():
-    state = Receiver()
-
+def _serve(state: Receiver, tls=None):
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
@@ -114,9 +111,42 @@ def receiver():
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture
+def receiver():
+    """An HTTP receiver on this machine."""
+    state = Receiver()
+    server = _serve(state)
+    try:
+        yield state
+    finally:
+        fast_send.wait_idle(timeout=30)
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def tls_receiver(tmp_path, monkeypatch):
+    """An HTTPS receiver on this machine with a certificate for `localhost` from a test
+    CA that the sender trusts (through SSL_CERT_FILE, which OpenSSL's default paths read)."""
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    state = Receiver()
+    server = _serve(state, tls=context)
     try:
         yield state
     finally:

@@ -266,3 +266,25 @@ def test_old_finished_deliveries_leave_the_log(receiver, hook):
     run_pending_jobs()
     assert not WebhookDelivery.objects.filter(pk=old.pk).exists()
     assert WebhookDelivery.objects.count() == 1
+
+
+def test_https_goes_to_the_checked_address_with_the_url_host_in_sni_and_the_certificate_check(tls_receiver, allow_private):
+    # given an https receiver whose certificate names localhost
+    hook = services.webhook_create(url=f"https://localhost:{tls_receiver.port}/hooks/sarnakh", events=["*"])
+    publish_now(LeadQualified(contact_id=1))
+    run_pending_jobs()
+    # then it was delivered over TLS to 127.0.0.1, verified for the name in the URL
+    assert WebhookDelivery.objects.get().status == "delivered"
+    (request,) = tls_receiver.requests
+    assert request.headers["Host"] == f"localhost:{tls_receiver.port}"
+    assert documented_verify()(hook.secret, request.headers["Sarnakh-Signature"], request.body)
+
+
+def test_a_certificate_for_another_name_is_a_failed_attempt(tls_receiver, allow_private):
+    # 127.0.0.1 is the same server, but its certificate does not name it
+    services.webhook_create(url=f"https://127.0.0.1:{tls_receiver.port}/hooks/sarnakh", events=["*"])
+    publish_now(LeadQualified(contact_id=1))
+    run_pending_jobs()
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.last_error_kind) == ("retrying", "tls")
+    assert tls_receiver.requests == []

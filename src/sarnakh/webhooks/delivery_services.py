@@ -65,13 +65,16 @@ def deliveries_create(envelopes: list[Envelope]) -> list[int]:
     new: list[WebhookDelivery] = []
     for envelope in envelopes:
         data = envelope.event.payload()
+        bodies: dict[str, str] = {}  # one per payload format
         for webhook in webhooks:
             wanted = ALL_EVENTS in webhook.events or envelope.name in webhook.events
             if not wanted or (webhook.pk, envelope.id) in done:
                 continue
-            body = payloads.body_for(
-                webhook.payload_format, event_id=envelope.id, name=envelope.name, occurred_at=envelope.occurred_at, data=data
-            )
+            if webhook.payload_format not in bodies:
+                bodies[webhook.payload_format] = payloads.body_for(
+                    webhook.payload_format, event_id=envelope.id, name=envelope.name, occurred_at=envelope.occurred_at, data=data
+                )
+            body = bodies[webhook.payload_format]
             new.append(WebhookDelivery(webhook=webhook, event_id=envelope.id, event_name=envelope.name, body=body, created_at=now))
     if not new:
         return []

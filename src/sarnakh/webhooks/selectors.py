@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 
-from sarnakh.core.events import ALL_EVENTS, EVENT_TYPES
+from sarnakh.core.events import EVENT_TYPES
 from sarnakh.core.roles import ADMIN
 from sarnakh.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
@@ -82,10 +82,6 @@ def event_types() -> list[EventTypeInfo]:
         (EventTypeInfo(spec.key, str(spec.label), spec.config_schema, spec.key.split(".", 1)[0]) for spec in EVENT_TYPES),
         key=lambda info: info.name,
     )
-
-
-def wants_every_event(webhook: Webhook) -> bool:
-    return ALL_EVENTS in (webhook.events or [])
 
 
 def admin_emails() -> list[str]:
