@@ -47,3 +47,29 @@ def test_a_qualified_lead_reaches_its_webhook_right_after_commit_and_again_on_de
     assert (delivery.status, delivery.attempts, delivery.manual_requested) == ("delivered", 2, False)
     run_pending_jobs()
     assert len(receiver.requests) == 2
+
+
+def test_an_event_published_by_another_fast_subscriber_also_goes_out_without_a_worker(receiver, allow_private):
+    # given a fast subscriber that qualifies the lead on a note (as scoring does on new
+    # behaviour), and a webhook for qualified leads
+    from sarnakh.core import events
+
+    def qualify(envelopes):
+        for envelope in envelopes:
+            publish(LeadQualified(contact_id=envelope.event.contact_id, score=99))
+
+    events.subscribe("webhooks_test.noted", key="tests.qualify_on_note", fast=True)(qualify)
+    try:
+        services.webhook_create(url=receiver.url, events=["webhooks_test.qualified"])
+        # when the note commits
+        with transaction.atomic():
+            publish(NoteAdded(contact_id=21, text="asked for a demo"))
+        # then the qualified event it caused reaches the receiver with no worker poll
+        assert receiver.wait_for(1, timeout=15), "no delivery arrived"
+        assert fast_send.wait_idle(timeout=15)
+    finally:
+        events.SUBSCRIBERS.pop("tests.qualify_on_note", None)
+    (request,) = receiver.requests
+    assert (request.json()["type"], request.json()["data"]["contact_id"]) == ("webhooks_test.qualified", 21)
+    run_pending_jobs()
+    assert len(receiver.requests) == 1
