@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import ipaddress
 import json
 
 import pytest
@@ -153,3 +154,19 @@ def english_by_default():
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def webhooks_stay_on_this_machine(monkeypatch):
+    """No test sends a webhook off this machine (the API contract test makes webhooks with
+    whatever public address it likes): connecting to anything but loopback fails."""
+    from sarnakh.webhooks import sending
+
+    real = sending.post_to_address
+
+    def loopback_only(address, target, body, headers, *, started):
+        if not ipaddress.ip_address(address).is_loopback:
+            raise sending.ConnectFailed(f"tests connect to this machine only, not {address}")
+        return real(address, target, body, headers, started=started)
+
+    monkeypatch.setattr(sending, "post_to_address", loopback_only)

@@ -228,3 +228,7 @@ api.add_router("/", scoring_distribution_router)
 from sarnakh.core.event_log_api import router as event_log_router  # noqa: E402
 
 api.add_router("/", event_log_router)
+
+from sarnakh.webhooks.api import router as webhooks_router  # noqa: E402
+
+api.add_router("/webhooks", webhooks_router)

@@ -91,6 +91,7 @@ class Config:
     hsts_seconds: int = 0
     event_log_days: int = 365
     plugins: tuple[str, ...] = ()
+    webhooks_allow_private: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -163,4 +164,5 @@ def load_config() -> Config:
         hsts_seconds=_int("SARNAKH_HSTS_SECONDS", ONE_YEAR_SECONDS),
         event_log_days=_int("SARNAKH_EVENT_LOG_DAYS", 365),
         plugins=tuple(p.strip() for p in os.environ.get("SARNAKH_PLUGINS", "").split(",") if p.strip()),
+        webhooks_allow_private=_flag("SARNAKH_WEBHOOKS_ALLOW_PRIVATE", False),
     )

@@ -25,6 +25,8 @@ SARNAKH_MAX_BODY_BYTES = CONFIG.max_body_bytes
 SARNAKH_EVENT_LOG_DAYS = CONFIG.event_log_days
 SARNAKH_PLUGINS = CONFIG.plugins
 SARNAKH_BEHIND_PROXY = CONFIG.behind_proxy
+# Webhooks may be sent to loopback, private and link-local addresses (off: SSRF guard).
+SARNAKH_WEBHOOKS_ALLOW_PRIVATE = CONFIG.webhooks_allow_private
 CSRF_TRUSTED_ORIGINS = [CONFIG.base_url] if CONFIG.base_url.startswith("http") else []
 
 INSTALLED_APPS = [
@@ -45,6 +47,7 @@ INSTALLED_APPS = [
     "sarnakh.capture",
     "sarnakh.tracking",
     "sarnakh.scoring",
+    "sarnakh.webhooks",
     "sarnakh.web",
 ]
 

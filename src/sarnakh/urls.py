@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("sarnakh.capture.form_urls")),  # forms/… (staff), f/<slug> (public)
     path("", include("sarnakh.tracking.urls")),  # t/… snippet, tracking/… staff pages
     path("", include("sarnakh.scoring.urls")),  # scoring/… models, distribution, backtest, predictive
+    path("", include("sarnakh.webhooks.urls")),  # settings/webhooks/…
     path("", include("sarnakh.web.urls")),
 ]

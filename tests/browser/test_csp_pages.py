@@ -13,6 +13,7 @@ from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.company_services import company_create
 from sarnakh.contacts.services import contact_upsert
 from sarnakh.tracking.site_services import site_create
+from sarnakh.webhooks.services import webhook_create
 from tests.browser.conftest import csp_violations, htmx_idle, log_in, text_of, wait
 from tests.capture.forms_support import make_form
 
@@ -27,6 +28,7 @@ STAFF_PAGES = [
     "/scoring/backtest/", "/scoring/predictive/",
     "/settings/", "/settings/properties/", "/settings/users/", "/settings/api-keys/", "/settings/password/",
     "/settings/tracking/", "/settings/tracking/{site}/", "/settings/channels/",
+    "/settings/webhooks/", "/settings/webhooks/new/", "/settings/webhooks/{webhook}/",
 ]
 
 
@@ -35,7 +37,10 @@ def data(admin_user):
     actor = Actor.for_user(admin_user)
     company = company_create(data={"name": "Acme"}, actor=actor)
     contact = contact_upsert(data={"first_name": "Sara", "email": "sara@example.com", "company": company.pk}, actor=actor).contact
-    return {"contact": contact.pk, "company": company.pk, "form": make_form().slug, "site": site_create(name="Shop", origins=["https://shop.example.com"]).pk}
+    return {
+        "contact": contact.pk, "company": company.pk, "form": make_form().slug, "site": site_create(name="Shop", origins=["https://shop.example.com"]).pk,
+        "webhook": webhook_create(url="https://hooks.invalid/sarnakh", events=["*"], name="CRM").pk,
+    }
 
 
 def _settled(driver) -> None:

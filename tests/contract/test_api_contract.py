@@ -29,6 +29,10 @@ from sarnakh.contacts.models import Company, Contact, PropertyDefinition
 from sarnakh.core.apikeys import apikey_create
 from sarnakh.tracking.demo import load_tracking_demo
 from sarnakh.tracking.models import Site
+from sarnakh.webhooks import fast_send
+from sarnakh.webhooks.delivery_services import webhook_send_test
+from sarnakh.webhooks.models import Webhook, WebhookDelivery
+from sarnakh.webhooks.services import webhook_create
 
 pytestmark = [pytest.mark.contract, pytest.mark.django_db(transaction=True)]
 
@@ -52,6 +56,8 @@ def _config(path: Path) -> Path:
         "contact_ids": list(Contact.objects.order_by("id").values_list("id", flat=True)[:20]),
         "company_ids": list(Company.objects.order_by("id").values_list("id", flat=True)[:10]),
         "site_ids": list(Site.objects.values_list("id", flat=True)),
+        "webhook_ids": list(Webhook.objects.values_list("id", flat=True)),
+        "delivery_ids": list(WebhookDelivery.objects.values_list("id", flat=True)),
         "definition_ids": list(PropertyDefinition.objects.values_list("id", flat=True)[:5]) or [1],
         "form_slugs": ["contact-us"],
         # stages and scoring models share the parameter name `key`
@@ -60,6 +66,7 @@ def _config(path: Path) -> Path:
     bindings = {
         "contact_id": "contact_ids", "company_id": "company_ids", "site_id": "site_ids",
         "definition_id": "definition_ids", "slug": "form_slugs", "key": "keys",
+        "webhook_id": "webhook_ids", "delivery_id": "delivery_ids",
     }
     text = "".join(_dictionary(name, values) for name, values in ids.items() if values)
     text += "[parameters]\n" + "".join(
@@ -77,6 +84,8 @@ def test_the_api_keeps_its_contract(live_server, tmp_path):
         data={"name": "Contact us", "slug": "contact-us", "fields": [{"name": "email", "label": "Email", "type": "email", "required": True, "property": "email"}]},
         actor=Actor.system("contract test"),
     )
+    # A webhook whose host never resolves: its deliveries fail without leaving this machine.
+    webhook_send_test(webhook_id=webhook_create(url="https://hooks.invalid/contract", events=["*"]).pk)
     key = apikey_create(name="contract", scope="write").raw_key
     config = _config(tmp_path / "schemathesis.toml")
     # when schemathesis runs every phase against the live OpenAPI document
@@ -89,6 +98,7 @@ def test_the_api_keeps_its_contract(live_server, tmp_path):
         "--seed", os.environ.get("SARNAKH_CONTRACT_SEED", "1403"), "--no-color",
     ]
     run = subprocess.run(command, capture_output=True, text=True, timeout=SECONDS * 3 + 120, cwd=tmp_path)
+    fast_send.wait_idle(timeout=30)  # webhook sends the run started end before the database is flushed
     # then no operation failed a check
     report = run.stdout[-20000:] + run.stderr[-5000:]
     assert run.returncode == 0, report

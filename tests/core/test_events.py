@@ -33,6 +33,13 @@ class Other(DomainEvent):
     pass
 
 
+@pytest.fixture(autouse=True)
+def only_the_tests_subscribers(monkeypatch):
+    """The bus is tested on its own: the apps' subscribers (webhooks wants every event)
+    are set aside, so each test sees the deliveries of its own subscribers only."""
+    monkeypatch.setattr(events, "SUBSCRIBERS", {})
+
+
 @pytest.fixture
 def received():
     """Registers test subscribers for the test and forgets them after it."""
