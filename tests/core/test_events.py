@@ -46,7 +46,7 @@ def received():
     calls: dict[str, list[list[events.Envelope]]] = {}
     added: list[str] = []
 
-    def add(*names, key, fast=False, fail_times=0):
+    def add(*names, key, fast=False, fail_times=0, when=None):
         state = {"failures_left": fail_times}
 
         def handler(envelopes):
@@ -55,7 +55,7 @@ def received():
                 raise RuntimeError("boom")
             calls.setdefault(key, []).append(envelopes)
 
-        subscribe(*names, key=key, fast=fast)(handler)
+        subscribe(*names, key=key, fast=fast, when=when)(handler)
         added.append(key)
         return calls.setdefault(key, [])
 
@@ -200,3 +200,29 @@ def test_the_payload_schema_is_typed():
     assert schema["properties"]["what"] == {"type": "string"}
     assert schema["properties"]["count"] == {"type": "integer"}
     assert schema["properties"]["contact_id"] == {"type": ["integer", "null"]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_subscriber_with_nothing_to_do_takes_no_delivery(received):
+    # given a subscriber that only wants batches holding test.other (as webhooks wants events only when some are configured)
+    calls = received(ALL_EVENTS, key="tests.picky", when=lambda names: "test.other" in names)
+    # when a batch holds only test.happened, it gets no delivery; when test.other joins a batch, it does
+    with transaction.atomic():
+        publish(Happened(what="ignored"))
+    assert not EventDelivery.objects.exists()
+    with transaction.atomic():
+        publish(Happened(what="first"))
+        publish(Other(contact_id=3))
+    run_pending_jobs()
+    assert [[e.name for e in batch] for batch in calls] == [["test.happened", "test.other"]]
+
+
+def test_a_fast_subscriber_for_some_events_runs_after_commit_only_for_them(received, django_capture_on_commit_callbacks):
+    calls = received("test.happened", "test.other", key="tests.half_fast", fast=("test.other",))
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        publish(Happened(what="slow"))
+    assert calls == []  # waits for its job
+    run_pending_jobs()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        publish(Other(contact_id=1))
+    assert len(calls) == 2

@@ -70,10 +70,11 @@ def test_the_database_refuses_a_second_delivery_of_an_event_to_a_webhook():
 
 
 def test_without_webhooks_the_fan_out_writes_nothing():
+    # not even its own delivery of the event: a site without webhooks pays one query per change
     publish_now(LeadQualified(contact_id=3))
     run_pending_jobs()
     assert WebhookDelivery.objects.count() == 0
-    assert EventDelivery.objects.get(subscriber="webhooks.fan_out").status == "done"
+    assert not EventDelivery.objects.filter(subscriber="webhooks.fan_out").exists()
 
 
 def test_a_slack_webhook_gets_a_readable_line_with_a_link_to_the_contact(settings):

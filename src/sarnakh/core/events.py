@@ -136,6 +136,7 @@ class Subscriber:
     names: frozenset[str]
     handler: Callable[[list[Envelope]], None]
     fast: bool | frozenset[str] = False
+    when: Callable[[set[str]], bool] | None = None
 
     def wants(self, name: str) -> bool:
         return ALL_EVENTS in self.names or name in self.names
@@ -147,7 +148,9 @@ class Subscriber:
 SUBSCRIBERS: dict[str, Subscriber] = {}
 
 
-def subscribe(*names: str, key: str | None = None, fast: bool | Iterable[str] = False):
+def subscribe(
+    *names: str, key: str | None = None, fast: bool | Iterable[str] = False, when: Callable[[set[str]], bool] | None = None,
+):
     """Declares a reaction: `@subscribe("contact.updated", "contact.created")` on a function
     taking the list of envelopes of one batch. `"*"` wants every event. Unknown event names
     raise here, when the app starts, not when the first event is lost.
@@ -155,7 +158,11 @@ def subscribe(*names: str, key: str | None = None, fast: bool | Iterable[str] = 
     `fast=True` also runs the handler in-process right after commit; `fast=("a.b", …)` does
     so only for batches holding one of those events (new behaviour is scored at once in the
     event processor's thread, while an API request's change goes to a worker and the
-    request stays quick)."""
+    request stays quick).
+
+    `when(names)`, asked at each publish of a batch (with the batch's event names so far)
+    until it says yes, lets a subscriber that often has nothing to do (webhooks, with none
+    configured) take no delivery at all; it must be cheap (one indexed query)."""
 
     def register(handler: Callable[[list[Envelope]], None]):
         for name in names:
@@ -165,7 +172,7 @@ def subscribe(*names: str, key: str | None = None, fast: bool | Iterable[str] = 
         if subscriber_key in SUBSCRIBERS and SUBSCRIBERS[subscriber_key].handler is not handler:
             raise ValueError(f"subscriber {subscriber_key!r} is already registered")
         speed = fast if isinstance(fast, bool) else frozenset(fast)
-        SUBSCRIBERS[subscriber_key] = Subscriber(subscriber_key, frozenset(names), handler, speed)
+        SUBSCRIBERS[subscriber_key] = Subscriber(subscriber_key, frozenset(names), handler, speed, when)
         return handler
 
     return register
@@ -240,13 +247,13 @@ def publish_many(events: Iterable[DomainEvent], *, actor: Any = None) -> int:
     batch.names |= names
     # Asked of the database, not remembered: a rolled-back savepoint takes its deliveries along.
     have = set(EventDelivery.objects.filter(batch=batch.id, subscriber__in=list(wanted)).values_list("subscriber", flat=True))
-    new = [wanted[key] for key in sorted(wanted) if key not in have]
+    new = [wanted[key] for key in sorted(wanted) if key not in have and (wanted[key].when is None or wanted[key].when(names))]
     if new:
         EventDelivery.objects.bulk_create([EventDelivery(batch=batch.id, subscriber=s.key, created_at=now) for s in new])
         for subscriber in new:
             enqueue(deliver_event_batch, batch.id, subscriber.key)
     # Asked on every publish: a later event of the batch may make a subscriber fast.
-    batch.fast |= {key for key, s in wanted.items() if s.is_fast_for(batch.names)}
+    batch.fast |= {key for key, s in wanted.items() if s.is_fast_for(batch.names) and (key in have or s in new)}
     return len(events)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 
-from sarnakh.core.events import EVENT_TYPES
+from sarnakh.core.events import ALL_EVENTS, EVENT_TYPES
 from sarnakh.core.roles import ADMIN
 from sarnakh.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
@@ -88,3 +88,12 @@ def admin_emails() -> list[str]:
     """Addresses of the active admins (superusers and the admin role) that have one."""
     users = get_user_model().objects.filter(Q(is_superuser=True) | Q(groups__name=ADMIN), is_active=True).exclude(email="")
     return sorted(set(users.values_list("email", flat=True)))
+
+
+def any_webhook_wants(names: set[str]) -> bool:
+    """Whether an active webhook wants one of these events: asked when a change publishes,
+    so a site without webhooks pays one small query and no delivery for its events."""
+    return any(
+        ALL_EVENTS in events or names & set(events)
+        for events in Webhook.objects.filter(is_active=True).values_list("events", flat=True)
+    )
