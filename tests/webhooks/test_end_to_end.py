@@ -73,3 +73,36 @@ def test_an_event_published_by_another_fast_subscriber_also_goes_out_without_a_w
     assert (request.json()["type"], request.json()["data"]["contact_id"]) == ("webhooks_test.qualified", 21)
     run_pending_jobs()
     assert len(receiver.requests) == 1
+
+
+def test_a_lead_crossing_the_bar_from_tracked_behaviour_reaches_a_contact_qualified_webhook(receiver, allow_private, client):
+    # given the shipped default model, a known visitor with a manager title, and a webhook
+    # for contact.qualified (the "done when", end to end through the real apps)
+    from sarnakh.contacts.actor import Actor
+    from sarnakh.contacts.services import contact_upsert
+    from sarnakh.tracking.processor import process_all_pending
+    from tests.scoring.test_models_services import ensure_scoring_defaults
+    from tests.tracking.factories import make_site, page_view, post_events, track
+
+    ensure_scoring_defaults()
+    hook = services.webhook_create(url=receiver.url, events=["contact.qualified"])
+    site = make_site()
+    contact = contact_upsert(data={"email": "sara@acme-industries.com", "job_title": "Sales Manager"}, actor=Actor.system()).contact
+    post_events(client, {"site_key": site.key, "events": [{"type": "identify", "visitor_id": "v9", "properties": {"email": contact.email}}]})
+    process_all_pending()
+    # when the visitor reads pricing three times and asks for a demo, and the chunk is processed
+    url = "https://www.example.com"
+    post_events(client, {"site_key": site.key, "events": [
+        page_view("v9", f"{url}/pricing"), page_view("v9", f"{url}/pricing?plan=pro"), page_view("v9", f"{url}/fa/pricing"),
+        track("v9", "demo_requested"),
+    ]})
+    process_all_pending()
+    # then, with no job run, scoring qualified the lead on commit and the webhook got one signed delivery
+    assert receiver.wait_for(1, timeout=15), "no delivery arrived"
+    assert fast_send.wait_idle(timeout=15)
+    (request,) = receiver.requests
+    body = request.json()
+    assert body["type"] == "contact.qualified" and body["data"]["contact_id"] == contact.pk and body["data"]["moved_to_mql"] is True
+    assert documented_verify()(hook.secret, request.headers["Sarnakh-Signature"], request.body)
+    run_pending_jobs()
+    assert len(receiver.requests) == 1
