@@ -93,8 +93,8 @@ def child(args) -> None:
     from django.db import connection
 
     from sarnakh.capture import services
-    from sarnakh.contacts.actor import Actor
     from sarnakh.contacts.models import Activity, Company, Contact
+    from sarnakh.core.actor import Actor
 
     call_command("migrate", interactive=False, verbosity=0)
     results = []

@@ -8,7 +8,7 @@ import json
 import pytest
 from django.test import Client
 
-from sarnakh.contacts.actor import Actor
+from sarnakh.core.actor import Actor
 from sarnakh.core.apikeys import apikey_create
 from sarnakh.core.roles import set_role
 

@@ -10,8 +10,8 @@ from django.test import Client
 
 from sarnakh.capture import form_intake, form_services
 from sarnakh.capture.form_models import Form
-from sarnakh.contacts.actor import Actor
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
 
 CONSENT_EN = "Send me the newsletter. I can unsubscribe at any time."
 FIELDS = [

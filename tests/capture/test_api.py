@@ -5,9 +5,9 @@ import pytest
 from django.conf import settings
 
 from sarnakh.capture.models import ContactImport
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.models import Contact, Tag
 from sarnakh.contacts.services import contact_upsert
+from sarnakh.core.actor import Actor
 from sarnakh.core.jobs import run_pending_jobs
 from sarnakh.core.middleware import body_limit_for
 from tests.capture.conftest import cp1256

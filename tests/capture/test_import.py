@@ -4,9 +4,9 @@ import pytest
 
 from sarnakh.capture import services
 from sarnakh.capture.models import ContactImport, ImportRowError
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.models import Activity, Company, Contact, PropertyDefinition, StageChange
 from sarnakh.contacts.services import contact_upsert
+from sarnakh.core.actor import Actor
 from sarnakh.core.jobs import run_pending_jobs
 from tests.capture.conftest import cp1256, create_import, run_import, write_csv
 

@@ -117,8 +117,8 @@ def test_given_existing_contact_with_a_demo_email_when_loading_then_the_real_one
     Contact.objects.all().delete()
     Company.objects.all().delete()
     get_user_model().objects.filter(username__in=["maryam", "reza", "sara"]).delete()
-    from sarnakh.contacts.actor import Actor
     from sarnakh.contacts.services import contact_upsert
+    from sarnakh.core.actor import Actor
 
     contact_upsert(data={"email": taken, "first_name": "Real"}, actor=Actor.system())
     _load()

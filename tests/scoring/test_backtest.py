@@ -11,11 +11,11 @@ import json
 import pytest
 from django.urls import reverse
 
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.demo import load_demo
 from sarnakh.contacts.models import StageChange
 from sarnakh.contacts.services import contact_change_stage
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
 from sarnakh.core.errors import NotFound, ValidationFailed
 from sarnakh.scoring import backtest as backtest_selector
 from sarnakh.scoring.commands import cmd_score_backtest

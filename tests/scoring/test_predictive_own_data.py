@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 
 from sarnakh.contacts import services as contacts
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.settings_services import property_define
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
 from sarnakh.scoring.predictive.features import DataError
 from sarnakh.scoring.predictive.own_data import ORDER, TARGET, build_own_data
 from sarnakh.tracking.models import Event

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.merge import contact_merge
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
 from tests.tracking.test_selectors import (
     T0,
     make_contact,

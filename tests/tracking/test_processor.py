@@ -33,8 +33,8 @@ def send(client, site, events, **kwargs):
 
 
 def make_contact(email="sara@example.com", **extra):
-    from sarnakh.contacts.actor import Actor
     from sarnakh.contacts.services import contact_upsert
+    from sarnakh.core.actor import Actor
 
     with clock.frozen_at(extra.pop("at", T0 + dt.timedelta(hours=1))):
         return contact_upsert(data={"email": email, **extra}, actor=Actor.system()).contact
@@ -154,8 +154,8 @@ def test_an_email_link_token_identifies_the_visitor(client, site):
 
 
 def test_merging_contacts_moves_their_behaviour(client, site):
-    from sarnakh.contacts.actor import Actor
     from sarnakh.contacts.merge import contact_merge
+    from sarnakh.core.actor import Actor
 
     a, b = make_contact("a@example.com"), make_contact("b@example.com")
     send(client, site, [{"type": "identify", "visitor_id": "vb", "properties": {"email": "b@example.com"}}, page_view("vb", "https://www.example.com/")])

@@ -11,12 +11,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from sarnakh.api import write_auth
 from sarnakh.capture import selectors, services
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.api import ContactFilterQuery, contact_filters_from
-from sarnakh.contacts.schemas import ErrorOut
 from sarnakh.contacts.selectors import ContactFilters
+from sarnakh.core.actor import Actor
+from sarnakh.core.api import ErrorOut, write_auth
 from sarnakh.core.api_types import DbId
 from sarnakh.core.errors import NotFound, ValidationFailed
 

@@ -66,7 +66,7 @@ def _print_domain_error(exc, stderr) -> None:
 
 def cmd_import(args, stdout=None, stderr=None) -> int:
     from sarnakh.capture import services
-    from sarnakh.contacts.actor import Actor
+    from sarnakh.core.actor import Actor
     from sarnakh.core.errors import DomainError
     from sarnakh.core.heartbeat import command_heartbeat
 
@@ -105,7 +105,7 @@ def cmd_import(args, stdout=None, stderr=None) -> int:
 
 def cmd_import_resume(args, stdout=None, stderr=None) -> int:
     from sarnakh.capture import services
-    from sarnakh.contacts.actor import Actor
+    from sarnakh.core.actor import Actor
     from sarnakh.core.errors import DomainError
     from sarnakh.core.heartbeat import command_heartbeat
 

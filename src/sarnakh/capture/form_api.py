@@ -12,13 +12,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Body, Router, Schema, Status
 
-from sarnakh.api import error_response, write_auth
 from sarnakh.capture import form_intake, form_processing, form_selectors, form_services
 from sarnakh.capture.form_http import preflight, request_meta, with_cors
 from sarnakh.capture.form_intake import RateLimited
 from sarnakh.capture.form_models import Form, FormSubmission, FormView
-from sarnakh.contacts.actor import Actor
-from sarnakh.contacts.schemas import ErrorOut
+from sarnakh.core.actor import Actor
+from sarnakh.core.api import ErrorOut, error_response, json_response, write_auth
 from sarnakh.core.api_types import DbId
 from sarnakh.core.errors import DomainError, NotFound, ValidationFailed
 from sarnakh.core.json_body import InvalidBody, loads_strict
@@ -216,15 +215,9 @@ def public_form(request, slug: str, view: str = "", visitor_id: str = ""):
     body["submit_url"] = f"{settings.SARNAKH_BASE_URL}/api/v1/forms/{form.slug}/submissions"
     if view == FormView.Kind.EMBED:
         form_intake.form_view_record(form=form, kind=FormView.Kind.EMBED, visitor_id=visitor_id)
-    response = api_json(request, body, status=200)
+    response = json_response(request, body, status=200)
     response["Cache-Control"] = "no-store"
     return with_cors(response)
-
-
-def api_json(request, body: Any, *, status: int) -> HttpResponse:
-    from sarnakh.api import api
-
-    return api.create_response(request, body, status=status)
 
 
 @router.api_operation(["OPTIONS"], "/{slug}/submissions", auth=None, include_in_schema=False)
@@ -278,4 +271,4 @@ def submit_form(request, slug: str):
                 return with_cors(error_response(request, status=422, code="validation_error", message=outcome.message, fields=outcome.errors))
     except DomainError as exc:
         return _error(request, exc)
-    return with_cors(api_json(request, {"status": "ok", "message": outcome.message, "redirect": outcome.redirect}, status=201))
+    return with_cors(json_response(request, {"status": "ok", "message": outcome.message, "redirect": outcome.redirect}, status=201))

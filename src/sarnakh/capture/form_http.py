@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 from sarnakh.capture.form_intake import RequestMeta
+from sarnakh.core.proxy import client_ip
 
 # Public form routes only: any site may embed a form. No credentials, so no cookies cross.
 CORS_HEADERS = {
@@ -27,15 +26,6 @@ def with_cors(response: HttpResponse) -> HttpResponse:
 
 def preflight() -> HttpResponse:
     return with_cors(HttpResponse(status=204))
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The peer address (waitress sets it; put trusted proxies in its config, not here)."""
-    value = (request.META.get("REMOTE_ADDR") or "").strip()
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        return None
 
 
 def request_meta(request: HttpRequest, language: str = "") -> RequestMeta:

@@ -25,11 +25,11 @@ from sarnakh.capture.form_intake import rate_windows_prune
 from sarnakh.capture.form_models import Form, FormNotification, FormSubmission
 from sarnakh.contacts import company_services
 from sarnakh.contacts import services as contact_services
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import ActivityKind, Consent
 from sarnakh.contacts.models import Contact
 from sarnakh.contacts.timeline import timeline_write
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
 from sarnakh.core.errors import DomainError, NotFound, ValidationFailed
 from sarnakh.core.jobs import enqueue
 from sarnakh.tracking import services as tracking_services

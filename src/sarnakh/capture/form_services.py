@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from sarnakh.capture import form_engine
 from sarnakh.capture.form_intake import forget_form
 from sarnakh.capture.form_models import Form
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import Channel, ObjectType, SourceType
 from sarnakh.contacts.selectors import property_definitions
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
 from sarnakh.core.errors import Conflict, NotFound, ValidationFailed
 from sarnakh.core.normalize import InvalidEmail, clean_display_text, normalize_email
 

@@ -15,12 +15,12 @@ from django.views.decorators.http import require_POST
 from sarnakh.capture import form_engine, form_processing, form_selectors, form_services
 from sarnakh.capture.form_api import embed_snippet, hosted_url
 from sarnakh.capture.form_models import Form, FormSubmission
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import Channel, ObjectType, SourceType
 from sarnakh.contacts.selectors import property_definitions
+from sarnakh.core.actor import Actor
 from sarnakh.core.errors import DomainError
 from sarnakh.core.roles import can
-from sarnakh.web.permissions import require
+from sarnakh.core.ui.permissions import require
 
 PAGE_SIZE = 50
 LANGS = form_engine.LANGUAGES

@@ -19,10 +19,10 @@ from sarnakh.capture.mapping import PROPERTY_PREFIX
 from sarnakh.capture.models import ContactImport, ImportRowError
 from sarnakh.capture.row_input import CleanRow, ImportOptions, RowCleaner, RowError
 from sarnakh.capture.upsert_rows import NEW, SKIPPED, UPDATED, BatchResult, BatchWriter, RowWriter
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import ObjectType, PropertyType
 from sarnakh.contacts.models import PropertyDefinition
 from sarnakh.contacts.settings_services import property_define
+from sarnakh.core.actor import Actor
 from sarnakh.core.errors import Conflict
 from sarnakh.core.normalize import clean_display_text
 

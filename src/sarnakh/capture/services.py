@@ -17,10 +17,10 @@ from sarnakh.capture import csv_engine, selectors
 from sarnakh.capture.importer import CancelledError, ImportRun, define_mapped_properties
 from sarnakh.capture.mapping import IGNORE, suggest_mapping, validate_mapping
 from sarnakh.capture.models import ContactImport
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import Channel, ObjectType, SourceType
 from sarnakh.contacts.models import PropertyDefinition
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
 from sarnakh.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from sarnakh.core.jobs import enqueue
 from sarnakh.core.normalize import clean_display_text

@@ -24,7 +24,6 @@ from django.db.models import Q
 
 from sarnakh.capture.fast_sql import insert_rows, update_rows, values_of
 from sarnakh.capture.row_input import CleanRow, ImportOptions, RowError
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import ActivityKind
 from sarnakh.contacts.models import Activity, Company, Contact, LifecycleStage, StageChange, Tag
 from sarnakh.contacts.properties import apply_property_values
@@ -33,6 +32,7 @@ from sarnakh.contacts.services import DEFAULT_STAGE, contact_upsert, contacts_bu
 from sarnakh.contacts.stages import StageInfo, decide_move
 from sarnakh.contacts.upsert_rules import creation_snapshot, drop_empty, keep_first_touch
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
 from sarnakh.core.errors import DomainError
 from sarnakh.core.normalize import email_domain, is_free_mail_domain, normalize_text
 

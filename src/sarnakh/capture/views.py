@@ -13,12 +13,12 @@ from sarnakh.capture import selectors, services
 from sarnakh.capture.api import contacts_csv_response
 from sarnakh.capture.mapping import IGNORE, PROPERTY_PREFIX, TARGETS, property_key_for
 from sarnakh.capture.models import ContactImport
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import Channel, ObjectType, SourceType
 from sarnakh.contacts.selectors import ContactFilters, property_definitions
+from sarnakh.core.actor import Actor
 from sarnakh.core.errors import DomainError
-from sarnakh.web.htmx import error_messages
-from sarnakh.web.permissions import require
+from sarnakh.core.ui.htmx import error_messages
+from sarnakh.core.ui.permissions import require
 
 ERRORS_SHOWN = 50
 DELIMITERS = [("", None), (",", ","), (";", ";"), ("tab", None)]

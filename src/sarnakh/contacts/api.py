@@ -11,9 +11,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
-from sarnakh.api import write_auth
 from sarnakh.contacts import bulk, merge, selectors, services
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.schemas import (
     ActivityOut,
     BulkIn,
@@ -21,7 +19,6 @@ from sarnakh.contacts.schemas import (
     ContactIn,
     ContactOut,
     ContactPage,
-    ErrorOut,
     MergeIn,
     NoteIn,
     NoteOut,
@@ -38,6 +35,8 @@ from sarnakh.contacts.serializers import (
     note_to_dict,
     stage_change_to_dict,
 )
+from sarnakh.core.actor import Actor
+from sarnakh.core.api import ErrorOut, write_auth
 from sarnakh.core.api_types import DbId
 from sarnakh.core.errors import NotFound, ValidationFailed
 

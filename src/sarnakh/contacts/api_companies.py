@@ -8,15 +8,12 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
-from sarnakh.api import write_auth
 from sarnakh.contacts import company_services, selectors, services
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.schemas import (
     CompanyIn,
     CompanyOut,
     CompanyPage,
     ContactPage,
-    ErrorOut,
     NoteIn,
     NoteOut,
 )
@@ -27,6 +24,8 @@ from sarnakh.contacts.serializers import (
     encode_cursor,
     note_to_dict,
 )
+from sarnakh.core.actor import Actor
+from sarnakh.core.api import ErrorOut, write_auth
 from sarnakh.core.api_types import DbId
 from sarnakh.core.errors import NotFound, ValidationFailed
 

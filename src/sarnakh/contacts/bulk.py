@@ -7,11 +7,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import ActivityKind, StageKind
 from sarnakh.contacts.contact_input import TAG_MAX_LENGTH
 from sarnakh.contacts.models import Activity, Contact, LifecycleStage, StageChange, Tag
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
 from sarnakh.core.errors import ValidationFailed
 from sarnakh.core.normalize import clean_display_text
 

@@ -7,7 +7,6 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import ActivityKind, EmployeeBand, ObjectType, RevenueBand
 from sarnakh.contacts.contact_input import is_country_code, property_specs
 from sarnakh.contacts.models import Company, Contact
@@ -15,6 +14,7 @@ from sarnakh.contacts.properties import apply_property_values, clean_property_va
 from sarnakh.contacts.search import company_search_text, contact_search_text
 from sarnakh.contacts.timeline import timeline_write
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
 from sarnakh.core.errors import Conflict, NotFound, ValidationFailed
 from sarnakh.core.normalize import (
     clean_display_text,

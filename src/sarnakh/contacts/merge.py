@@ -14,12 +14,12 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import ActivityKind, StageKind
 from sarnakh.contacts.models import Activity, Contact, Note, StageChange
 from sarnakh.contacts.search import contact_search_text
 from sarnakh.contacts.timeline import timeline_write
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
 from sarnakh.core.errors import NotFound, ValidationFailed
 
 MERGE_FIELDS = (

@@ -252,13 +252,3 @@ class PropertyOut(Schema):
     type: str
     choices: list[str]
     help_text: str
-
-
-class ErrorBody(Schema):
-    code: str
-    message: str
-    fields: dict[str, list[str]]
-
-
-class ErrorOut(Schema):
-    error: ErrorBody

@@ -12,7 +12,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import ActivityKind
 from sarnakh.contacts.contact_input import FIRST_TOUCH_FIELDS, CleanContact, clean_contact_input
 from sarnakh.contacts.models import (
@@ -30,6 +29,7 @@ from sarnakh.contacts.stages import StageInfo, decide_move
 from sarnakh.contacts.timeline import timeline_write
 from sarnakh.contacts.upsert_rules import creation_snapshot, drop_empty, keep_first_touch
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
 from sarnakh.core.errors import Conflict, NotFound, ValidationFailed
 from sarnakh.core.normalize import email_domain, is_free_mail_domain, normalize_text
 

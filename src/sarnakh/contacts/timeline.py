@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.models import Activity, Contact
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
 
 
 def timeline_write(*, contact: Contact, kind: str, actor: Actor, data: dict[str, Any] | None = None, at=None) -> Activity:

@@ -20,19 +20,19 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from sarnakh.contacts import bulk, selectors, services
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import Channel, SourceType, StageKind
 from sarnakh.contacts.serializers import decode_cursor, encode_cursor
+from sarnakh.core.actor import Actor
 from sarnakh.core.errors import DomainError
+from sarnakh.core.ui.htmx import error_messages, htmx_target, is_htmx, trigger
+from sarnakh.core.ui.permissions import ensure, require
 from sarnakh.core.users import assignable_users
 from sarnakh.scoring.predictive.selectors import prediction_context
 from sarnakh.scoring.selectors import score_card_context
 from sarnakh.tracking import selectors as tracking_selectors
 from sarnakh.web.activity_display import describe_activities
 from sarnakh.web.fields import contact_fields, contact_property_fields, find_field
-from sarnakh.web.htmx import error_messages, htmx_target, is_htmx, trigger
 from sarnakh.web.inline import field_context, field_view
-from sarnakh.web.permissions import ensure, require
 
 PAGE_SIZE = 25
 TIMELINE_PAGE = 20

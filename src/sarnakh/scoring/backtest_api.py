@@ -10,8 +10,7 @@ from typing import Any
 
 from ninja import Field, Query, Router, Schema
 
-from sarnakh.api import write_auth
-from sarnakh.contacts.schemas import ErrorOut
+from sarnakh.core.api import ErrorOut, write_auth
 from sarnakh.core.api_types import InputSchema
 from sarnakh.scoring.backtest import MAX_MONTHS, scoring_backtest
 

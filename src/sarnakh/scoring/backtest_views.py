@@ -14,9 +14,10 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from sarnakh.core.nice_numbers import nice_step
+from sarnakh.core.ui.formatting import persian_digits
+from sarnakh.core.ui.permissions import require
 from sarnakh.scoring.backtest import MAX_MONTHS, scoring_backtest
 from sarnakh.scoring.models import ScoringModel
-from sarnakh.web.permissions import require
 
 CHART_W, CHART_H = 560, 280
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 52, 16, 16, 40
@@ -39,8 +40,6 @@ def _persian() -> bool:
 def _digits(text: str) -> str:
     if not _persian():
         return text
-    from sarnakh.web.templatetags.sarnakh_ui import persian_digits
-
     return persian_digits(text.replace(".", "٫"))
 
 

@@ -18,6 +18,8 @@ from django.views.decorators.http import require_POST
 
 from sarnakh.core.errors import DomainError, NotFound
 from sarnakh.core.roles import can
+from sarnakh.core.ui.htmx import is_htmx
+from sarnakh.core.ui.permissions import ensure, require
 from sarnakh.scoring import (
     charts,
     distribution,
@@ -32,8 +34,6 @@ from sarnakh.scoring.engine import conditions
 from sarnakh.scoring.engine.qualification import GRADES, QUALIFICATION_KINDS
 from sarnakh.scoring.engine.spec import EVENT_TYPE_CHOICES, INTENTS
 from sarnakh.scoring.models import RescoreRun
-from sarnakh.web.htmx import is_htmx
-from sarnakh.web.permissions import ensure, require
 
 RESERVED_KEYS = {"new"}  # would be shadowed by scoring/models/new/
 

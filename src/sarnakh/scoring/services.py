@@ -25,9 +25,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.models import Contact, LifecycleStage
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
 from sarnakh.core.errors import NotFound, ValidationFailed
 from sarnakh.scoring import facts_loader
 from sarnakh.scoring.engine import ModelSpec, ScoreResult, SpecError, crossed, score_contact

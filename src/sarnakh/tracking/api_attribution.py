@@ -9,7 +9,7 @@ from typing import Literal
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from sarnakh.contacts.schemas import ErrorOut
+from sarnakh.core.api import ErrorOut
 from sarnakh.core.api_types import IsoDate
 from sarnakh.core.errors import ValidationFailed
 from sarnakh.tracking import attribution

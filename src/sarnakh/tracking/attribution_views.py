@@ -10,10 +10,10 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from sarnakh.contacts.choices import Channel
+from sarnakh.core.ui.formatting import persian_digits
+from sarnakh.core.ui.permissions import require
 from sarnakh.tracking import attribution
 from sarnakh.tracking.attribution_credit import FIRST_TOUCH, LAST_TOUCH, LINEAR, MODELS, U_SHAPED
-from sarnakh.web.permissions import require
-from sarnakh.web.templatetags.sarnakh_ui import persian_digits
 
 PERIODS = (30, 90, 365)
 MODEL_LABELS = {

@@ -22,10 +22,10 @@ from django.utils.translation import gettext as _
 
 from sarnakh.contacts import selectors as contact_selectors
 from sarnakh.contacts import services as contact_services
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import ActivityKind, SourceType
 from sarnakh.contacts.models import Contact
 from sarnakh.contacts.timeline import timeline_write
+from sarnakh.core.actor import Actor
 from sarnakh.core.bulk_sql import values_update
 from sarnakh.core.errors import DomainError
 from sarnakh.core.normalize import InvalidEmail, normalize_email

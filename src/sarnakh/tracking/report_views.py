@@ -8,9 +8,9 @@ import datetime as dt
 from django.shortcuts import render
 
 from sarnakh.core import clock
+from sarnakh.core.ui.htmx import is_htmx
+from sarnakh.core.ui.permissions import require
 from sarnakh.tracking import selectors, site_selectors
-from sarnakh.web.htmx import is_htmx
-from sarnakh.web.permissions import require
 
 LIVE_ROWS = 50
 PERIODS = (7, 30, 90)

@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 
 from sarnakh.contacts.choices import Channel
 from sarnakh.core.errors import DomainError
+from sarnakh.core.ui.htmx import error_messages
+from sarnakh.core.ui.permissions import require
 from sarnakh.tracking import channels, site_selectors, site_services
 from sarnakh.tracking.models import ChannelRule
-from sarnakh.web.htmx import error_messages
-from sarnakh.web.permissions import require
 
 MAX_FORM_ROWS = site_services.MAX_RULES + 5
 

@@ -16,9 +16,9 @@ from sarnakh.core import clock
 from sarnakh.core.errors import DomainError
 from sarnakh.core.jobs import JobRow, job_counts, job_requeue, jobs_failed, jobs_running
 from sarnakh.core.models import WorkerProcess
+from sarnakh.core.ui.permissions import require
 from sarnakh.core.workers import is_alive, worker_list
 from sarnakh.scoring.selectors import runs_interrupted
-from sarnakh.web.permissions import require
 
 
 def _status_labels() -> list[tuple[str, str]]:

@@ -22,8 +22,8 @@ from sarnakh.contacts.choices import (
     RevenueBand,
     SourceType,
 )
+from sarnakh.core.ui.formatting import format_number, format_when
 from sarnakh.core.users import assignable_users
-from sarnakh.web.templatetags.sarnakh_ui import format_when, num
 
 PROPERTY_PREFIX = "p."
 INPUT_FOR_PROPERTY = {
@@ -84,7 +84,7 @@ class EditableField:
         if self.input == "date":
             return format_when(raw, with_time=False)
         if self.input == "number":
-            return num(raw) if isinstance(raw, int) else str(raw)
+            return format_number(raw) if isinstance(raw, int) else str(raw)
         if isinstance(raw, list):
             return ", ".join(str(v) for v in raw)
         labels = dict(self.choices)

@@ -13,8 +13,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from sarnakh.core.errors import DomainError
+from sarnakh.core.ui.htmx import error_messages, is_htmx, trigger
 from sarnakh.web.fields import EditableField
-from sarnakh.web.htmx import error_messages, is_htmx, trigger
 
 
 def field_context(obj, field: EditableField, url: str, *, can_edit: bool) -> dict:

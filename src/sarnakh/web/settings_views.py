@@ -23,6 +23,8 @@ from sarnakh.core.errors import DomainError
 from sarnakh.core.login_guard import lockout_clear, lockouts
 from sarnakh.core.models import ApiKey
 from sarnakh.core.roles import ROLES
+from sarnakh.core.ui.htmx import error_messages
+from sarnakh.core.ui.permissions import require
 from sarnakh.core.users import (
     user_create,
     user_deactivate,
@@ -30,8 +32,6 @@ from sarnakh.core.users import (
     user_set_password,
     user_set_role,
 )
-from sarnakh.web.htmx import error_messages
-from sarnakh.web.permissions import require
 
 NEW_KEY_SESSION = "sarnakh_new_api_key"
 

@@ -16,7 +16,7 @@ from sarnakh.contacts.choices import Channel, Funnel
 from sarnakh.core import clock
 from sarnakh.core.login_guard import locked_until
 from sarnakh.core.proxy import client_ip
-from sarnakh.web.permissions import require
+from sarnakh.core.ui.permissions import require
 
 DASHBOARD_WINDOW_DAYS = 30
 

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 from sarnakh.contacts.models import LifecycleStage
 from sarnakh.core.errors import DomainError
 from sarnakh.core.roles import can
-from sarnakh.web.htmx import error_messages
-from sarnakh.web.permissions import require
+from sarnakh.core.ui.htmx import error_messages
+from sarnakh.core.ui.permissions import require
 
 from . import selectors, services
 

@@ -8,7 +8,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Actor:
-    source: str  # one of StageChange.Source values: user, api, import, rule, system
+    source: str  # user, api, import, rule or system (the values of contacts.StageChange.Source)
     user: Any = None
     label: str = ""
 
