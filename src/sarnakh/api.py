@@ -5,9 +5,9 @@ routers import (they never import this module)."""
 
 from __future__ import annotations
 
-from sarnakh.capture.api import export_router as contacts_export_router
-from sarnakh.capture.api import router as imports_router
-from sarnakh.capture.form_api import router as forms_router
+from sarnakh.capture.forms.api import router as forms_router
+from sarnakh.capture.imports.api import export_router as contacts_export_router
+from sarnakh.capture.imports.api import router as imports_router
 from sarnakh.contacts.api import router as contacts_router
 from sarnakh.contacts.api_companies import router as companies_router
 from sarnakh.contacts.api_settings import router as settings_router

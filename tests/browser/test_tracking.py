@@ -27,7 +27,7 @@ from sarnakh.tracking.snippet import snippet_html
 from tests.browser import tracking_site
 from tests.browser.conftest import CHROMEDRIVER, CHROMIUM, log_in, wait
 from tests.browser.tracking_site import DESKTOP_CHROME, StaticSite, page
-from tests.capture.forms_support import make_form
+from tests.capture.forms.support import make_form
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 UTM = "utm_source=newsletter&utm_medium=email&utm_campaign=spring-launch"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from sarnakh.capture.form_services import form_create
+from sarnakh.capture.forms.services import form_create
 from sarnakh.contacts.demo import load_demo
 from sarnakh.contacts.models import Company, Contact, PropertyDefinition
 from sarnakh.core.actor import Actor

@@ -10,8 +10,8 @@ import time
 import pytest
 from django.db import connection
 
-from sarnakh.capture import services
-from sarnakh.capture.models import ContactImport
+from sarnakh.capture.imports import services
+from sarnakh.capture.imports.models import ContactImport
 from sarnakh.contacts.models import Activity, Contact
 from sarnakh.core.actor import Actor
 from sarnakh.core.jobs import enqueue

@@ -7,7 +7,7 @@ from sarnakh.contacts.models import Contact
 from sarnakh.core.actor import Actor
 from sarnakh.core.jobs import run_pending_jobs
 from sarnakh.scoring.models import ContactScore
-from tests.capture.conftest import run_import, write_csv
+from tests.capture.imports.conftest import run_import, write_csv
 
 pytestmark = pytest.mark.django_db
 

@@ -4,14 +4,14 @@ import datetime as dt
 
 import pytest
 
-from sarnakh.capture.form_intake import RequestMeta, submission_receive
+from sarnakh.capture.forms.intake import RequestMeta, submission_receive
 from sarnakh.contacts.choices import ActivityKind
 from sarnakh.contacts.models import Activity, Contact
 from sarnakh.core import clock
 from sarnakh.core.jobs import run_pending_jobs
 from sarnakh.tracking.models import Event, Session, Visitor
 from sarnakh.tracking.processor import process_all_pending
-from tests.capture.forms_support import make_form
+from tests.capture.forms.support import make_form
 from tests.tracking.factories import make_site, page_view, post_events, track
 
 pytestmark = pytest.mark.django_db
@@ -78,8 +78,8 @@ def test_a_submission_without_a_visitor_still_records_the_event_once(client):
     form = make_form()
     submit(form, "", "novisit@example.com", minutes=0)
     process_all_pending()
-    from sarnakh.capture.form_models import FormSubmission
-    from sarnakh.capture.form_processing import submission_process
+    from sarnakh.capture.forms.models import FormSubmission
+    from sarnakh.capture.forms.processing import submission_process
 
     submission_process(submission_id=FormSubmission.objects.get().pk)  # a retry of a processed one is a no-op
     process_all_pending()

@@ -22,8 +22,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Q
 
-from sarnakh.capture.fast_sql import insert_rows, update_rows, values_of
-from sarnakh.capture.row_input import CleanRow, ImportOptions, RowError
+from sarnakh.capture.imports.row_input import CleanRow, ImportOptions, RowError
 from sarnakh.contacts.choices import ActivityKind
 from sarnakh.contacts.models import Activity, Company, Contact, LifecycleStage, StageChange, Tag
 from sarnakh.contacts.properties import apply_property_values
@@ -34,6 +33,7 @@ from sarnakh.contacts.upsert_rules import creation_snapshot, drop_empty, keep_fi
 from sarnakh.core import clock
 from sarnakh.core.actor import Actor
 from sarnakh.core.errors import DomainError
+from sarnakh.core.fast_sql import insert_rows, update_rows, values_of
 from sarnakh.core.normalize import email_domain, is_free_mail_domain, normalize_text
 
 NEW, UPDATED, SKIPPED = "new", "updated", "skipped"

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django_tasks.base import TaskResultStatus
 
-from sarnakh.capture.selectors import imports_interrupted
+from sarnakh.capture.imports.selectors import imports_interrupted
 from sarnakh.core import clock
 from sarnakh.core.errors import DomainError
 from sarnakh.core.jobs import JobRow, job_counts, job_requeue, jobs_failed, jobs_running
