@@ -13,13 +13,13 @@ from sarnakh.contacts.api_companies import router as companies_router
 from sarnakh.contacts.api_settings import router as settings_router
 from sarnakh.core.api import SarnakhAPI, StrictJsonParser, read_auth
 from sarnakh.scoring.api import router as scoring_router
-from sarnakh.scoring.backtest_api import router as scoring_backtest_router
+from sarnakh.scoring.backtest.api import router as scoring_backtest_router
 from sarnakh.scoring.distribution_api import router as scoring_distribution_router
 from sarnakh.scoring.predictive.api import router as scoring_predictive_router
 from sarnakh.tracking.api import router as events_router
-from sarnakh.tracking.api_attribution import router as attribution_router
-from sarnakh.tracking.api_reports import router as tracking_reports_router
-from sarnakh.tracking.api_sites import router as sites_router
+from sarnakh.tracking.reports.api import router as tracking_reports_router
+from sarnakh.tracking.reports.attribution_api import router as attribution_router
+from sarnakh.tracking.sites.api import router as sites_router
 
 api = SarnakhAPI(
     parser=StrictJsonParser(),

@@ -12,7 +12,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from sarnakh.contacts.company_services import company_create
 from sarnakh.contacts.services import contact_upsert
 from sarnakh.core.actor import Actor
-from sarnakh.tracking.site_services import site_create
+from sarnakh.tracking.sites.services import site_create
 from tests.browser.conftest import csp_violations, htmx_idle, log_in, text_of, wait
 from tests.capture.forms.support import make_form
 

@@ -22,7 +22,7 @@ from sarnakh.contacts.models import Contact
 from sarnakh.core.jobs import run_pending_jobs
 from sarnakh.tracking.models import Event, Session
 from sarnakh.tracking.processor import process_pending_events
-from sarnakh.tracking.site_services import site_create
+from sarnakh.tracking.sites.services import site_create
 from sarnakh.tracking.snippet import snippet_html
 from tests.browser import tracking_site
 from tests.browser.conftest import CHROMEDRIVER, CHROMIUM, log_in, wait
