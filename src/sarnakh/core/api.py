@@ -8,6 +8,8 @@ routers import what they need from here, never from the root (which imports them
 
 from __future__ import annotations
 
+import sys
+
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.urls import re_path
@@ -142,6 +144,15 @@ class SarnakhAPI(NinjaAPI):
                     if str(status) not in present:
                         responses[status] = _error_answer(description)
         return schema
+
+    def get_openapi_operation_id(self, operation) -> str:
+        """`<module>_<function>` as django-ninja names operations, except that a router
+        module moved since its operations were published keeps their ids (clients generate
+        method names from them): it names the path they were published under in
+        PUBLISHED_AS."""
+        module = sys.modules[operation.view_func.__module__]
+        path = getattr(module, "PUBLISHED_AS", module.__name__)
+        return f"{path}_{operation.view_func.__name__}".replace(".", "_")
 
     def _unknown_path(self, request: HttpRequest, *args, **kwargs):
         return error_response(request, status=404, code="not_found", message=_("No such API endpoint."))

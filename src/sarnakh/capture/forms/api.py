@@ -22,6 +22,8 @@ from sarnakh.core.api_types import DbId
 from sarnakh.core.errors import DomainError, NotFound, ValidationFailed
 from sarnakh.core.json_body import InvalidBody, loads_strict
 
+# Operation ids keep the module path they were published under (core.api.SarnakhAPI).
+PUBLISHED_AS = "sarnakh.capture.form_api"
 router = Router(tags=["forms"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 

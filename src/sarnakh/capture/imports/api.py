@@ -19,6 +19,8 @@ from sarnakh.core.api import ErrorOut, write_auth
 from sarnakh.core.api_types import DbId
 from sarnakh.core.errors import NotFound, ValidationFailed
 
+# Operation ids keep the module path they were published under (core.api.SarnakhAPI).
+PUBLISHED_AS = "sarnakh.capture.api"
 router = Router(tags=["imports"])
 export_router = Router(tags=["contacts"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}

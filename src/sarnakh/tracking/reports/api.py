@@ -21,6 +21,8 @@ from sarnakh.core.errors import NotFound, ValidationFailed
 from sarnakh.tracking import selectors
 from sarnakh.tracking.models import Event, Session
 
+# Operation ids keep the module path they were published under (core.api.SarnakhAPI).
+PUBLISHED_AS = "sarnakh.tracking.api_reports"
 router = Router(tags=["tracking"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 

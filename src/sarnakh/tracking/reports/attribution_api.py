@@ -15,6 +15,8 @@ from sarnakh.core.errors import ValidationFailed
 from sarnakh.tracking.reports import attribution
 from sarnakh.tracking.reports.attribution_credit import FIRST_TOUCH, LAST_TOUCH, LINEAR, U_SHAPED
 
+# Operation ids keep the module path they were published under (core.api.SarnakhAPI).
+PUBLISHED_AS = "sarnakh.tracking.api_attribution"
 router = Router(tags=["attribution"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
 PLACES = 4

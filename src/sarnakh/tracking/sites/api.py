@@ -14,6 +14,8 @@ from sarnakh.core.api_types import DbId, InputSchema
 from sarnakh.core.errors import NotFound, ValidationFailed
 from sarnakh.tracking.sites import selectors, services
 
+# Operation ids keep the module path they were published under (core.api.SarnakhAPI).
+PUBLISHED_AS = "sarnakh.tracking.api_sites"
 router = Router(tags=["tracking settings"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
