@@ -4,12 +4,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 
-from sarnakh.contacts.choices import ActivityKind, Channel, SourceType
+from sarnakh.contacts.choices import ActivityKind
 from sarnakh.contacts.demo import load_demo
 from sarnakh.contacts.models import Activity, Company, Contact, Note, StageChange
 from sarnakh.contacts.search import contact_search_text
 from sarnakh.contacts.selectors import ContactFilters, contact_queryset
 from sarnakh.core import clock
+from sarnakh.core.lead_source import Channel, SourceType
 from sarnakh.core.normalize import normalize_email, normalize_phone
 from sarnakh.core.roles import role_of
 

@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 
 from sarnakh.capture.forms.intake import RequestMeta, submission_receive
-from sarnakh.contacts.choices import ActivityKind
 from sarnakh.contacts.models import Activity, Contact
 from sarnakh.core import clock
 from sarnakh.core.jobs import run_pending_jobs
+from sarnakh.tracking.contact_page import IDENTIFIED
 from sarnakh.tracking.models import Event, Session, Visitor
 from sarnakh.tracking.processor import process_all_pending
 from tests.capture.forms.support import make_form
@@ -56,7 +56,7 @@ def test_pre_form_history_lands_on_the_new_contact_with_first_touch(client):
     assert Visitor.objects.get().identified_by == "form"
     # and the first touch is the campaign visit, classified
     assert (contact.channel, contact.utm_campaign, contact.utm_medium) == ("email", "spring", "email")
-    assert Activity.objects.filter(contact=contact, kind=ActivityKind.IDENTIFIED).count() == 1
+    assert Activity.objects.filter(contact=contact, kind=IDENTIFIED).count() == 1
 
 
 def test_events_that_arrive_after_the_submission_still_reach_the_contact_and_first_touch(client):

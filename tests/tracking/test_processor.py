@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from sarnakh.contacts.choices import ActivityKind
 from sarnakh.contacts.models import Activity, Contact
 from sarnakh.core import clock
+from sarnakh.tracking.contact_page import IDENTIFIED
 from sarnakh.tracking.identity import contact_link_token
 from sarnakh.tracking.models import Event, Session, Visitor
 from sarnakh.tracking.processor import process_all_pending
@@ -91,7 +91,7 @@ def test_identify_attaches_earlier_anonymous_history_and_sets_first_touch(client
     # then every event and the session belong to the contact, the timeline says so, first touch is the visit
     assert set(Event.objects.values_list("contact_id", flat=True)) == {contact.pk}
     assert Session.objects.get().contact_id == contact.pk
-    identified = Activity.objects.get(contact=contact, kind=ActivityKind.IDENTIFIED)
+    identified = Activity.objects.get(contact=contact, kind=IDENTIFIED)
     assert identified.data["via"] == "identify" and identified.data["events"] == 2
     contact.refresh_from_db()
     assert (contact.channel, contact.utm_campaign, contact.landing_page) == ("social", "launch", "https://www.example.com/?utm_source=li&utm_medium=social&utm_campaign=launch")

@@ -26,12 +26,12 @@ from sarnakh.contacts.models import (
 from sarnakh.contacts.properties import apply_property_values
 from sarnakh.contacts.search import company_search_text, contact_search_text
 from sarnakh.contacts.stages import StageInfo, decide_move
-from sarnakh.contacts.timeline import timeline_write
 from sarnakh.contacts.upsert_rules import creation_snapshot, drop_empty, keep_first_touch
 from sarnakh.core import clock
 from sarnakh.core.actor import Actor
 from sarnakh.core.errors import Conflict, NotFound, ValidationFailed
 from sarnakh.core.normalize import email_domain, is_free_mail_domain, normalize_text
+from sarnakh.core.timeline import timeline_write
 
 DEFAULT_STAGE = "lead"
 UPSERT_ATTEMPTS = 3

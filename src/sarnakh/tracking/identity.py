@@ -22,14 +22,15 @@ from django.utils.translation import gettext as _
 
 from sarnakh.contacts import selectors as contact_selectors
 from sarnakh.contacts import services as contact_services
-from sarnakh.contacts.choices import ActivityKind, SourceType
 from sarnakh.contacts.models import Contact
-from sarnakh.contacts.timeline import timeline_write
 from sarnakh.core.actor import Actor
 from sarnakh.core.bulk_sql import values_update
 from sarnakh.core.errors import DomainError
+from sarnakh.core.lead_source import SourceType
 from sarnakh.core.normalize import InvalidEmail, normalize_email
+from sarnakh.core.timeline import timeline_write
 from sarnakh.tracking.channels import UTM_KEYS
+from sarnakh.tracking.contact_page import IDENTIFIED
 from sarnakh.tracking.models import Event, Session, Visitor
 
 TOKEN_SALT = "sarnakh.tracking.contact-link"
@@ -119,7 +120,7 @@ def link_effects(*, visitor_id: str, contact_id: int, via: str, at: dt.datetime)
     if contact is None:
         return
     timeline_write(
-        contact=contact, kind=ActivityKind.IDENTIFIED, actor=Actor.system(_("Tracking")), at=at,
+        contact=contact, kind=IDENTIFIED, actor=Actor.system(_("Tracking")), at=at,
         data={"visitor_id": visitor_id, "via": via, "events": events, "sessions": sessions},
     )
     first_touch_refresh(contact_id=contact_id)

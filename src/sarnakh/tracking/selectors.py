@@ -15,8 +15,8 @@ from typing import Any
 from django.db.models import Count, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
-from sarnakh.contacts.choices import Channel
 from sarnakh.core import clock
+from sarnakh.core.lead_source import Channel
 from sarnakh.tracking.models import Event, Session, Site, Visitor
 
 EVENTS_PER_SESSION = 50

@@ -11,9 +11,9 @@ import pytest
 from django.db import connection
 from django.test import Client, override_settings
 
+from sarnakh.capture.contact_page import FORM_SUBMITTED
 from sarnakh.capture.forms import intake as form_intake
 from sarnakh.capture.forms.models import FormSubmission
-from sarnakh.contacts.choices import ActivityKind
 from sarnakh.contacts.models import Activity, Contact
 from sarnakh.core.jobs import run_pending_jobs
 from tests.capture.forms.support import human_token, make_form, post_json, submission_body
@@ -48,7 +48,7 @@ def test_given_submission_stored_but_its_answer_lost_when_retried_with_the_key_t
     assert submission.idempotency_key == KEY
     run_pending_jobs()
     contact = Contact.objects.get()
-    assert Activity.objects.filter(contact=contact, kind=ActivityKind.FORM_SUBMITTED).count() == 1
+    assert Activity.objects.filter(contact=contact, kind=FORM_SUBMITTED).count() == 1
     # and a third try after processing still answers the same
     assert _keyed(form.slug, submission_body()).json() == again.json()
     assert FormSubmission.objects.count() == 1
@@ -108,7 +108,7 @@ def test_given_two_retries_racing_when_both_miss_the_lookup_then_the_loser_gets_
     assert len(calls) == 2
     assert FormSubmission.objects.count() == 1
     run_pending_jobs()
-    assert Activity.objects.filter(kind=ActivityKind.FORM_SUBMITTED).count() == 1
+    assert Activity.objects.filter(kind=FORM_SUBMITTED).count() == 1
 
 
 # Transactional: each thread commits on its own connection.
@@ -199,7 +199,7 @@ def test_given_hosted_page_when_the_browser_posts_it_twice_then_the_same_thanks_
     assert [(a.status_code, a["Location"]) for a in answers] == [(303, "https://www.example.com/thank-you")] * 2
     assert FormSubmission.objects.get().idempotency_key == key
     run_pending_jobs()
-    assert Activity.objects.filter(kind=ActivityKind.FORM_SUBMITTED).count() == 1
+    assert Activity.objects.filter(kind=FORM_SUBMITTED).count() == 1
 
 
 def test_given_hosted_page_with_errors_when_shown_again_then_a_fresh_key_for_the_corrected_post():

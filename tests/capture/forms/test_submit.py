@@ -9,9 +9,9 @@ import pytest
 from django.conf import settings
 from django.test import Client, override_settings
 
+from sarnakh.capture.contact_page import FORM_SUBMITTED
 from sarnakh.capture.forms.models import FormSubmission
 from sarnakh.contacts import services as contact_services
-from sarnakh.contacts.choices import ActivityKind
 from sarnakh.contacts.models import Activity, Contact
 from sarnakh.core.jobs import run_pending_jobs
 from tests.capture.forms.support import CONSENT_EN, make_form, post_json, submission_body
@@ -56,7 +56,7 @@ def test_given_stored_submission_when_job_runs_then_contact_with_source_utm_cons
     assert contact.landing_page.startswith("https://www.example.com/pricing")
     assert contact.consent == "subscribed" and contact.consent_at is not None
     assert contact.consent_method == f"form contact-us: {CONSENT_EN}"
-    row = Activity.objects.get(contact=contact, kind=ActivityKind.FORM_SUBMITTED)
+    row = Activity.objects.get(contact=contact, kind=FORM_SUBMITTED)
     assert row.data["submission_id"] == submission.pk and row.data["form"] == "contact-us"
     assert row.data["fields"]["interest"] == "crm"
     assert row.data["visitor_id"] == "v-123"
@@ -70,7 +70,7 @@ def test_given_job_ran_twice_when_processing_then_processed_once():
     from sarnakh.capture.forms.processing import submission_process
 
     submission_process(submission_id=submission.pk)
-    assert Activity.objects.filter(kind=ActivityKind.FORM_SUBMITTED).count() == 1
+    assert Activity.objects.filter(kind=FORM_SUBMITTED).count() == 1
     assert FormSubmission.objects.get().attempts == 1
 
 
@@ -89,7 +89,7 @@ def test_given_returning_person_when_submitting_again_then_same_contact_updated_
     assert contact.first_name == "Sarah"
     assert contact.utm_campaign == "spring"  # first touch kept
     assert FormSubmission.objects.filter(contact=contact, status="processed").count() == 2
-    assert Activity.objects.filter(contact=contact, kind=ActivityKind.FORM_SUBMITTED).count() == 2
+    assert Activity.objects.filter(contact=contact, kind=FORM_SUBMITTED).count() == 2
 
 
 def test_given_broken_processing_when_submitting_then_raw_kept_marked_failed_and_processed_on_retry(monkeypatch, write_api):
@@ -235,5 +235,5 @@ def test_given_persian_digits_phone_and_number_fields_when_processed_then_normal
     run_pending_jobs()
     contact = Contact.objects.get()
     assert contact.phone == "+989123456789"
-    data = Activity.objects.get(kind=ActivityKind.FORM_SUBMITTED).data["fields"]
+    data = Activity.objects.get(kind=FORM_SUBMITTED).data["fields"]
     assert data == {"phone": "+989123456789", "seats": 12, "topics": ["a", "b"], "agree": True, "campaign": "expo"}

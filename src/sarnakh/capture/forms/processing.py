@@ -20,18 +20,19 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from sarnakh.capture.contact_page import FORM_SUBMITTED
 from sarnakh.capture.forms import engine
 from sarnakh.capture.forms.intake import rate_windows_prune
 from sarnakh.capture.forms.models import Form, FormNotification, FormSubmission
 from sarnakh.contacts import company_services
 from sarnakh.contacts import services as contact_services
-from sarnakh.contacts.choices import ActivityKind, Consent
+from sarnakh.contacts.choices import Consent
 from sarnakh.contacts.models import Contact
-from sarnakh.contacts.timeline import timeline_write
 from sarnakh.core import clock
 from sarnakh.core.actor import Actor
 from sarnakh.core.errors import DomainError, NotFound, ValidationFailed
 from sarnakh.core.jobs import enqueue
+from sarnakh.core.timeline import timeline_write
 from sarnakh.tracking import services as tracking_services
 
 logger = logging.getLogger("sarnakh.capture.forms")
@@ -89,7 +90,7 @@ def _process(submission: FormSubmission) -> Contact:
     company_errors = _fill_company(contact, mapped.company, actor=actor)
     timeline_write(
         contact=contact,
-        kind=ActivityKind.FORM_SUBMITTED,
+        kind=FORM_SUBMITTED,
         actor=actor,
         at=submission.received_at,
         data={

@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 from sarnakh.capture.forms import engine
 from sarnakh.capture.forms.intake import forget_form
 from sarnakh.capture.forms.models import Form
-from sarnakh.contacts.choices import Channel, ObjectType, SourceType
+from sarnakh.contacts.choices import ObjectType
 from sarnakh.contacts.selectors import property_definitions
 from sarnakh.core import clock
 from sarnakh.core.actor import Actor
 from sarnakh.core.errors import Conflict, NotFound, ValidationFailed
+from sarnakh.core.lead_source import Channel, SourceType
 from sarnakh.core.normalize import InvalidEmail, clean_display_text, normalize_email
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")

@@ -15,10 +15,11 @@ from django.views.decorators.http import require_POST
 from sarnakh.capture.forms import engine, processing, selectors, services
 from sarnakh.capture.forms.api import embed_snippet, hosted_url
 from sarnakh.capture.forms.models import Form, FormSubmission
-from sarnakh.contacts.choices import Channel, ObjectType, SourceType
+from sarnakh.contacts.choices import ObjectType
 from sarnakh.contacts.selectors import property_definitions
 from sarnakh.core.actor import Actor
 from sarnakh.core.errors import DomainError
+from sarnakh.core.lead_source import Channel, SourceType
 from sarnakh.core.roles import can
 from sarnakh.core.ui.permissions import require
 

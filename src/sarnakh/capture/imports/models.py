@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from sarnakh.contacts.choices import Channel, SourceType
+from sarnakh.core.lead_source import Channel, SourceType
 
 
 class ContactImport(models.Model):

@@ -17,12 +17,13 @@ from sarnakh.capture.imports import selectors
 from sarnakh.capture.imports.importer import CancelledError, ImportRun, define_mapped_properties
 from sarnakh.capture.imports.mapping import IGNORE, suggest_mapping, validate_mapping
 from sarnakh.capture.imports.models import ContactImport
-from sarnakh.contacts.choices import Channel, ObjectType, SourceType
+from sarnakh.contacts.choices import ObjectType
 from sarnakh.contacts.models import PropertyDefinition
 from sarnakh.core import clock, csv_engine
 from sarnakh.core.actor import Actor
 from sarnakh.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from sarnakh.core.jobs import enqueue
+from sarnakh.core.lead_source import Channel, SourceType
 from sarnakh.core.normalize import clean_display_text
 from sarnakh.core.workers import current_worker_id, may_take_over
 

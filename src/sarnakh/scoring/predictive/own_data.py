@@ -57,6 +57,8 @@ COMPANY_FIELDS = ("industry", "employee_band", "revenue_band", "country")
 # Fields read from the contact row; the property history may rewind any of them.
 REWINDABLE = (*CONTACT_FIELDS, "referrer", "landing_page", "email", "phone")
 
+FORM_SUBMITTED_KIND = "form_submitted"  # capture's timeline kind (core.timeline)
+
 
 @dataclass
 class OwnData:
@@ -161,7 +163,7 @@ def _engagement(ids: list[int], as_of: dict[int, dt.datetime], top_names: int) -
         for contact_id, at in Session.objects.filter(contact_id__in=part, is_bot=False).values_list("contact_id", "started_at").iterator(chunk_size=5000):
             if at < as_of[contact_id]:
                 sessions[position[contact_id]] += 1
-        forms_rows = Activity.objects.filter(contact_id__in=part, kind=ActivityKind.FORM_SUBMITTED).values_list("contact_id", "occurred_at")
+        forms_rows = Activity.objects.filter(contact_id__in=part, kind=FORM_SUBMITTED_KIND).values_list("contact_id", "occurred_at")
         for contact_id, at in forms_rows.iterator(chunk_size=5000):
             if at < as_of[contact_id]:
                 forms[position[contact_id]] += 1

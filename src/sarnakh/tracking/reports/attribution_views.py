@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from sarnakh.contacts.choices import Channel
+from sarnakh.core.lead_source import Channel
 from sarnakh.core.ui.formatting import persian_digits
 from sarnakh.core.ui.permissions import require
 from sarnakh.tracking.reports import attribution

@@ -12,9 +12,9 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from sarnakh.contacts.choices import Channel
 from sarnakh.core import clock
 from sarnakh.core.errors import NotFound, ValidationFailed
+from sarnakh.core.lead_source import Channel
 from sarnakh.core.normalize import clean_display_text
 from sarnakh.tracking import channels
 from sarnakh.tracking.models import ChannelRule, Event, Session, Site, TrackingSettings, Visitor

@@ -13,8 +13,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from sarnakh.contacts.choices import Channel
 from sarnakh.core.errors import DomainError
+from sarnakh.core.lead_source import Channel
 from sarnakh.core.ui.htmx import error_messages
 from sarnakh.core.ui.permissions import require
 from sarnakh.tracking import channels

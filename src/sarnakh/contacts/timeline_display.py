@@ -1,4 +1,5 @@
-"""Turns timeline rows into readable lines: titles, old → new values, reasons, bodies."""
+"""Timeline rows as the contact page shows them: each row's registered kind renders it
+(core.timeline) with the names and values this module looks up once per page."""
 
 from __future__ import annotations
 
@@ -10,15 +11,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from sarnakh.contacts import selectors
-from sarnakh.contacts.choices import (
-    ActivityKind,
-    Channel,
-    Consent,
-    LeadStatus,
-    ObjectType,
-    SourceType,
-)
+from sarnakh.contacts.choices import Consent, LeadStatus, ObjectType
 from sarnakh.contacts.models import Activity, Contact
+from sarnakh.core.lead_source import Channel, SourceType
+from sarnakh.core.timeline import render_entry
 
 CHOICE_LABELS = {
     "lead_status": dict(LeadStatus.choices),
@@ -39,8 +35,8 @@ class ActivityLine:
     body: str = ""
 
 
-class _Names:
-    """Lookups shared by all rows of one page, fetched once."""
+class PageValues:
+    """Lookups shared by all rows of one page, fetched once (core.timeline.TimelineValues)."""
 
     def __init__(self, activities: list[Activity]):
         self.stages = {s.key: s.display_name for s in selectors.stage_list()}
@@ -90,52 +86,13 @@ class _Names:
         return rows
 
 
-def _tag_facts(tags: dict | None) -> list[tuple[str, str]]:
-    facts = []
-    if tags and tags.get("added"):
-        facts.append((_("Tags added"), ", ".join(tags["added"])))
-    if tags and tags.get("removed"):
-        facts.append((_("Tags removed"), ", ".join(tags["removed"])))
-    return facts
-
-
 def describe_activities(activities: list[Activity]) -> list[ActivityLine]:
-    names = _Names(activities)
+    values = PageValues(activities)
     lines = []
     for a in activities:
-        data = a.data or {}
+        entry = render_entry(a.kind, a.data, values)
         actor = a.actor_label or (a.actor.get_username() if a.actor else "")
-        line = ActivityLine(activity=a, title=a.get_kind_display(), actor=actor)
-        if a.kind == ActivityKind.CREATED:
-            line.title = _("Contact created")
-            fields = data.get("fields") or {}
-            line.facts = [(names.label(k), names.value(k, v)) for k, v in fields.items() if k != "properties"]
-            line.facts += [(names.label(f"properties.{k}"), names.value("", v)) for k, v in (fields.get("properties") or {}).items()]
-            if data.get("stage"):
-                line.facts.append((_("Stage"), names.value("stage", data["stage"])))
-        elif a.kind in (ActivityKind.UPDATED, ActivityKind.OWNER_CHANGED):
-            if data.get("matched_on"):
-                line.title = _("Updated by a new submission matching on %(field)s") % {"field": names.label(data["matched_on"])}
-            line.changes = names.changes(data.get("changes"))
-            line.facts = _tag_facts(data.get("tags"))
-        elif a.kind == ActivityKind.TAGGED:
-            line.facts = _tag_facts(data.get("tags"))
-        elif a.kind == ActivityKind.STAGE_CHANGED:
-            old, new = data.get("from"), data.get("to")
-            if old:
-                line.title = _("Stage changed: %(old)s → %(new)s") % {"old": names.value("stage", old), "new": names.value("stage", new)}
-            else:
-                line.title = _("Stage set to %(new)s") % {"new": names.value("stage", new)}
-            line.reason = data.get("reason") or ""
-            if data.get("rule"):
-                line.facts.append((_("Rule"), data["rule"]))
-        elif a.kind == ActivityKind.MERGED:
-            line.title = _("Merged with contact #%(id)s (%(name)s)") % {"id": data.get("merged_id", "?"), "name": data.get("merged_name", "")}
-            line.changes = names.changes(data.get("changes"))
-            stage = data.get("stage")
-            if isinstance(stage, list) and len(stage) == 2 and stage[0] != stage[1]:
-                line.changes.append((_("Stage"), names.value("stage", stage[0]), names.value("stage", stage[1])))
-        elif a.kind == ActivityKind.NOTE_ADDED:
-            line.body = data.get("body") or ""
-        lines.append(line)
+        lines.append(ActivityLine(
+            activity=a, title=entry.title, actor=actor, changes=entry.changes, facts=entry.facts, reason=entry.reason, body=entry.body,
+        ))
     return lines

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from sarnakh.contacts.fields import EditableField
 from sarnakh.core.errors import DomainError
 from sarnakh.core.ui.htmx import error_messages, is_htmx, trigger
-from sarnakh.web.fields import EditableField
 
 
 def field_context(obj, field: EditableField, url: str, *, can_edit: bool) -> dict:

@@ -13,15 +13,14 @@ from django.utils.translation import gettext as _
 
 from sarnakh.contacts import selectors
 from sarnakh.contacts.choices import (
-    Channel,
     Consent,
     EmployeeBand,
     LeadStatus,
     ObjectType,
     PropertyType,
     RevenueBand,
-    SourceType,
 )
+from sarnakh.core.lead_source import Channel, SourceType
 from sarnakh.core.ui.formatting import format_number, format_when
 from sarnakh.core.users import assignable_users
 
