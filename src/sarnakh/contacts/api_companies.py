@@ -17,16 +17,11 @@ from sarnakh.contacts.schemas import (
     NoteIn,
     NoteOut,
 )
-from sarnakh.contacts.serializers import (
-    company_to_dict,
-    contact_to_dict,
-    decode_cursor,
-    encode_cursor,
-    note_to_dict,
-)
+from sarnakh.contacts.serializers import company_to_dict, contact_to_dict, note_to_dict
 from sarnakh.core.actor import Actor
 from sarnakh.core.api import ErrorOut, write_auth
 from sarnakh.core.api_types import DbId
+from sarnakh.core.cursors import decode_cursor, encode_cursor
 from sarnakh.core.errors import NotFound, ValidationFailed
 
 router = Router(tags=["companies"])

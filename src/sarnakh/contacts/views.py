@@ -19,14 +19,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from sarnakh.contacts import bulk, selectors, services
+from sarnakh.contacts import selectors, services
+from sarnakh.contacts.bulk import services as bulk
 from sarnakh.contacts.choices import StageKind
 from sarnakh.contacts.fields import contact_fields, contact_property_fields, find_field
 from sarnakh.contacts.inline import field_context, field_view
-from sarnakh.contacts.serializers import decode_cursor, encode_cursor
 from sarnakh.contacts.timeline_display import describe_activities
 from sarnakh.core.actor import Actor
 from sarnakh.core.contact_page import TIMELINE_SOURCES, contact_cards
+from sarnakh.core.cursors import decode_cursor, encode_cursor
 from sarnakh.core.errors import DomainError
 from sarnakh.core.lead_source import Channel, SourceType
 from sarnakh.core.roles import can

@@ -25,7 +25,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from sarnakh.contacts.models import Contact, LifecycleStage
+from sarnakh.contacts import selectors as contact_selectors
+from sarnakh.contacts import services as contact_services
 from sarnakh.core import clock
 from sarnakh.core.actor import Actor
 from sarnakh.core.errors import NotFound, ValidationFailed
@@ -33,6 +34,7 @@ from sarnakh.scoring import facts_loader
 from sarnakh.scoring.engine import ModelSpec, ScoreResult, SpecError, crossed, score_contact
 from sarnakh.scoring.engine.result import number
 from sarnakh.scoring.models import ContactScore, ScoreHistory, ScoringModel, ScoringModelVersion
+from sarnakh.tracking import services as tracking_services
 
 logger = logging.getLogger("sarnakh.scoring")
 
@@ -97,20 +99,13 @@ def _event_id(contact_id: int, model: ScoringModel, version: ScoringModelVersion
 
 
 def _emit_qualified(*, contact_id: int, model: ScoringModel, version: ScoringModelVersion, result: ScoreResult, promoted: bool, now) -> None:
-    from sarnakh.tracking import ingest, processor
-    from sarnakh.tracking.services import INTERNAL_SOURCE
-
-    ingest.events_insert([{
-        "source": INTERNAL_SOURCE, "event_id": _event_id(contact_id, model, version), "site_id": None, "type": "track",
-        "name": QUALIFIED_EVENT, "visitor_id": "", "occurred_at": now, "received_at": now, "url": "", "path": "",
-        "title": "", "referrer": "", "label": model.name[:200],
-        "properties": {
+    tracking_services.internal_event_record(
+        event_id=_event_id(contact_id, model, version), name=QUALIFIED_EVENT, contact_id=contact_id, at=now, label=model.name,
+        properties={
             "model": model.key, "version": version.number, "fit": number(result.fit), "grade": result.grade,
             "engagement": number(result.engagement), "score": number(result.score), "promoted": promoted,
         },
-        "context": {"contact_id": contact_id},
-    }])
-    transaction.on_commit(processor.wake)
+    )
 
 
 def _promote(
@@ -118,12 +113,10 @@ def _promote(
 ) -> bool:
     if not model.is_default or stage_kind != "funnel":
         return False
-    mql = LifecycleStage.objects.filter(key=MQL_STAGE).values_list("order", flat=True).first()
+    mql = contact_selectors.stage_order(MQL_STAGE)
     if mql is None or stage_order >= mql:
         return False
-    from sarnakh.contacts.services import contact_change_stage
-
-    contact_change_stage(
+    contact_services.contact_change_stage(
         contact_id=contact_id, stage_key=MQL_STAGE, reason=qualification_reason(model, version, result),
         actor=Actor(source="rule", label=(_("Scoring: %(model)s") % {"model": model.name})[:200]),
         rule=f"{model.key}@v{version.number}"[:200],
@@ -174,8 +167,8 @@ def contact_score_refresh(*, contact_id: int, model: ScoringModel | str | None =
         # The row lock serialises the event processor and the job worker on one contact,
         # so a crossing is seen, and acted on, once.
         contact = (
-            Contact.objects.select_for_update(of=("self",)).select_related("stage", "company")
-            .filter(pk=contact_id, merged_into__isnull=True).first()
+            contact_selectors.live_contacts().select_for_update(of=("self",)).select_related("stage", "company")
+            .filter(pk=contact_id).first()
         )
         if contact is None:
             return []
@@ -200,8 +193,8 @@ def crossings_act(*, model_id: int, contact_ids: list[int]) -> int:
     for contact_id in contact_ids:
         with transaction.atomic():
             contact = (
-                Contact.objects.select_for_update(of=("self",)).select_related("stage")
-                .filter(pk=contact_id, merged_into__isnull=True).first()
+                contact_selectors.live_contacts().select_for_update(of=("self",)).select_related("stage")
+                .filter(pk=contact_id).first()
             )
             row = ContactScore.objects.filter(contact_id=contact_id, model=model).select_related("version").first()
             if contact is None or row is None or not row.qualified:

@@ -19,8 +19,11 @@ import logging
 from django.db import transaction
 from django_tasks import task
 
+from sarnakh.contacts import services as contact_services
+from sarnakh.contacts.merge import merge_hooks
 from sarnakh.core.jobs import enqueue
 from sarnakh.scoring import services
+from sarnakh.tracking import processor
 
 logger = logging.getLogger("sarnakh.scoring")
 
@@ -83,10 +86,6 @@ def on_contacts_imported(contact_ids: list[int]) -> None:
 
 def register_hooks() -> None:
     """Subscribes to tracking, contact changes and merges (once, however often called)."""
-    from sarnakh.contacts import services as contact_services
-    from sarnakh.contacts.merge import merge_hooks
-    from sarnakh.tracking import processor
-
     for hooks, hook in (
         (processor.after_process_hooks, on_events_processed),
         (contact_services.contact_changed_hooks, on_contact_changed),

@@ -1,5 +1,5 @@
 """Writes of the tracking app other apps call: a form submission's place in the visitor's
-history, and contact merges. (Sites, channel rules and retention: sites/services.py.)"""
+history, back-end events about a contact, and contact merges. (Sites, channel rules and retention: sites/services.py.)"""
 
 from __future__ import annotations
 
@@ -32,6 +32,22 @@ def form_submission_track(
         "properties": {"form": form_slug, "submission_id": submission_id}, "context": {"contact_id": contact_id},
     }
     ingest.events_insert([row])
+    transaction.on_commit(processor.wake)
+
+
+def internal_event_record(
+    *, event_id: str, name: str, contact_id: int, at: dt.datetime, label: str = "", properties: dict | None = None,
+) -> None:
+    """Records a back-end event about a contact (scoring's `became_mql`), processed behind
+    the caller's commit like any event. Idempotent by event id."""
+    from sarnakh.tracking import ingest, processor
+
+    ingest.events_insert([{
+        "source": INTERNAL_SOURCE, "event_id": event_id, "site_id": None, "type": Event.Type.TRACK,
+        "name": name, "visitor_id": "", "occurred_at": at, "received_at": at, "url": "", "path": "",
+        "title": "", "referrer": "", "label": label[:200], "properties": properties or {},
+        "context": {"contact_id": contact_id},
+    }])
     transaction.on_commit(processor.wake)
 
 

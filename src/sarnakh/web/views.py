@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from sarnakh.contacts import selectors
-from sarnakh.contacts.choices import Funnel
+from sarnakh.contacts.selectors import Funnel
 from sarnakh.core import clock
 from sarnakh.core.lead_source import Channel
 from sarnakh.core.login_guard import locked_until

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.db import transaction
 
-from sarnakh.capture.upsert_rows import find_existing
+from sarnakh.contacts.bulk.upsert import find_existing
 from sarnakh.contacts.models import Activity, Company, Contact, StageChange
 from sarnakh.contacts.services import contact_upsert
 from sarnakh.core import clock

@@ -221,7 +221,7 @@ def test_batch_writer_never_reuses_the_id_of_a_deleted_contact(tmp_path, actor):
 
 
 def test_given_someone_creates_the_same_person_mid_batch_then_batch_redone_row_by_row(tmp_path, actor, monkeypatch):
-    from sarnakh.capture.upsert_rows import BatchWriter
+    from sarnakh.contacts.bulk.upsert import BatchWriter
 
     contact_upsert(data={"email": "race@example.com", "first_name": "Api"}, actor=actor)
     real_load = BatchWriter._load

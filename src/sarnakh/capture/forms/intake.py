@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from sarnakh.capture.forms import engine
 from sarnakh.capture.forms.models import Form, FormRateWindow, FormSubmission, FormView
-from sarnakh.contacts.contact_input import clean_contact_input
+from sarnakh.contacts.services import clean_contact_input
 from sarnakh.core import clock
 from sarnakh.core.errors import DomainError, NotFound
 from sarnakh.core.jobs import enqueue

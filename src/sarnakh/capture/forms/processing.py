@@ -24,10 +24,8 @@ from sarnakh.capture.contact_page import FORM_SUBMITTED
 from sarnakh.capture.forms import engine
 from sarnakh.capture.forms.intake import rate_windows_prune
 from sarnakh.capture.forms.models import Form, FormNotification, FormSubmission
-from sarnakh.contacts import company_services
 from sarnakh.contacts import services as contact_services
-from sarnakh.contacts.choices import Consent
-from sarnakh.contacts.models import Contact
+from sarnakh.contacts.selectors import Consent
 from sarnakh.core import clock
 from sarnakh.core.actor import Actor
 from sarnakh.core.errors import DomainError, NotFound, ValidationFailed
@@ -53,7 +51,7 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 
-def _fill_company(contact: Contact, company_values: dict, *, actor: Actor) -> dict[str, list[str]]:
+def _fill_company(contact, company_values: dict, *, actor: Actor) -> dict[str, list[str]]:
     """Company details from the form fill what the company does not know yet."""
     if not company_values or contact.company_id is None:
         return {}
@@ -66,13 +64,13 @@ def _fill_company(contact: Contact, company_values: dict, *, actor: Actor) -> di
         return {}
     try:
         with transaction.atomic():
-            company_services.company_update(company_id=company.pk, data=data, actor=actor)
+            contact_services.company_update(company_id=company.pk, data=data, actor=actor)
     except DomainError as exc:
         return exc.fields or {"company": [exc.message]}
     return {}
 
 
-def _process(submission: FormSubmission) -> Contact:
+def _process(submission: FormSubmission):
     form = submission.form
     values, errors = engine.clean_submission_values(form.fields, submission.fields, region=settings.SARNAKH_DEFAULT_REGION)
     if errors:

@@ -14,8 +14,7 @@ from django.utils.translation import gettext as _
 from sarnakh.capture.forms import engine
 from sarnakh.capture.forms.intake import forget_form
 from sarnakh.capture.forms.models import Form
-from sarnakh.contacts.choices import ObjectType
-from sarnakh.contacts.selectors import property_definitions
+from sarnakh.contacts.selectors import ObjectType, property_definitions
 from sarnakh.core import clock
 from sarnakh.core.actor import Actor
 from sarnakh.core.errors import Conflict, NotFound, ValidationFailed

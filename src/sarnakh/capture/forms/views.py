@@ -15,8 +15,7 @@ from django.views.decorators.http import require_POST
 from sarnakh.capture.forms import engine, processing, selectors, services
 from sarnakh.capture.forms.api import embed_snippet, hosted_url
 from sarnakh.capture.forms.models import Form, FormSubmission
-from sarnakh.contacts.choices import ObjectType
-from sarnakh.contacts.selectors import property_definitions
+from sarnakh.contacts.selectors import ObjectType, property_definitions
 from sarnakh.core.actor import Actor
 from sarnakh.core.errors import DomainError
 from sarnakh.core.lead_source import Channel, SourceType

@@ -12,7 +12,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from sarnakh.capture.imports import selectors, services
-from sarnakh.contacts.api import ContactFilterQuery, contact_filters_from
+from sarnakh.contacts.schemas import ContactFilterQuery, contact_filters_from
 from sarnakh.contacts.selectors import ContactFilters
 from sarnakh.core.actor import Actor
 from sarnakh.core.api import ErrorOut, write_auth

@@ -16,11 +16,19 @@ from django.db import IntegrityError, transaction
 
 from sarnakh.capture.imports.mapping import PROPERTY_PREFIX
 from sarnakh.capture.imports.models import ContactImport, ImportRowError
-from sarnakh.capture.imports.row_input import CleanRow, ImportOptions, RowCleaner, RowError
-from sarnakh.capture.upsert_rows import NEW, SKIPPED, UPDATED, BatchResult, BatchWriter, RowWriter
-from sarnakh.contacts.choices import ObjectType, PropertyType
-from sarnakh.contacts.models import PropertyDefinition
-from sarnakh.contacts.settings_services import property_define
+from sarnakh.capture.imports.row_input import ImportOptions, RowCleaner
+from sarnakh.contacts.bulk.services import (
+    NEW,
+    SKIPPED,
+    UPDATED,
+    BatchResult,
+    BatchWriter,
+    CleanRow,
+    RowError,
+    RowWriter,
+)
+from sarnakh.contacts.selectors import ObjectType, PropertyType, property_definitions
+from sarnakh.contacts.services import property_define
 from sarnakh.core.actor import Actor
 from sarnakh.core.csv_engine import Dialect, RowReader
 from sarnakh.core.errors import Conflict
@@ -84,7 +92,7 @@ class _SeenKeys:
 def define_mapped_properties(contact_import: ContactImport) -> None:
     """Columns mapped to custom properties that are not defined yet become text properties."""
     keys = {t[len(PROPERTY_PREFIX):]: h for h, t in contact_import.mapping.items() if t and t.startswith(PROPERTY_PREFIX)}
-    existing = set(PropertyDefinition.objects.filter(object_type=ObjectType.CONTACT, key__in=list(keys)).values_list("key", flat=True))
+    existing = {d.key for d in property_definitions(ObjectType.CONTACT)}
     for key, header in keys.items():
         if key not in existing:
             try:

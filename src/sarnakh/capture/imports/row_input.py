@@ -7,28 +7,23 @@ once per row (clean_contact_input looks them up in the database on each call).
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sarnakh.capture.imports.mapping import PROPERTY_PREFIX, MappedRow, map_row, parse_created_at
-from sarnakh.contacts.choices import ObjectType, PropertyType
-from sarnakh.contacts.contact_input import CleanContact, clean_contact_input, property_specs
-from sarnakh.contacts.models import LifecycleStage
-from sarnakh.contacts.properties import PropertySpec, clean_property_values
+from sarnakh.contacts.bulk.services import CleanRow, RowError
+from sarnakh.contacts.selectors import ObjectType, PropertyType, stage_list
+from sarnakh.contacts.services import (
+    PropertySpec,
+    clean_contact_input,
+    clean_property_values,
+    property_specs,
+)
 
 MAX_VALUE_CHARS = 1000
-
-
-@dataclass(frozen=True)
-class RowError:
-    row_number: int
-    column: str
-    value: str
-    message: str
 
 
 @dataclass
@@ -47,27 +42,10 @@ class ImportOptions:
         return {"import_id": self.import_id, "file": self.file_name}
 
 
-@dataclass
-class CleanRow:
-    number: int
-    clean: CleanContact
-    data: dict[str, Any]  # the contact input as given to clean_contact_input / contact_upsert
-    created_at: dt.datetime | None = None
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def email(self) -> str:
-        return self.clean.values.get("email") or ""
-
-    @property
-    def phone(self) -> str:
-        return self.clean.values.get("phone") or ""
-
-
 class RowCleaner:
     def __init__(self, options: ImportOptions):
         self.options = options
-        self.stages = {stage.key: stage for stage in LifecycleStage.objects.all()}
+        self.stages = {stage.key: stage for stage in stage_list()}
         self.specs = property_specs(ObjectType.CONTACT)
         # Columns mapped to a property not defined yet: the import defines it as text.
         for header, target in options.mapping.items():

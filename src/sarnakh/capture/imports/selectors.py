@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from sarnakh.capture.imports.models import ContactImport, ImportRowError
-from sarnakh.contacts.choices import ObjectType
 from sarnakh.contacts.selectors import (
     ContactFilters,
+    ObjectType,
     contact_queryset,
     property_definitions,
     with_relations,

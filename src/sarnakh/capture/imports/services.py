@@ -17,8 +17,7 @@ from sarnakh.capture.imports import selectors
 from sarnakh.capture.imports.importer import CancelledError, ImportRun, define_mapped_properties
 from sarnakh.capture.imports.mapping import IGNORE, suggest_mapping, validate_mapping
 from sarnakh.capture.imports.models import ContactImport
-from sarnakh.contacts.choices import ObjectType
-from sarnakh.contacts.models import PropertyDefinition
+from sarnakh.contacts.selectors import ObjectType, property_definitions
 from sarnakh.core import clock, csv_engine
 from sarnakh.core.actor import Actor
 from sarnakh.core.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -134,7 +133,7 @@ def _record(*, path: Path, file_name: str, actor: Actor, options: dict[str, Any]
         raise ValidationFailed(_("The file cannot be read as CSV."), fields={"file": [str(exc)]}) from None
     if not sample.headers:
         raise ValidationFailed(_("The file is empty."), fields={"file": [_("The first row must name the columns.")]})
-    property_keys = set(PropertyDefinition.objects.filter(object_type=ObjectType.CONTACT).values_list("key", flat=True))
+    property_keys = {d.key for d in property_definitions(ObjectType.CONTACT)}
     suggested = suggest_mapping(sample.headers, property_keys=property_keys)
     cleaned, option_errors = _clean_options(options, sample.headers, suggested)
     errors.update(option_errors)

@@ -13,8 +13,7 @@ from sarnakh.capture.imports import selectors, services
 from sarnakh.capture.imports.api import contacts_csv_response
 from sarnakh.capture.imports.mapping import IGNORE, PROPERTY_PREFIX, TARGETS, property_key_for
 from sarnakh.capture.imports.models import ContactImport
-from sarnakh.contacts.choices import ObjectType
-from sarnakh.contacts.selectors import ContactFilters, property_definitions
+from sarnakh.contacts.selectors import ContactFilters, ObjectType, property_definitions
 from sarnakh.core.actor import Actor
 from sarnakh.core.errors import DomainError
 from sarnakh.core.lead_source import Channel, SourceType

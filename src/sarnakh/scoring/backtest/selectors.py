@@ -20,7 +20,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from sarnakh.contacts.models import Contact, LifecycleStage, StageChange
+from sarnakh.contacts import selectors as contact_selectors
 from sarnakh.core import clock
 from sarnakh.core.errors import ValidationFailed
 from sarnakh.scoring import facts_loader
@@ -30,7 +30,7 @@ from sarnakh.scoring.engine.backtest import ContactHistory, rolling_months, run_
 from sarnakh.scoring.engine.facts import EVENT_TYPES
 from sarnakh.scoring.models import ScoringModel
 from sarnakh.scoring.services import scoring_model_for, version_spec
-from sarnakh.tracking.models import Event
+from sarnakh.tracking import selectors as tracking_selectors
 
 MAX_MONTHS = 24
 CHUNK = 500
@@ -52,18 +52,18 @@ class Backtest:
 
 def _stage_levels() -> dict[str, set[str]]:
     """For each level, the funnel stage keys at or after it."""
-    stages = list(LifecycleStage.objects.filter(kind="funnel").values_list("key", "order"))
+    stages = [(s.key, s.order) for s in contact_selectors.stage_list() if s.kind == contact_selectors.StageKind.FUNNEL]
     orders = dict(stages)
     return {level: {key for key, order in stages if order >= orders[level]} if level in orders else set() for level in LEVELS}
 
 
 def _candidate_ids(start: dt.datetime, end: dt.datetime) -> list[int]:
     ids = set(
-        Contact.objects.filter(merged_into__isnull=True, created_at__gte=start, created_at__lt=end).values_list("pk", flat=True)
+        contact_selectors.live_contacts().filter(created_at__gte=start, created_at__lt=end).values_list("pk", flat=True)
     )
     ids.update(
-        Event.objects.filter(
-            contact_id__isnull=False, is_bot=False, type__in=EVENT_TYPES, occurred_at__gte=start, occurred_at__lt=end
+        tracking_selectors.human_events().filter(
+            contact_id__isnull=False, type__in=EVENT_TYPES, occurred_at__gte=start, occurred_at__lt=end
         ).values_list("contact_id", flat=True).distinct()
     )
     return sorted(ids)
@@ -73,7 +73,7 @@ def _reached(contact_ids: list[int], levels: Mapping[str, set[str]]) -> dict[int
     """The first time each contact entered a stage at or after each level."""
     keys = set().union(*levels.values())
     found: dict[int, dict[str, dt.datetime]] = {}
-    rows = StageChange.objects.filter(contact_id__in=contact_ids, to_stage__in=keys).values_list("contact_id", "to_stage", "changed_at")
+    rows = contact_selectors.stage_changes().filter(contact_id__in=contact_ids, to_stage__in=keys).values_list("contact_id", "to_stage", "changed_at")
     for contact_id, stage, at in rows:
         mine = found.setdefault(contact_id, {})
         for level, stages in levels.items():
@@ -87,7 +87,7 @@ def histories(contact_ids: list[int], *, chunk: int = CHUNK) -> Iterator[Contact
     levels = _stage_levels()
     for begin in range(0, len(contact_ids), chunk):
         ids = contact_ids[begin : begin + chunk]
-        contacts = list(Contact.objects.filter(pk__in=ids, merged_into__isnull=True).select_related("stage", "company"))
+        contacts = list(contact_selectors.live_contacts().filter(pk__in=ids).select_related("stage", "company"))
         facts = facts_loader.facts_for_contacts(contacts)
         reached = _reached(ids, levels)
         for contact in contacts:

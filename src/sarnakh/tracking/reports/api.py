@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from sarnakh.contacts import selectors as contact_selectors
-from sarnakh.contacts.serializers import decode_cursor, encode_cursor
 from sarnakh.core import clock
 from sarnakh.core.api import ErrorOut
 from sarnakh.core.api_types import DbId
+from sarnakh.core.cursors import decode_cursor, encode_cursor
 from sarnakh.core.errors import NotFound, ValidationFailed
 from sarnakh.tracking import selectors
 from sarnakh.tracking.models import Event, Session

@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sarnakh.contacts.models import Contact, StageChange
+from sarnakh.contacts.selectors import conversions_sql
 from sarnakh.core import clock
 from sarnakh.core.errors import ValidationFailed
 from sarnakh.tracking.models import Session
@@ -169,33 +169,13 @@ def _credited(*, models, conversion: str, group_by: str, since: dt.datetime, unt
 
 def _query(*, models, conversion: str, group_by: str, since: dt.datetime, until: dt.datetime) -> tuple[str, list]:
     q = connection.ops.quote_name
-    contact, stage_change, session = (q(m._meta.db_table) for m in (Contact, StageChange, Session))
-    col = {
-        "contact_id": q(Session._meta.get_field("contact").column),
-        "merged_into": q(Contact._meta.get_field("merged_into").column),
-        "stage_contact": q(StageChange._meta.get_field("contact").column),
-    }
-    bounds = [connection.ops.adapt_datetimefield_value(since), connection.ops.adapt_datetimefield_value(until)]
-    if conversion == CREATED:
-        conversions_sql = f"""
-            SELECT c.id AS contact_id, c.created_at AS converted_at, c.created_at AS created_at,
-                   c.channel AS channel, c.utm_campaign AS campaign
-            FROM {contact} c
-            WHERE c.{col["merged_into"]} IS NULL AND c.created_at >= %s AND c.created_at < %s"""
-        params: list = [*bounds]
-    else:
-        conversions_sql = f"""
-            SELECT c.id AS contact_id, f.converted_at AS converted_at, c.created_at AS created_at,
-                   c.channel AS channel, c.utm_campaign AS campaign
-            FROM (SELECT sc.{col["stage_contact"]} AS contact_id, MIN(sc.changed_at) AS converted_at
-                  FROM {stage_change} sc WHERE sc.to_stage = %s GROUP BY sc.{col["stage_contact"]}) f
-            JOIN {contact} c ON c.id = f.contact_id
-            WHERE c.{col["merged_into"]} IS NULL AND f.converted_at >= %s AND f.converted_at < %s"""
-        params = [conversion, *bounds]
+    session = q(Session._meta.db_table)
+    col = {"contact_id": q(Session._meta.get_field("contact").column)}
+    conversions, params = conversions_sql(stage=None if conversion == CREATED else conversion, since=since, until=until)
     key_sql = "channel" if group_by == BY_CHANNEL else f"COALESCE(NULLIF(campaign, ''), '{NO_CAMPAIGN}')"
     credit_columns = ", ".join(f"SUM({_CREDIT_SQL[m]}) AS credit_{m}" for m in models)
     sql = f"""
-        WITH conversions AS ({conversions_sql}
+        WITH conversions AS ({conversions}
         ),
         touch_rows AS (
             SELECT v.contact_id, s.started_at AS touched_at, s.id AS touch_id, s.channel AS channel, s.utm_campaign AS campaign

@@ -1,4 +1,5 @@
-"""Writing a batch of clean import rows as contacts, with the foundation's identity rules.
+"""Writing a batch of clean rows as contacts (imports), with the identity rules of
+contact_upsert. Other apps reach it through contacts.bulk.services.
 
 Two writers with the same results:
 
@@ -17,13 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import connection, transaction
 from django.db.models import Q
 
-from sarnakh.capture.imports.row_input import CleanRow, ImportOptions, RowError
 from sarnakh.contacts.choices import ActivityKind
+from sarnakh.contacts.contact_input import CleanContact
 from sarnakh.contacts.models import Activity, Company, Contact, LifecycleStage, StageChange, Tag
 from sarnakh.contacts.properties import apply_property_values
 from sarnakh.contacts.search import company_search_text, contact_search_text
@@ -40,6 +41,44 @@ NEW, UPDATED, SKIPPED = "new", "updated", "skipped"
 CACHE_LIMIT = 100_000
 EMAIL_INDEX = "contact_email_unique"  # Contact.Meta.constraints: unique live email
 SQL_IN_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class RowError:
+    row_number: int
+    column: str
+    value: str
+    message: str
+
+
+@dataclass
+class CleanRow:
+    """One row to write: its number in the file, its input as checked by
+    clean_contact_input (and by the caller for stage and properties), and the input as
+    given, for the per-row writer."""
+
+    number: int
+    clean: CleanContact
+    data: dict[str, Any]  # the contact input as given to clean_contact_input / contact_upsert
+    created_at: dt.datetime | None = None
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def email(self) -> str:
+        return self.clean.values.get("email") or ""
+
+    @property
+    def phone(self) -> str:
+        return self.clean.values.get("phone") or ""
+
+
+class UpsertOptions(Protocol):
+    """What the writers need from the caller's options (capture's ImportOptions)."""
+
+    on_duplicate: str  # "update" or "skip"
+
+    @property
+    def activity_data(self) -> dict[str, Any]: ...  # added to every timeline row written
 
 
 @dataclass
@@ -127,7 +166,7 @@ def find_existing(values: dict[str, Any]) -> Contact | None:
 class RowWriter:
     """Per-row contact_upsert: each row is one call, exactly like the API."""
 
-    def __init__(self, options: ImportOptions, actor: Actor):
+    def __init__(self, options: UpsertOptions, actor: Actor):
         self.options = options
         self.actor = actor
 
@@ -245,7 +284,7 @@ class BatchWriter:
         "search_text", "updated_at",
     ]
 
-    def __init__(self, options: ImportOptions, actor: Actor):
+    def __init__(self, options: UpsertOptions, actor: Actor):
         self.options = options
         self.actor = actor
         self.user = actor.user if getattr(actor.user, "pk", None) else None

@@ -1,5 +1,7 @@
-"""Bulk actions on many contacts: set-based SQL plus one timeline row per contact,
-all in one transaction."""
+"""Changes to many contacts at once. The bulk actions of the list page and the API (set
+owner, add a tag, move forward) are set-based SQL plus one timeline row per contact, in
+one transaction; the batch writers of imports (upsert.py) are exported from here for
+other apps (capture)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,17 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from sarnakh.contacts.bulk.upsert import (  # noqa: F401 - the batch writers, for imports
+    NEW,
+    SKIPPED,
+    UPDATED,
+    BatchResult,
+    BatchWriter,
+    CleanRow,
+    RowError,
+    RowWriter,
+    UpsertOptions,
+)
 from sarnakh.contacts.choices import ActivityKind, StageKind
 from sarnakh.contacts.contact_input import TAG_MAX_LENGTH
 from sarnakh.contacts.models import Activity, Contact, LifecycleStage, StageChange, Tag

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sarnakh.contacts import bulk
+from sarnakh.contacts.bulk import services as bulk
 from sarnakh.contacts.models import Activity, Contact, StageChange
 from sarnakh.core.errors import ValidationFailed
 
