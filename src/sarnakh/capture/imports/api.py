@@ -147,7 +147,7 @@ def cancel_import(request, import_id: DbId):
 
 
 @router.post("/{int:import_id}/resume", auth=write_auth, response={202: ImportOut, **ERRORS}, summary="Resume an interrupted import")
-def resume_import(request, import_id: int):
+def resume_import(request, import_id: DbId):
     """An import shows `status: "interrupted"` when the process running it stopped (its
     heartbeat went silent). Resuming queues it again; it continues after the last
     committed batch, so no row is imported twice. 409 when it is not interrupted or its
