@@ -32,7 +32,8 @@ run: install
 
 test: install
 	bash scripts/check-services.sh
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/lint-imports --no-logo
 	bash scripts/run-suites.sh
 
 test-sqlite:
@@ -44,7 +45,8 @@ test-postgres:
 	SARNAKH_DATABASE_URL=$(PG_TEST_URL) SARNAKH_HOME=$(CURDIR)/.sarnakh-test-pg $(BIN)/pytest
 
 lint: install
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/lint-imports --no-logo
 
 clean:
 	rm -rf $(VENV) frontend/node_modules .sarnakh-test .sarnakh-test-pg

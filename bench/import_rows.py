@@ -92,9 +92,9 @@ def child(args) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from sarnakh.capture import services
-    from sarnakh.contacts.actor import Actor
+    from sarnakh.capture.imports import services
     from sarnakh.contacts.models import Activity, Company, Contact
+    from sarnakh.core.actor import Actor
 
     call_command("migrate", interactive=False, verbosity=0)
     results = []

@@ -9,7 +9,7 @@ import json
 import pytest
 from django.test import Client
 
-from sarnakh.contacts.actor import Actor
+from sarnakh.core.actor import Actor
 from sarnakh.core.apikeys import apikey_create
 from sarnakh.core.roles import set_role
 
@@ -137,7 +137,8 @@ def default_stages(request):
 def fresh_tracking_caches():
     """Sites and channel rules are cached per process; a test's rolled-back rows must not
     outlive it in those caches."""
-    from sarnakh.tracking import ingest, site_selectors
+    from sarnakh.tracking import ingest
+    from sarnakh.tracking.sites import selectors as site_selectors
 
     ingest.forget_sites()
     site_selectors.forget_channel_rules()

@@ -280,10 +280,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--if-empty", action="store_true", help="only when there are no contacts yet")
     p.set_defaults(func=cmd_demo)
 
-    from sarnakh.capture.commands import add_subcommands as add_capture_commands
+    from sarnakh.capture.imports.commands import add_subcommands as add_capture_commands
 
     add_capture_commands(sub)  # import, export
-    from sarnakh.capture.form_commands import add_subcommands as add_form_commands
+    from sarnakh.capture.forms.commands import add_subcommands as add_form_commands
 
     add_form_commands(sub)  # forms list | retry-failed | export
     from sarnakh.tracking.commands import add_subcommands as add_tracking_commands

@@ -9,8 +9,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Staff UI: contacts and companies keep their own namespaces ("contacts:", "companies:").
     path("", include("sarnakh.contacts.urls")),
-    path("", include("sarnakh.capture.urls")),  # imports/…, exports/…
-    path("", include("sarnakh.capture.form_urls")),  # forms/… (staff), f/<slug> (public)
+    path("", include("sarnakh.capture.imports.urls")),  # imports/…, exports/…
+    path("", include("sarnakh.capture.forms.urls")),  # forms/… (staff), f/<slug> (public)
     path("", include("sarnakh.tracking.urls")),  # t/… snippet, tracking/… staff pages
     path("", include("sarnakh.scoring.urls")),  # scoring/… models, distribution, backtest, predictive
     path("", include("sarnakh.webhooks.urls")),  # settings/webhooks/…

@@ -8,9 +8,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.models import Contact, StageChange
 from sarnakh.contacts.services import contact_upsert
+from sarnakh.core.actor import Actor
 from tests.browser.conftest import htmx_idle, log_in, text_of, wait
 
 # Live-server tests are transactional; tests/conftest.py puts the default stages back after each flush.

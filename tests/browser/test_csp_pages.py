@@ -9,13 +9,13 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.company_services import company_create
 from sarnakh.contacts.services import contact_upsert
-from sarnakh.tracking.site_services import site_create
+from sarnakh.core.actor import Actor
+from sarnakh.tracking.sites.services import site_create
 from sarnakh.webhooks.services import webhook_create
 from tests.browser.conftest import csp_violations, htmx_idle, log_in, text_of, wait
-from tests.capture.forms_support import make_form
+from tests.capture.forms.support import make_form
 
 # Live-server tests are transactional; tests/conftest.py puts the defaults back after each flush.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

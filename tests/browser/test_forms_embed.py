@@ -12,12 +12,12 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
-from sarnakh.capture import form_intake
-from sarnakh.capture.form_models import Form, FormSubmission
+from sarnakh.capture.forms import intake as form_intake
+from sarnakh.capture.forms.models import Form, FormSubmission
 from sarnakh.contacts.models import Contact
 from sarnakh.core.jobs import run_pending_jobs
 from tests.browser.conftest import log_in, wait
-from tests.capture.forms_support import make_form
+from tests.capture.forms.support import make_form
 
 # Live-server tests are transactional; tests/conftest.py puts the default stages back after each flush.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -22,12 +22,12 @@ from sarnakh.contacts.models import Contact
 from sarnakh.core.jobs import run_pending_jobs
 from sarnakh.tracking.models import Event, Session
 from sarnakh.tracking.processor import process_pending_events
-from sarnakh.tracking.site_services import site_create
+from sarnakh.tracking.sites.services import site_create
 from sarnakh.tracking.snippet import snippet_html
 from tests.browser import tracking_site
 from tests.browser.conftest import CHROMEDRIVER, CHROMIUM, log_in, wait
 from tests.browser.tracking_site import DESKTOP_CHROME, StaticSite, page
-from tests.capture.forms_support import make_form
+from tests.capture.forms.support import make_form
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 UTM = "utm_source=newsletter&utm_medium=email&utm_campaign=spring-launch"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sarnakh.contacts import services
-from sarnakh.contacts.actor import Actor
+from sarnakh.core.actor import Actor
 
 
 @pytest.fixture

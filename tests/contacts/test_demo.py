@@ -4,12 +4,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 
-from sarnakh.contacts.choices import ActivityKind, Channel, SourceType
+from sarnakh.contacts.choices import ActivityKind
 from sarnakh.contacts.demo import load_demo
 from sarnakh.contacts.models import Activity, Company, Contact, Note, StageChange
 from sarnakh.contacts.search import contact_search_text
 from sarnakh.contacts.selectors import ContactFilters, contact_queryset
 from sarnakh.core import clock
+from sarnakh.core.lead_source import Channel, SourceType
 from sarnakh.core.normalize import normalize_email, normalize_phone
 from sarnakh.core.roles import role_of
 
@@ -117,8 +118,8 @@ def test_given_existing_contact_with_a_demo_email_when_loading_then_the_real_one
     Contact.objects.all().delete()
     Company.objects.all().delete()
     get_user_model().objects.filter(username__in=["maryam", "reza", "sara"]).delete()
-    from sarnakh.contacts.actor import Actor
     from sarnakh.contacts.services import contact_upsert
+    from sarnakh.core.actor import Actor
 
     contact_upsert(data={"email": taken, "first_name": "Real"}, actor=Actor.system())
     _load()

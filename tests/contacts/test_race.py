@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 
 from sarnakh.contacts import services
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.models import Company, Contact
+from sarnakh.core.actor import Actor
 from sarnakh.core.apikeys import apikey_create
 from tests.conftest import ApiClient
 

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from sarnakh.capture.form_services import form_create
-from sarnakh.contacts.actor import Actor
+from sarnakh.capture.forms.services import form_create
 from sarnakh.contacts.demo import load_demo
 from sarnakh.contacts.models import Company, Contact, PropertyDefinition
+from sarnakh.core.actor import Actor
 from sarnakh.core.apikeys import apikey_create
 from sarnakh.tracking.demo import load_tracking_demo
 from sarnakh.tracking.models import Site

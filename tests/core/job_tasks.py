@@ -23,6 +23,6 @@ def slow_import(import_id: int, batch_size: int, pause: float) -> None:
     """An import that takes its time, so a test can kill its worker half-way."""
     import time
 
-    from sarnakh.capture import services
+    from sarnakh.capture.imports import services
 
     services.import_run(import_id=import_id, batch_size=batch_size, on_batch=lambda _imp, _totals: time.sleep(pause))

@@ -9,10 +9,10 @@ import base64
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from sarnakh.capture.models import ContactImport
-from sarnakh.contacts.actor import Actor
+from sarnakh.capture.imports.models import ContactImport
 from sarnakh.contacts.models import Activity, Company, Contact, Note
 from sarnakh.contacts.services import contact_upsert
+from sarnakh.core.actor import Actor
 from sarnakh.core.storable import MAX_DB_INT, first_unstorable
 
 pytestmark = pytest.mark.django_db

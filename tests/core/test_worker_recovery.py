@@ -10,10 +10,10 @@ import time
 import pytest
 from django.db import connection
 
-from sarnakh.capture import services
-from sarnakh.capture.models import ContactImport
-from sarnakh.contacts.actor import Actor
+from sarnakh.capture.imports import services
+from sarnakh.capture.imports.models import ContactImport
 from sarnakh.contacts.models import Activity, Contact
+from sarnakh.core.actor import Actor
 from sarnakh.core.jobs import enqueue
 from tests.core.job_tasks import slow_import
 from tests.core.sarnakh_process import command, database_url_of, sarnakh_env, source_pythonpath

@@ -11,10 +11,10 @@ from decimal import Decimal
 
 import pytest
 
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.models import Company, Contact, StageChange, Tag
 from sarnakh.contacts.services import contact_upsert
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
 from sarnakh.core.jobs import run_pending_jobs
 from sarnakh.core.models import EventRecord
 from sarnakh.scoring import bulk, facts_loader, selectors, services

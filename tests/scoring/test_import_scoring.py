@@ -3,12 +3,12 @@
 import pytest
 from django_tasks_db.models import DBTaskResult
 
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.models import Contact
+from sarnakh.core.actor import Actor
 from sarnakh.core.jobs import run_pending_jobs
 from sarnakh.core.models import EventRecord
 from sarnakh.scoring.models import ContactScore
-from tests.capture.conftest import run_import, write_csv
+from tests.capture.imports.conftest import run_import, write_csv
 
 pytestmark = pytest.mark.django_db
 

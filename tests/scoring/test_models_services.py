@@ -11,10 +11,10 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.models import PropertyDefinition, StageChange
 from sarnakh.contacts.services import contact_change_stage, contact_update, contact_upsert
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
 from sarnakh.core.jobs import run_pending_jobs
 from sarnakh.core.models import EventRecord
 from sarnakh.scoring import services

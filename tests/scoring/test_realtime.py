@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.models import Contact, StageChange
 from sarnakh.contacts.services import contact_update, contact_upsert
+from sarnakh.core.actor import Actor
 from sarnakh.core.jobs import run_pending_jobs
 from sarnakh.core.models import EventRecord
 from sarnakh.scoring.models import ContactScore

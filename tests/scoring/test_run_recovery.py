@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.services import contact_upsert
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
 from sarnakh.core.errors import Conflict
 from sarnakh.core.models import WorkerProcess
 from sarnakh.core.workers import DEAD_AFTER, worker_register

@@ -12,16 +12,16 @@ from collections import Counter
 import pytest
 from django.test import Client
 
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.models import Contact
 from sarnakh.contacts.services import contact_upsert
+from sarnakh.core.actor import Actor
 from sarnakh.core.apikeys import apikey_create
 from sarnakh.core.jobs import run_pending_jobs
 from sarnakh.scoring import services
 from sarnakh.scoring.models import ContactScore
 from sarnakh.tracking.processor import process_all_pending
-from tests.capture.conftest import run_import, write_csv
-from tests.capture.forms_support import human_token, make_form
+from tests.capture.imports.conftest import run_import, write_csv
+from tests.capture.forms.support import human_token, make_form
 from tests.scoring.test_models_services import ensure_scoring_defaults
 from tests.tracking.factories import make_site, page_view, post_events, track
 

@@ -8,8 +8,8 @@ import pytest
 
 from sarnakh import cli
 from sarnakh.core import clock
-from sarnakh.tracking import site_services
 from sarnakh.tracking.models import Event, Site
+from sarnakh.tracking.sites import services as site_services
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,11 @@ import re
 import pytest
 from django.test import Client
 
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.models import Activity
-from sarnakh.contacts.serializers import encode_cursor
 from sarnakh.contacts.services import note_add
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
+from sarnakh.core.cursors import encode_cursor
 from sarnakh.tracking.models import Event, Session
 from tests.tracking.test_selectors import (
     T0,

@@ -4,14 +4,14 @@ import datetime as dt
 
 import pytest
 
-from sarnakh.capture.form_intake import RequestMeta, submission_receive
-from sarnakh.contacts.choices import ActivityKind
+from sarnakh.capture.forms.intake import RequestMeta, submission_receive
 from sarnakh.contacts.models import Activity, Contact
 from sarnakh.core import clock
 from sarnakh.core.jobs import run_pending_jobs
+from sarnakh.tracking.contact_page import IDENTIFIED
 from sarnakh.tracking.models import Event, Session, Visitor
 from sarnakh.tracking.processor import process_all_pending
-from tests.capture.forms_support import make_form
+from tests.capture.forms.support import make_form
 from tests.tracking.factories import make_site, page_view, post_events, track
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +56,7 @@ def test_pre_form_history_lands_on_the_new_contact_with_first_touch(client):
     assert Visitor.objects.get().identified_by == "form"
     # and the first touch is the campaign visit, classified
     assert (contact.channel, contact.utm_campaign, contact.utm_medium) == ("email", "spring", "email")
-    assert Activity.objects.filter(contact=contact, kind=ActivityKind.IDENTIFIED).count() == 1
+    assert Activity.objects.filter(contact=contact, kind=IDENTIFIED).count() == 1
 
 
 def test_events_that_arrive_after_the_submission_still_reach_the_contact_and_first_touch(client):
@@ -78,8 +78,8 @@ def test_a_submission_without_a_visitor_still_records_the_event_once(client):
     form = make_form()
     submit(form, "", "novisit@example.com", minutes=0)
     process_all_pending()
-    from sarnakh.capture.form_models import FormSubmission
-    from sarnakh.capture.form_processing import submission_process
+    from sarnakh.capture.forms.models import FormSubmission
+    from sarnakh.capture.forms.processing import submission_process
 
     submission_process(submission_id=FormSubmission.objects.get().pk)  # a retry of a processed one is a no-op
     process_all_pending()

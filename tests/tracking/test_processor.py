@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 
-from sarnakh.contacts.choices import ActivityKind
 from sarnakh.contacts.models import Activity, Contact
 from sarnakh.core import clock
 from sarnakh.core.jobs import run_pending_jobs
+from sarnakh.tracking.contact_page import IDENTIFIED
 from sarnakh.tracking.identity import contact_link_token
 from sarnakh.tracking.models import Event, Session, Visitor
 from sarnakh.tracking.processor import process_all_pending
@@ -34,8 +34,8 @@ def send(client, site, events, **kwargs):
 
 
 def make_contact(email="sara@example.com", **extra):
-    from sarnakh.contacts.actor import Actor
     from sarnakh.contacts.services import contact_upsert
+    from sarnakh.core.actor import Actor
 
     with clock.frozen_at(extra.pop("at", T0 + dt.timedelta(hours=1))):
         return contact_upsert(data={"email": email, **extra}, actor=Actor.system()).contact
@@ -92,7 +92,7 @@ def test_identify_attaches_earlier_anonymous_history_and_sets_first_touch(client
     # then every event and the session belong to the contact, the timeline says so, first touch is the visit
     assert set(Event.objects.values_list("contact_id", flat=True)) == {contact.pk}
     assert Session.objects.get().contact_id == contact.pk
-    identified = Activity.objects.get(contact=contact, kind=ActivityKind.IDENTIFIED)
+    identified = Activity.objects.get(contact=contact, kind=IDENTIFIED)
     assert identified.data["via"] == "identify" and identified.data["events"] == 2
     contact.refresh_from_db()
     assert (contact.channel, contact.utm_campaign, contact.landing_page) == ("social", "launch", "https://www.example.com/?utm_source=li&utm_medium=social&utm_campaign=launch")
@@ -155,8 +155,8 @@ def test_an_email_link_token_identifies_the_visitor(client, site):
 
 
 def test_merging_contacts_moves_their_behaviour(client, site):
-    from sarnakh.contacts.actor import Actor
     from sarnakh.contacts.merge import contact_merge
+    from sarnakh.core.actor import Actor
 
     a, b = make_contact("a@example.com"), make_contact("b@example.com")
     send(client, site, [{"type": "identify", "visitor_id": "vb", "properties": {"email": "b@example.com"}}, page_view("vb", "https://www.example.com/")])

@@ -10,8 +10,8 @@ import itertools
 
 import pytest
 
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.services import contact_upsert
+from sarnakh.core.actor import Actor
 from sarnakh.tracking import selectors
 from sarnakh.tracking.models import Event, Session, Site, Visitor
 

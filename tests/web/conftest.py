@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.services import contact_upsert
+from sarnakh.core.actor import Actor
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

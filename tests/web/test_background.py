@@ -9,13 +9,13 @@ import pytest
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from sarnakh.capture import services as import_services
-from sarnakh.capture.models import ContactImport
+from sarnakh.capture.imports import services as import_services
+from sarnakh.capture.imports.models import ContactImport
 from sarnakh.core import clock
 from sarnakh.core.jobs import enqueue
 from sarnakh.core.models import WorkerProcess
 from sarnakh.core.workers import DEAD_AFTER, worker_register
-from tests.capture.conftest import write_csv
+from tests.capture.imports.conftest import write_csv
 from tests.core.job_tasks import explode, record_run
 
 pytestmark = pytest.mark.django_db

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from sarnakh.contacts import settings_services
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.merge import contact_merge
 from sarnakh.contacts.models import Contact, Note, StageChange
 from sarnakh.contacts.services import note_add
+from sarnakh.core.actor import Actor
 from tests.web.conftest import htmx_headers
 
 pytestmark = pytest.mark.django_db

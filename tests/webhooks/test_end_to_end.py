@@ -78,8 +78,8 @@ def test_an_event_published_by_another_fast_subscriber_also_goes_out_without_a_w
 def test_a_lead_crossing_the_bar_from_tracked_behaviour_reaches_a_contact_qualified_webhook(receiver, allow_private, client):
     # given the shipped default model, a known visitor with a manager title, and a webhook
     # for contact.qualified (the "done when", end to end through the real apps)
-    from sarnakh.contacts.actor import Actor
     from sarnakh.contacts.services import contact_upsert
+    from sarnakh.core.actor import Actor
     from sarnakh.tracking.processor import process_all_pending
     from tests.scoring.test_models_services import ensure_scoring_defaults
     from tests.tracking.factories import make_site, page_view, post_events, track

@@ -12,6 +12,7 @@ class CaptureConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
+        from sarnakh.capture import contact_page  # noqa: F401 - registers what capture shows on the contact page
         from sarnakh.core.middleware import register_body_limit, register_raw_intake_path
 
         # File uploads stream to disk, so these paths take much larger bodies than the API.

@@ -1,17 +1,6 @@
-"""Background entry points for forms: take ids, call one service, idempotent."""
+"""The old path of the form jobs (see capture/tasks.py): jobs queued by an older version
+name `sarnakh.capture.form_tasks.…`."""
 
-from django_tasks import task
+from sarnakh.capture.forms.tasks import process_form_submission, send_form_notification
 
-from sarnakh.capture import form_processing
-
-
-@task()
-def process_form_submission(submission_id: int) -> None:
-    # A processed submission is left alone; a failed one is marked, never raised.
-    form_processing.submission_process(submission_id=submission_id)
-
-
-@task()
-def send_form_notification(notification_id: int) -> None:
-    # Sent at most once per submission and recipient, however often this runs.
-    form_processing.notification_send(notification_id=notification_id)
+__all__ = ["process_form_submission", "send_form_notification"]

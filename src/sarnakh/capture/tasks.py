@@ -1,12 +1,10 @@
-"""Background entry points for capture: take ids, call one service, idempotent."""
+"""Where capture's jobs were before forms/ and imports/ got their own modules.
 
-from django_tasks import task
+A queued job names its function by module path; jobs an older version queued name these
+paths, so they must still resolve after an upgrade. New jobs use the sub-packages' tasks.
+"""
 
-from sarnakh.capture import services
+from sarnakh.capture.forms.tasks import process_form_submission, send_form_notification
+from sarnakh.capture.imports.tasks import run_contact_import
 
-
-@task(queue_name="imports")
-def run_contact_import(import_id: int) -> None:
-    # A finished import is left alone, a running one (its worker died) resumes after
-    # the last committed batch.
-    services.import_run(import_id=import_id)
+__all__ = ["process_form_submission", "run_contact_import", "send_form_notification"]

@@ -7,21 +7,19 @@ import datetime as dt
 
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 
-from sarnakh.api import write_auth
-from sarnakh.contacts import bulk, merge, selectors, services
-from sarnakh.contacts.actor import Actor
+from sarnakh.contacts import merge, selectors, services
+from sarnakh.contacts.bulk import services as bulk
 from sarnakh.contacts.schemas import (
     ActivityOut,
     BulkIn,
     BulkOut,
+    ContactFilterQuery,
     ContactIn,
     ContactOut,
     ContactPage,
-    ErrorOut,
     MergeIn,
     NoteIn,
     NoteOut,
@@ -29,16 +27,18 @@ from sarnakh.contacts.schemas import (
     StageChangeOut,
     TimelinePage,
     UpsertOut,
+    contact_filters_from,
 )
 from sarnakh.contacts.serializers import (
     activity_to_dict,
     contact_to_dict,
-    decode_cursor,
-    encode_cursor,
     note_to_dict,
     stage_change_to_dict,
 )
+from sarnakh.core.actor import Actor
+from sarnakh.core.api import ErrorOut, write_auth
 from sarnakh.core.api_types import DbId
+from sarnakh.core.cursors import decode_cursor, encode_cursor
 from sarnakh.core.errors import NotFound, ValidationFailed
 
 router = Router(tags=["contacts"])
@@ -80,50 +80,9 @@ def _upsert_answer(result):
     return Status(201 if result.created else 200, body)
 
 
-class ContactFilterQuery(Schema):
-    """The contact filters every list-like endpoint accepts (list, export)."""
-
-    q: str = ""
-    email: str = ""
-    phone: str = ""
-    stage: str = ""
-    owner: DbId | None = None
-    tag: str = ""
-    source_type: str = ""
-    channel: str = ""
-    company: DbId | None = None
-    updated_since: str | None = None
-
-
 class ListFilters(ContactFilterQuery):
     cursor: str | None = None
     limit: int = 50
-
-
-def _parse_moment(text: str) -> dt.datetime | None:
-    """An ISO-8601 date-time, or a date meaning its midnight; None when neither."""
-    try:
-        moment = parse_datetime(text)
-        if moment is None and (day := parse_date(text)) is not None:
-            moment = dt.datetime.combine(day, dt.time())
-    except ValueError:  # well-formed but impossible, e.g. month 13
-        return None
-    return moment
-
-
-def contact_filters_from(query: ContactFilterQuery) -> selectors.ContactFilters:
-    updated_since = None
-    if query.updated_since:
-        updated_since = _parse_moment(query.updated_since)
-        if updated_since is None:
-            raise ValidationFailed(_("Use an ISO-8601 date-time."), fields={"updated_since": [_("Use an ISO-8601 date-time.")]})
-        if updated_since.tzinfo is None:
-            updated_since = updated_since.replace(tzinfo=dt.UTC)
-    return selectors.ContactFilters(
-        q=query.q, email=query.email, phone=query.phone, stage=query.stage, owner=query.owner, tag=query.tag,
-        source_type=query.source_type, channel=query.channel.replace("-", "_"), company=query.company,
-        updated_since=updated_since,
-    )
 
 
 @router.get("", response={200: ContactPage, **ERRORS}, summary="List and search contacts")

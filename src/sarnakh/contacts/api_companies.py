@@ -8,26 +8,20 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
-from sarnakh.api import write_auth
 from sarnakh.contacts import company_services, selectors, services
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.schemas import (
     CompanyIn,
     CompanyOut,
     CompanyPage,
     ContactPage,
-    ErrorOut,
     NoteIn,
     NoteOut,
 )
-from sarnakh.contacts.serializers import (
-    company_to_dict,
-    contact_to_dict,
-    decode_cursor,
-    encode_cursor,
-    note_to_dict,
-)
+from sarnakh.contacts.serializers import company_to_dict, contact_to_dict, note_to_dict
+from sarnakh.core.actor import Actor
+from sarnakh.core.api import ErrorOut, write_auth
 from sarnakh.core.api_types import DbId
+from sarnakh.core.cursors import decode_cursor, encode_cursor
 from sarnakh.core.errors import NotFound, ValidationFailed
 
 router = Router(tags=["companies"])

@@ -5,10 +5,8 @@ from __future__ import annotations
 from django.http import HttpResponse
 from ninja import Router, Status
 
-from sarnakh.api import write_auth
 from sarnakh.contacts import selectors, settings_services
 from sarnakh.contacts.schemas import (
-    ErrorOut,
     PropertyIn,
     PropertyOut,
     PropertyPatch,
@@ -16,6 +14,7 @@ from sarnakh.contacts.schemas import (
     StageOut,
     StagePatch,
 )
+from sarnakh.core.api import ErrorOut, write_auth
 from sarnakh.core.api_types import DbId
 
 router = Router(tags=["definitions"])

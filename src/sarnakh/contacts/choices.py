@@ -13,29 +13,6 @@ class LeadStatus(models.TextChoices):
     BAD_TIMING = "bad_timing", _("Bad timing")
 
 
-class SourceType(models.TextChoices):
-    INBOUND = "inbound", _("Inbound")
-    OUTBOUND = "outbound", _("Outbound")
-
-
-class Channel(models.TextChoices):
-    ORGANIC_SEARCH = "organic_search", _("Organic search")
-    PAID_SEARCH = "paid_search", _("Paid search")
-    SOCIAL = "social", _("Social")
-    EMAIL = "email", _("Email")
-    REFERRAL = "referral", _("Referral")
-    DIRECT = "direct", _("Direct")
-    DISPLAY = "display", _("Display")
-    AFFILIATE = "affiliate", _("Affiliate")
-    WEB_FORM = "web_form", _("Web form")
-    EVENT = "event", _("Event / trade show")
-    COLD_EMAIL = "cold_email", _("Cold email")
-    COLD_CALL = "cold_call", _("Cold call")
-    LIST_IMPORT = "list_import", _("List import")
-    API = "api", _("API")
-    OTHER = "other", _("Other")
-
-
 class Consent(models.TextChoices):
     NOT_ASKED = "not_asked", _("Not asked")
     SUBSCRIBED = "subscribed", _("Subscribed")
@@ -87,16 +64,13 @@ class ObjectType(models.TextChoices):
 
 
 class ActivityKind(models.TextChoices):
+    """The timeline kinds contacts owns (registered in contact_page.py); other apps
+    register their own (core.timeline)."""
+
     CREATED = "created", _("Created")
     UPDATED = "updated", _("Properties changed")
     STAGE_CHANGED = "stage_changed", _("Stage changed")
     MERGED = "merged", _("Merged")
     NOTE_ADDED = "note_added", _("Note added")
-    IMPORTED = "imported", _("Imported")
     TAGGED = "tagged", _("Tags changed")
     OWNER_CHANGED = "owner_changed", _("Owner changed")
-    FORM_SUBMITTED = "form_submitted", _("Form submitted")
-    EVENT = "event", _("Event")
-    EMAIL = "email", _("Email")
-    SCORE = "score", _("Score changed")
-    IDENTIFIED = "identified", _("Visitor identified")

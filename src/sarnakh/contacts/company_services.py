@@ -7,15 +7,14 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import ActivityKind, EmployeeBand, ObjectType, RevenueBand
 from sarnakh.contacts.contact_input import is_country_code, property_specs
 from sarnakh.contacts.events import ContactUpdated
 from sarnakh.contacts.models import Company, Contact
 from sarnakh.contacts.properties import apply_property_values, clean_property_values
 from sarnakh.contacts.search import company_search_text, contact_search_text
-from sarnakh.contacts.timeline import timeline_write
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
 from sarnakh.core.errors import Conflict, NotFound, ValidationFailed
 from sarnakh.core.events import publish
 from sarnakh.core.normalize import (
@@ -24,6 +23,7 @@ from sarnakh.core.normalize import (
     is_free_mail_domain,
     normalize_domain,
 )
+from sarnakh.core.timeline import timeline_write
 
 COMPANY_FIELDS = frozenset(["name", "domain", "industry", "employee_band", "revenue_band", "country", "properties"])
 

@@ -12,13 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sarnakh.contacts import company_services, selectors, services
-from sarnakh.contacts.actor import Actor
+from sarnakh.contacts.fields import company_fields, company_property_fields, find_field
+from sarnakh.contacts.inline import field_context, field_view
+from sarnakh.core.actor import Actor
 from sarnakh.core.errors import DomainError
 from sarnakh.core.roles import can
-from sarnakh.web.fields import company_fields, company_property_fields, find_field
-from sarnakh.web.htmx import error_messages, htmx_target, is_htmx
-from sarnakh.web.inline import field_context, field_view
-from sarnakh.web.permissions import require
+from sarnakh.core.ui.htmx import error_messages, htmx_target, is_htmx
+from sarnakh.core.ui.permissions import require
 
 PAGE_SIZE = 25
 CONTACTS_SHOWN = 100

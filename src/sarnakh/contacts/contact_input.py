@@ -14,9 +14,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
-from sarnakh.contacts.choices import Channel, Consent, LeadStatus, ObjectType, SourceType
+from sarnakh.contacts.choices import Consent, LeadStatus, ObjectType
 from sarnakh.contacts.models import LifecycleStage, PropertyDefinition, Tag
 from sarnakh.contacts.properties import PropertySpec, clean_property_values
+from sarnakh.core.lead_source import Channel, SourceType
 from sarnakh.core.normalize import (
     InvalidEmail,
     InvalidPhone,

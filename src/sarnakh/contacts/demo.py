@@ -21,18 +21,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from sarnakh.contacts.choices import (
-    ActivityKind,
-    Channel,
-    Consent,
-    EmployeeBand,
-    LeadStatus,
-    RevenueBand,
-    SourceType,
-)
+from sarnakh.contacts.choices import ActivityKind, Consent, EmployeeBand, LeadStatus, RevenueBand
 from sarnakh.contacts.models import Activity, Company, Contact, Note, StageChange, Tag
 from sarnakh.contacts.search import company_search_text, contact_search_text
 from sarnakh.core import clock
+from sarnakh.core.lead_source import Channel, SourceType
 from sarnakh.core.normalize import InvalidPhone, normalize_email, normalize_phone
 from sarnakh.core.roles import MARKETING, SALES, set_role
 

@@ -13,16 +13,16 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import ActivityKind, StageKind
 from sarnakh.contacts.events import ContactMerged, ContactUpdated
 from sarnakh.contacts.models import Activity, Contact, Note, StageChange
 from sarnakh.contacts.search import contact_search_text
 from sarnakh.contacts.services import stage_changed_event
-from sarnakh.contacts.timeline import timeline_write
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
 from sarnakh.core.errors import NotFound, ValidationFailed
 from sarnakh.core.events import publish_many
+from sarnakh.core.timeline import timeline_write
 
 MERGE_FIELDS = (
     "first_name", "last_name", "email", "phone", "company_id", "job_title", "country", "city", "language",

@@ -10,11 +10,11 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from sarnakh.contacts import merge, selectors
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.models import Contact
+from sarnakh.core.actor import Actor
 from sarnakh.core.errors import DomainError
-from sarnakh.web.htmx import error_messages, htmx_target
-from sarnakh.web.permissions import require
+from sarnakh.core.ui.htmx import error_messages, htmx_target
+from sarnakh.core.ui.permissions import require
 
 CANDIDATE_LIMIT = 10
 

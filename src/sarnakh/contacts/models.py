@@ -10,8 +10,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sarnakh.contacts.choices import (
-    ActivityKind,
-    Channel,
     Consent,
     EmployeeBand,
     Funnel,
@@ -19,9 +17,9 @@ from sarnakh.contacts.choices import (
     ObjectType,
     PropertyType,
     RevenueBand,
-    SourceType,
     StageKind,
 )
+from sarnakh.core.lead_source import Channel, SourceType
 
 
 class LifecycleStage(models.Model):
@@ -176,7 +174,8 @@ class Activity(models.Model):
     """A timeline row: written in the same transaction as the change it describes."""
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="activities")
-    kind = models.CharField(max_length=20, choices=ActivityKind.choices)
+    # Any kind registered in core.timeline (each app registers its own), so no choices here.
+    kind = models.CharField(max_length=20)
     occurred_at = models.DateTimeField()
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_label = models.CharField(max_length=200, blank=True, default="")

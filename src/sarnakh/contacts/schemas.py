@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import ConfigDict, Field, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from sarnakh.core.api_types import InputSchema
+from sarnakh.contacts import selectors
+from sarnakh.core.api_types import DbId, InputSchema
+from sarnakh.core.errors import ValidationFailed
 
 
 def _company_ref(value: Any) -> int | str | None:
@@ -254,11 +257,43 @@ class PropertyOut(Schema):
     help_text: str
 
 
-class ErrorBody(Schema):
-    code: str
-    message: str
-    fields: dict[str, list[str]]
+class ContactFilterQuery(Schema):
+    """The contact filters every list-like endpoint accepts (list, export)."""
+
+    q: str = ""
+    email: str = ""
+    phone: str = ""
+    stage: str = ""
+    owner: DbId | None = None
+    tag: str = ""
+    source_type: str = ""
+    channel: str = ""
+    company: DbId | None = None
+    updated_since: str | None = None
 
 
-class ErrorOut(Schema):
-    error: ErrorBody
+
+def _parse_moment(text: str) -> dt.datetime | None:
+    """An ISO-8601 date-time, or a date meaning its midnight; None when neither."""
+    try:
+        moment = parse_datetime(text)
+        if moment is None and (day := parse_date(text)) is not None:
+            moment = dt.datetime.combine(day, dt.time())
+    except ValueError:  # well-formed but impossible, e.g. month 13
+        return None
+    return moment
+
+
+def contact_filters_from(query: ContactFilterQuery) -> selectors.ContactFilters:
+    updated_since = None
+    if query.updated_since:
+        updated_since = _parse_moment(query.updated_since)
+        if updated_since is None:
+            raise ValidationFailed(_("Use an ISO-8601 date-time."), fields={"updated_since": [_("Use an ISO-8601 date-time.")]})
+        if updated_since.tzinfo is None:
+            updated_since = updated_since.replace(tzinfo=dt.UTC)
+    return selectors.ContactFilters(
+        q=query.q, email=query.email, phone=query.phone, stage=query.stage, owner=query.owner, tag=query.tag,
+        source_type=query.source_type, channel=query.channel.replace("-", "_"), company=query.company,
+        updated_since=updated_since,
+    )

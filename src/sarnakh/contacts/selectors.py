@@ -5,8 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
+from sarnakh.contacts.choices import (  # noqa: F401 - the record's vocabularies, for other apps
+    ActivityKind,
+    Consent,
+    EmployeeBand,
+    Funnel,
+    LeadStatus,
+    ObjectType,
+    PropertyType,
+    RevenueBand,
+    StageKind,
+)
 from sarnakh.contacts.models import (
     Activity,
     Company,
@@ -45,6 +57,35 @@ class ContactFilters:
 
 def live_contacts() -> QuerySet[Contact]:
     return Contact.objects.filter(merged_into__isnull=True)
+
+
+# Querysets for other apps' set-based reads over contacts' history (scoring's facts,
+# backtests and predictive features): the rows as stored, filtered by the caller.
+
+
+def companies() -> QuerySet[Company]:
+    return Company.objects.all()
+
+
+def stage_changes() -> QuerySet[StageChange]:
+    """Every lifecycle move, merged-away contacts' included."""
+    return StageChange.objects.all()
+
+
+def activities() -> QuerySet[Activity]:
+    """Every timeline row; `kind` is a key registered in core.timeline."""
+    return Activity.objects.all()
+
+
+def tag_names_by_contact(contact_ids: list[int]) -> dict[int, list[str]]:
+    tags: dict[int, list[str]] = {}
+    for contact_id, name in Contact.tags.through.objects.filter(contact_id__in=contact_ids).values_list("contact_id", "tag__name"):
+        tags.setdefault(contact_id, []).append(name)
+    return tags
+
+
+def stage_order(key: str) -> int | None:
+    return LifecycleStage.objects.filter(key=key).values_list("order", flat=True).first()
 
 
 def apply_search(queryset: QuerySet, query: str) -> QuerySet:
@@ -133,6 +174,38 @@ def live_contact_ids(ids: set[int]) -> dict[int, int]:
         if live is not None:
             resolved[contact_id] = live
     return resolved
+
+
+def conversions_sql(*, stage: str | None, since: dt.datetime, until: dt.datetime) -> tuple[str, list]:
+    """SQL (and its parameters) for the contacts that converted in [since, until): live
+    contacts created then (stage None), or whose first move to `stage` happened then. Its
+    rows are (contact_id, converted_at, created_at, channel, campaign: the UTM campaign),
+    for set-based reports (tracking's attribution) to build on."""
+    q = connection.ops.quote_name
+    contact, stage_change = q(Contact._meta.db_table), q(StageChange._meta.db_table)
+    merged_into = q(Contact._meta.get_field("merged_into").column)
+    stage_contact = q(StageChange._meta.get_field("contact").column)
+    bounds = [connection.ops.adapt_datetimefield_value(since), connection.ops.adapt_datetimefield_value(until)]
+    if stage is None:
+        sql = f"""
+            SELECT c.id AS contact_id, c.created_at AS converted_at, c.created_at AS created_at,
+                   c.channel AS channel, c.utm_campaign AS campaign
+            FROM {contact} c
+            WHERE c.{merged_into} IS NULL AND c.created_at >= %s AND c.created_at < %s"""
+        return sql, [*bounds]
+    sql = f"""
+            SELECT c.id AS contact_id, f.converted_at AS converted_at, c.created_at AS created_at,
+                   c.channel AS channel, c.utm_campaign AS campaign
+            FROM (SELECT sc.{stage_contact} AS contact_id, MIN(sc.changed_at) AS converted_at
+                  FROM {stage_change} sc WHERE sc.to_stage = %s GROUP BY sc.{stage_contact}) f
+            JOIN {contact} c ON c.id = f.contact_id
+            WHERE c.{merged_into} IS NULL AND f.converted_at >= %s AND f.converted_at < %s"""
+    return sql, [stage, *bounds]
+
+
+def contact_exists(contact_id: int) -> bool:
+    """Whether the contact exists, live or merged away."""
+    return Contact.objects.filter(pk=contact_id).exists()
 
 
 def contact_get(contact_id: int) -> Contact | None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-
 from sarnakh.contacts.models import Activity, Company, Contact, Note, StageChange
-from sarnakh.core.storable import MAX_DB_INT, NUL
 
 
 def user_ref(user) -> dict | None:
@@ -89,18 +86,3 @@ def stage_change_to_dict(change: StageChange) -> dict:
 
 def note_to_dict(note: Note) -> dict:
     return {"id": note.pk, "body": note.body, "author": user_ref(note.author), "created_at": note.created_at}
-
-
-def encode_cursor(*parts) -> str:
-    return base64.urlsafe_b64encode("|".join(str(p) for p in parts).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> list[str]:
-    """The parts of a cursor made by `encode_cursor`; ValueError when it was not made there
-    (a forged cursor must not reach a query with NUL text or an id past 64 bits)."""
-    padded = cursor + "=" * (-len(cursor) % 4)
-    parts = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
-    for part in parts:
-        if NUL in part or (part.isdigit() and int(part) > MAX_DB_INT):
-            raise ValueError("not a cursor")
-    return parts

@@ -1,5 +1,10 @@
 """Writes to contacts. Each function is one user-facing change: atomic, and it writes
-its timeline row in the same transaction."""
+its timeline row in the same transaction.
+
+Other apps import all of contacts' writes from here: companies, stages and custom
+properties have their own modules, re-exported below with the input checks that other
+apps' writers share (clean_contact_input, property_specs, clean_property_values). The
+batch writers of imports are in contacts.bulk.services."""
 
 from __future__ import annotations
 
@@ -10,9 +15,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.choices import ActivityKind
-from sarnakh.contacts.contact_input import FIRST_TOUCH_FIELDS, CleanContact, clean_contact_input
+from sarnakh.contacts.company_services import company_create, company_delete, company_update  # noqa: F401 - re-exported
+from sarnakh.contacts.contact_input import (  # noqa: F401
+    FIRST_TOUCH_FIELDS,
+    CleanContact,
+    clean_contact_input,
+    property_specs,
+)
 from sarnakh.contacts.events import (
     ContactCreated,
     ContactDeleted,
@@ -28,15 +38,23 @@ from sarnakh.contacts.models import (
     StageChange,
     Tag,
 )
-from sarnakh.contacts.properties import apply_property_values
+from sarnakh.contacts.properties import PropertySpec, apply_property_values, clean_property_values  # noqa: F401
 from sarnakh.contacts.search import company_search_text, contact_search_text
+from sarnakh.contacts.settings_services import (  # noqa: F401 - re-exported
+    property_define,
+    property_delete,
+    property_update,
+    stage_create,
+    stage_update,
+)
 from sarnakh.contacts.stages import StageInfo, decide_move
-from sarnakh.contacts.timeline import timeline_write
 from sarnakh.contacts.upsert_rules import creation_snapshot, drop_empty, keep_first_touch
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
 from sarnakh.core.errors import Conflict, NotFound, ValidationFailed
 from sarnakh.core.events import publish, publish_many
 from sarnakh.core.normalize import email_domain, is_free_mail_domain, normalize_text
+from sarnakh.core.timeline import timeline_write
 
 DEFAULT_STAGE = "lead"
 UPSERT_ATTEMPTS = 3

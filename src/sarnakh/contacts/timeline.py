@@ -1,17 +1,21 @@
-"""The timeline writer. Callers run it inside the transaction of the change it explains."""
+"""The timeline writer contacts provides to core.timeline: one Activity row per call.
+
+ContactsConfig.ready installs it; every app calls core.timeline.timeline_write, which
+checks the kind is registered and calls this, inside the caller's transaction."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sarnakh.contacts.actor import Actor
 from sarnakh.contacts.models import Activity, Contact
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
 
 
-def timeline_write(*, contact: Contact, kind: str, actor: Actor, data: dict[str, Any] | None = None, at=None) -> Activity:
+def activity_write(*, contact: Contact | int, kind: str, actor: Actor, data: dict[str, Any] | None = None, at=None) -> Activity:
+    about = {"contact": contact} if isinstance(contact, Contact) else {"contact_id": contact}
     return Activity.objects.create(
-        contact=contact,
+        **about,
         kind=kind,
         occurred_at=at or clock.now(),
         actor=actor.user if getattr(actor.user, "pk", None) else None,

@@ -1,5 +1,5 @@
 """What an upsert may change on an existing contact. Shared by the API/forms path
-(contacts.services) and the batch importer (capture.upsert_rows), so both engines keep
+(contacts.services) and the batch importer (contacts.bulk.upsert), so both engines keep
 the same first touch and never erase with empty input. No ORM queries."""
 
 from __future__ import annotations

@@ -19,20 +19,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from sarnakh.contacts import bulk, selectors, services
-from sarnakh.contacts.actor import Actor
-from sarnakh.contacts.choices import Channel, SourceType, StageKind
-from sarnakh.contacts.serializers import decode_cursor, encode_cursor
+from sarnakh.contacts import selectors, services
+from sarnakh.contacts.bulk import services as bulk
+from sarnakh.contacts.choices import StageKind
+from sarnakh.contacts.fields import contact_fields, contact_property_fields, find_field
+from sarnakh.contacts.inline import field_context, field_view
+from sarnakh.contacts.timeline_display import describe_activities
+from sarnakh.core.actor import Actor
+from sarnakh.core.contact_page import TIMELINE_SOURCES, contact_cards
+from sarnakh.core.cursors import decode_cursor, encode_cursor
 from sarnakh.core.errors import DomainError
+from sarnakh.core.lead_source import Channel, SourceType
+from sarnakh.core.roles import can
+from sarnakh.core.ui.htmx import error_messages, htmx_target, is_htmx, trigger
+from sarnakh.core.ui.permissions import ensure, require
 from sarnakh.core.users import assignable_users
-from sarnakh.scoring.predictive.selectors import prediction_context
-from sarnakh.scoring.selectors import score_card_context
-from sarnakh.tracking import selectors as tracking_selectors
-from sarnakh.web.activity_display import describe_activities
-from sarnakh.web.fields import contact_fields, contact_property_fields, find_field
-from sarnakh.web.htmx import error_messages, htmx_target, is_htmx, trigger
-from sarnakh.web.inline import field_context, field_view
-from sarnakh.web.permissions import ensure, require
 
 PAGE_SIZE = 25
 TIMELINE_PAGE = 20
@@ -177,50 +178,58 @@ def _live_contact_or_redirect(contact_id: int, url_name: str = "contacts:detail"
     return contact, None
 
 
-# Tracked visits and back-end events share the timeline with activity rows, newest first by
-# (time, kind, id). A visit's time is its last event: an ongoing visit rises to the top, and
-# the contact a form created in it sits just below the visit that led to it.
-TIMELINE_KINDS = ("activity", "event", "session")  # order of kinds within one instant, oldest first
+# Other apps' rows (core.contact_page: tracking's visits and back-end events) share the
+# timeline with the contact's own activity rows, newest first by (time, rank, id): a
+# source's rank orders it within one instant (the contact's own rows are 0).
+OWN_ROWS = "activity"
 _FAR_ID = 2**62
 
 
-def _timeline_cursor(before: str) -> tuple[dt.datetime, str, int] | None:
+def _ranks() -> dict[str, int]:
+    return {OWN_ROWS: 0, **{source.key: source.rank for source in TIMELINE_SOURCES}}
+
+
+def _timeline_cursor(before: str, ranks: dict[str, int]) -> tuple[dt.datetime, str, int] | None:
     try:
         parts = decode_cursor(before)
         if len(parts) == 2:  # links made before visits were on the timeline
-            parts = [parts[0], "activity", parts[1]]
+            parts = [parts[0], OWN_ROWS, parts[1]]
         at, kind, row_id = parts
-        return (dt.datetime.fromisoformat(at), kind, int(row_id)) if kind in TIMELINE_KINDS else None
+        return (dt.datetime.fromisoformat(at), kind, int(row_id)) if kind in ranks else None
     except (ValueError, TypeError):
         return None
 
 
-def _bound(cursor, kind: str) -> tuple[dt.datetime, int] | None:
+def _bound(cursor, kind: str, ranks: dict[str, int]) -> tuple[dt.datetime, int] | None:
     """One source's strict (time, id) bound that keeps exactly its items older than the cursor."""
     if cursor is None:
         return None
     at, cursor_kind, row_id = cursor
-    rank, cursor_rank = TIMELINE_KINDS.index(kind), TIMELINE_KINDS.index(cursor_kind)
+    rank, cursor_rank = ranks[kind], ranks[cursor_kind]
     if rank == cursor_rank:
         return at, row_id
     return (at, _FAR_ID) if rank < cursor_rank else (at, 0)
 
 
 def _timeline_context(contact, before: str = "") -> dict:
-    """One page of the merged timeline: the newest TIMELINE_PAGE items of all three
-    sources under the cursor are among the newest TIMELINE_PAGE of each."""
-    cursor = _timeline_cursor(before) if before else None
-    activities, more_a = selectors.contact_timeline(contact.pk, before=_bound(cursor, "activity"), limit=TIMELINE_PAGE)
-    visits, more_s = tracking_selectors.contact_sessions(contact.pk, before=_bound(cursor, "session"), limit=TIMELINE_PAGE)
-    events, more_e = tracking_selectors.contact_standalone_events(contact.pk, before=_bound(cursor, "event"), limit=TIMELINE_PAGE)
-    items = [("activity", a.occurred_at, a.pk, a) for a in activities]
-    items += [("session", s.last_event_at, s.pk, s) for s in visits]
-    items += [("event", e.occurred_at, e.pk, e) for e in events]
-    items.sort(key=lambda i: (i[1], TIMELINE_KINDS.index(i[0]), i[2]), reverse=True)
-    more = len(items) > TIMELINE_PAGE or any((more_a, more_s, more_e))
+    """One page of the merged timeline: the newest TIMELINE_PAGE items of all sources
+    under the cursor are among the newest TIMELINE_PAGE of each."""
+    ranks = _ranks()
+    cursor = _timeline_cursor(before, ranks) if before else None
+    activities, more = selectors.contact_timeline(contact.pk, before=_bound(cursor, OWN_ROWS, ranks), limit=TIMELINE_PAGE)
+    items = [(OWN_ROWS, a.occurred_at, a.pk, a, "") for a in activities]
+    for source in TIMELINE_SOURCES:
+        found, more_found = source.handler(contact.pk, before=_bound(cursor, source.key, ranks), limit=TIMELINE_PAGE)
+        items += [(source.key, i.at, i.id, i.obj, source.template) for i in found]
+        more = more or more_found
+    items.sort(key=lambda i: (i[1], ranks[i[0]], i[2]), reverse=True)
+    more = len(items) > TIMELINE_PAGE or more
     items = items[:TIMELINE_PAGE]
-    lines = {line.activity.pk: line for line in describe_activities([i[3] for i in items if i[0] == "activity"])}
-    timeline = [{"kind": kind, "line": lines.get(pk) if kind == "activity" else None, "obj": obj} for kind, _at, pk, obj in items]
+    lines = {line.activity.pk: line for line in describe_activities([i[3] for i in items if i[0] == OWN_ROWS])}
+    timeline = [
+        {"kind": kind, "line": lines.get(pk) if kind == OWN_ROWS else None, "obj": obj, "template": template}
+        for kind, _at, pk, obj, template in items
+    ]
     last = items[-1] if more else None
     return {
         "contact": contact,
@@ -253,18 +262,16 @@ def _field_rows(contact, fields, can_edit: bool) -> list[dict]:
 
 
 def _detail_context(request, contact) -> dict:
-    from sarnakh.core.roles import can
-
     can_edit = can(request.user, "contacts.edit")
+    cards, card_context = contact_cards(request, contact)
     return {
         "contact": contact,
         "field_rows": _field_rows(contact, contact_fields(), can_edit),
         "property_rows": _field_rows(contact, contact_property_fields(), can_edit),
         "notes": selectors.contact_notes(contact.pk),
         "note_url": reverse("contacts:note_add", args=[contact.pk]),
-        "touches": tracking_selectors.contact_touches(contact.pk),
-        "score_card": score_card_context(contact.pk),
-        "prediction": prediction_context(contact.pk),
+        "cards": cards,
+        **card_context,
         **_stage_context(contact),
         **_timeline_context(contact, request.GET.get("before", "")),
     }

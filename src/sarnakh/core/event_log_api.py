@@ -9,9 +9,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from sarnakh.api import read_auth
-from sarnakh.contacts.schemas import ErrorOut
 from sarnakh.core import event_log
+from sarnakh.core.api import ErrorOut, read_auth
 from sarnakh.core.api_types import DbId
 from sarnakh.core.errors import ValidationFailed
 from sarnakh.core.events import EVENT_TYPES

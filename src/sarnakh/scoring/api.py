@@ -9,8 +9,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from sarnakh.api import write_auth
-from sarnakh.contacts.schemas import ErrorOut
+from sarnakh.core.api import ErrorOut, write_auth
 from sarnakh.core.api_types import DbId, InputSchema
 from sarnakh.core.errors import NotFound
 from sarnakh.scoring import rescore, selectors, services

@@ -6,3 +6,6 @@ class ScoringConfig(AppConfig):
     name = "sarnakh.scoring"
     label = "scoring"
     verbose_name = _("Lead scoring")
+
+    def ready(self) -> None:
+        from sarnakh.scoring import contact_page  # noqa: F401 - registers what scoring shows on the contact page

@@ -116,7 +116,7 @@ def cmd_score_backtest(args: argparse.Namespace, stdout=None, stderr=None) -> in
     from django.core.serializers.json import DjangoJSONEncoder
 
     from sarnakh.core.errors import DomainError
-    from sarnakh.scoring.backtest import scoring_backtest
+    from sarnakh.scoring.backtest.selectors import scoring_backtest
 
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     spec = None

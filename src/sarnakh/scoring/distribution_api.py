@@ -6,7 +6,7 @@ from __future__ import annotations
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from sarnakh.contacts.schemas import ErrorOut
+from sarnakh.core.api import ErrorOut
 from sarnakh.scoring import distribution
 
 router = Router(tags=["scoring"])

@@ -1,8 +1,9 @@
 """Database rows → the engine's plain facts: one contact or a chunk of them in a few queries.
 
-Reads the contacts and tracking tables directly: this module is the scoring side's
-adapter to them and the only place that knows their columns. Events are the contact's
-non-bot page views and custom events (identify events carry traits, not behaviour).
+Reads contacts and their behaviour through the selectors of contacts and tracking: this
+module is the scoring side's adapter to them and the only place that knows their columns.
+Events are the contact's non-bot page views and custom events (identify events carry
+traits, not behaviour).
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from sarnakh.contacts.models import Contact
+from sarnakh.contacts import selectors as contact_selectors
 from sarnakh.scoring.engine import CompanyFacts, EventFacts, PersonFacts
 from sarnakh.scoring.engine.facts import BANT_KEYS, EVENT_TYPES
-from sarnakh.tracking.models import Event
+from sarnakh.tracking import selectors as tracking_selectors
 
 BANT_PROPERTY_PREFIX = "bant_"
 _EVENT_COLUMNS = ("id", "contact_id", "type", "occurred_at", "name", "path", "url", "title", "label", "referrer", "properties")
@@ -42,7 +43,7 @@ def account_tz() -> dt.tzinfo:
         return dt.UTC
 
 
-def _company(contact: Contact) -> CompanyFacts | None:
+def _company(contact) -> CompanyFacts | None:
     company = contact.company
     if company is None:
         return None
@@ -52,7 +53,7 @@ def _company(contact: Contact) -> CompanyFacts | None:
     )
 
 
-def person_facts(contact: Contact, tags: Iterable[str] = ()) -> PersonFacts:
+def person_facts(contact, tags: Iterable[str] = ()) -> PersonFacts:
     properties = dict(contact.properties or {})
     return PersonFacts(
         email=contact.email, job_title=contact.job_title, country=contact.country, city=contact.city,
@@ -76,7 +77,7 @@ def events_by_contact(contact_ids: Iterable[int]) -> dict[int, list[EventFacts]]
     if not ids:
         return found
     rows = (
-        Event.objects.filter(contact_id__in=ids, is_bot=False, type__in=EVENT_TYPES)
+        tracking_selectors.human_events().filter(contact_id__in=ids, type__in=EVENT_TYPES)
         .order_by("occurred_at", "id").values(*_EVENT_COLUMNS)
     )
     for row in rows.iterator(chunk_size=2000):
@@ -84,16 +85,14 @@ def events_by_contact(contact_ids: Iterable[int]) -> dict[int, list[EventFacts]]
     return found
 
 
-def facts_for_contacts(contacts: list[Contact]) -> dict[int, ContactFacts]:
+def facts_for_contacts(contacts: list) -> dict[int, ContactFacts]:
     """Facts of already loaded contacts (with stage and company selected)."""
     ids = [c.pk for c in contacts]
-    tags: dict[int, list[str]] = defaultdict(list)
-    for contact_id, name in Contact.tags.through.objects.filter(contact_id__in=ids).values_list("contact_id", "tag__name"):
-        tags[contact_id].append(name)
+    tags = contact_selectors.tag_names_by_contact(ids)
     events = events_by_contact(ids)
     return {
         c.pk: ContactFacts(
-            contact_id=c.pk, person=person_facts(c, tags[c.pk]), events=tuple(events.get(c.pk, ())),
+            contact_id=c.pk, person=person_facts(c, tags.get(c.pk, ())), events=tuple(events.get(c.pk, ())),
             stage_key=c.stage_id, stage_order=c.stage.order, stage_kind=c.stage.kind,
         )
         for c in contacts
@@ -102,5 +101,5 @@ def facts_for_contacts(contacts: list[Contact]) -> dict[int, ContactFacts]:
 
 def facts_for_ids(contact_ids: Iterable[int]) -> dict[int, ContactFacts]:
     """Facts of the live contacts among `contact_ids` (merged-away ones are skipped)."""
-    contacts = list(Contact.objects.filter(pk__in=list(contact_ids), merged_into__isnull=True).select_related("stage", "company"))
+    contacts = list(contact_selectors.live_contacts().filter(pk__in=list(contact_ids)).select_related("stage", "company"))
     return facts_for_contacts(contacts)

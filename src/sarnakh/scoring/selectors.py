@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from sarnakh.contacts.selectors import resolve_contact_id
 from sarnakh.core import clock
 from sarnakh.core.errors import NotFound
+from sarnakh.core.ui.formatting import persian_digits
 from sarnakh.core.workers import dead_worker_ids
 from sarnakh.scoring import facts_loader
 from sarnakh.scoring.engine import ModelSpec, ScoreResult, SpecError, score_contact
@@ -127,8 +128,6 @@ def _text(value: Any, *, signed: bool = False) -> str:
     value = number(Decimal(str(value)).quantize(Decimal("0.1")) if value is not None else Decimal(0))
     text = f"{value:+}" if signed and value else f"{value}"
     if (get_language() or "").startswith("fa"):
-        from sarnakh.web.templatetags.sarnakh_ui import persian_digits
-
         text = persian_digits(text.replace(".", "٫")).replace("-", "−")
     return text
 

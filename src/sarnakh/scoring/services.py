@@ -23,9 +23,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from sarnakh.contacts.actor import Actor
-from sarnakh.contacts.models import Contact, LifecycleStage
+from sarnakh.contacts import selectors as contact_selectors
+from sarnakh.contacts import services as contact_services
 from sarnakh.core import clock, event_log
+from sarnakh.core.actor import Actor
 from sarnakh.core.errors import NotFound, ValidationFailed
 from sarnakh.core.events import publish
 from sarnakh.scoring import facts_loader
@@ -104,12 +105,10 @@ def _promote(
 ) -> bool:
     if not model.is_default or stage_kind != "funnel":
         return False
-    mql = LifecycleStage.objects.filter(key=MQL_STAGE).values_list("order", flat=True).first()
+    mql = contact_selectors.stage_order(MQL_STAGE)
     if mql is None or stage_order >= mql:
         return False
-    from sarnakh.contacts.services import contact_change_stage
-
-    contact_change_stage(
+    contact_services.contact_change_stage(
         contact_id=contact_id, stage_key=MQL_STAGE, reason=qualification_reason(model, version, result),
         actor=Actor(source="rule", label=(_("Scoring: %(model)s") % {"model": model.name})[:200]),
         rule=f"{model.key}@v{version.number}"[:200],
@@ -160,8 +159,8 @@ def contact_score_refresh(*, contact_id: int, model: ScoringModel | str | None =
         # The row lock serialises the event processor and the job worker on one contact,
         # so a crossing is seen, and acted on, once.
         contact = (
-            Contact.objects.select_for_update(of=("self",)).select_related("stage", "company")
-            .filter(pk=contact_id, merged_into__isnull=True).first()
+            contact_selectors.live_contacts().select_for_update(of=("self",)).select_related("stage", "company")
+            .filter(pk=contact_id).first()
         )
         if contact is None:
             return []
@@ -187,8 +186,8 @@ def crossings_act(*, model_id: int, contact_ids: list[int]) -> int:
     for contact_id in contact_ids:
         with transaction.atomic():
             contact = (
-                Contact.objects.select_for_update(of=("self",)).select_related("stage")
-                .filter(pk=contact_id, merged_into__isnull=True).first()
+                contact_selectors.live_contacts().select_for_update(of=("self",)).select_related("stage")
+                .filter(pk=contact_id).first()
             )
             row = ContactScore.objects.filter(contact_id=contact_id, model=model).select_related("version").first()
             if contact is None or row is None or not row.qualified:

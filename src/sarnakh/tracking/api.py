@@ -12,10 +12,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from sarnakh.capture.form_http import client_ip
 from sarnakh.core.apikeys import apikey_authenticate
 from sarnakh.core.errors import DomainError, PermissionDenied, Unauthorized
 from sarnakh.core.models import ApiKey
+from sarnakh.core.proxy import client_ip
 from sarnakh.tracking import event_input, ingest
 
 router = Router(tags=["events"])

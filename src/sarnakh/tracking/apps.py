@@ -9,7 +9,10 @@ class TrackingConfig(AppConfig):
 
     def ready(self) -> None:
         from sarnakh.core.middleware import register_body_limit
-        from sarnakh.tracking import ingest
+        from sarnakh.tracking import (
+            contact_page,  # noqa: F401 - registers what tracking shows on the contact page
+            ingest,
+        )
 
         # A batch may carry up to 500 events in 500 KB; the generic API limit is smaller.
         register_body_limit("/api/v1/events", ingest.MAX_BATCH_BYTES + 1024)

@@ -30,7 +30,8 @@ def add_subcommands(sub) -> None:
 
 def cmd_site(args, stdout=None, stderr=None) -> int:
     from sarnakh.core.errors import DomainError
-    from sarnakh.tracking import site_selectors, site_services
+    from sarnakh.tracking.sites import selectors as site_selectors
+    from sarnakh.tracking.sites import services as site_services
 
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     if args.site_command == "create":
@@ -59,7 +60,7 @@ def cmd_events(args, stdout=None, stderr=None) -> int:
 
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     if args.events_command == "cleanup":
-        from sarnakh.tracking.site_services import anonymous_events_cleanup
+        from sarnakh.tracking.sites.services import anonymous_events_cleanup
 
         try:
             counts = anonymous_events_cleanup(days=args.days, dry_run=args.dry_run)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
+from types import SimpleNamespace
 from urllib.parse import urlencode, urlsplit
 
 from django.db import transaction
 
-from sarnakh.contacts.models import Contact, StageChange
+from sarnakh.contacts import selectors as contact_selectors
 from sarnakh.core import clock
 from sarnakh.tracking import channels
 from sarnakh.tracking.models import Event, Session, Site, Visitor
@@ -31,7 +32,8 @@ CTAS = ["درخواست دمو", "Start free trial", "دانلود کتاب", "T
 ANON_REFERRERS = ["https://www.google.com/", "https://www.google.com/", "https://zarebin.ir/", "https://t.me/", "https://www.linkedin.com/", "", "", "https://virgool.io/"]
 
 
-def _first_url(contact: Contact) -> str:
+def _first_url(contact) -> str:
+    """The landing page with the first touch's UTM parameters (`contact` has those fields)."""
     base = contact.landing_page or SITE + "/"
     params = {k: getattr(contact, k) for k in channels.UTM_KEYS if getattr(contact, k)}
     if not params or "utm_" in base:
@@ -102,22 +104,22 @@ class _Writer:
 def load_tracking_demo(*, seed: int = 1403, anonymous_visitors: int = 1500) -> str:
     rng = random.Random(seed)
     contacts = list(
-        Contact.objects.filter(merged_into__isnull=True, source_type="inbound").order_by("id")
+        contact_selectors.live_contacts().filter(source_type="inbound").order_by("id")
         .values_list("id", "created_at", "landing_page", "referrer", *channels.UTM_KEYS, "stage")
     )
-    mql_at = dict(StageChange.objects.filter(to_stage="mql").values_list("contact_id", "changed_at"))
+    mql_at = dict(contact_selectors.stage_changes().filter(to_stage="mql").values_list("contact_id", "changed_at"))
     # People who went further showed more buying intent first: a demo request before sales
     # accepted them, a look at pricing before the deal was opened (the scoring backtest
     # needs behaviour that predicts the later stages).
-    sql_at = dict(StageChange.objects.filter(to_stage="sql").values_list("contact_id", "changed_at"))
-    opportunity_at = dict(StageChange.objects.filter(to_stage="opportunity").values_list("contact_id", "changed_at"))
+    sql_at = dict(contact_selectors.stage_changes().filter(to_stage="sql").values_list("contact_id", "changed_at"))
+    opportunity_at = dict(contact_selectors.stage_changes().filter(to_stage="opportunity").values_list("contact_id", "changed_at"))
     with transaction.atomic():
         moment = clock.now()
         site = Site.objects.create(name="example.ir", key="site_demo" + uuid.UUID(int=rng.getrandbits(128)).hex[:16], allowed_origins=[SITE], created_at=moment, updated_at=moment)
         writer = _Writer(rng, site)
         for contact_id, created, landing, referrer, *utm_and_stage in contacts:
             stage = utm_and_stage[-1]
-            row = Contact(landing_page=landing, **dict(zip(channels.UTM_KEYS, utm_and_stage[:-1], strict=True)))
+            row = SimpleNamespace(landing_page=landing, **dict(zip(channels.UTM_KEYS, utm_and_stage[:-1], strict=True)))
             visitor_id = f"demo-{contact_id}"
             first = created - dt.timedelta(minutes=rng.randint(3, 50))
             end = writer.visit(visitor_id, first, contact_id=contact_id, url=_first_url(row), referrer=referrer, hot=False)

@@ -22,14 +22,14 @@ from django.utils.translation import gettext as _
 
 from sarnakh.contacts import selectors as contact_selectors
 from sarnakh.contacts import services as contact_services
-from sarnakh.contacts.actor import Actor
-from sarnakh.contacts.choices import ActivityKind, SourceType
-from sarnakh.contacts.models import Contact
-from sarnakh.contacts.timeline import timeline_write
+from sarnakh.core.actor import Actor
 from sarnakh.core.bulk_sql import values_update
 from sarnakh.core.errors import DomainError
+from sarnakh.core.lead_source import SourceType
 from sarnakh.core.normalize import InvalidEmail, normalize_email
+from sarnakh.core.timeline import timeline_write
 from sarnakh.tracking.channels import UTM_KEYS
+from sarnakh.tracking.contact_page import IDENTIFIED
 from sarnakh.tracking.models import Event, Session, Visitor
 
 TOKEN_SALT = "sarnakh.tracking.contact-link"
@@ -115,11 +115,10 @@ def link_effects(*, visitor_id: str, contact_id: int, via: str, at: dt.datetime)
     timeline says so, and an earlier first visit becomes the first touch."""
     events = Event.objects.filter(visitor_id=visitor_id, contact__isnull=True, processed_at__isnull=False).update(contact_id=contact_id)
     sessions = Session.objects.filter(visitor_id=visitor_id, contact__isnull=True).update(contact_id=contact_id)
-    contact = Contact.objects.filter(pk=contact_id).first()
-    if contact is None:
+    if not contact_selectors.contact_exists(contact_id):
         return
     timeline_write(
-        contact=contact, kind=ActivityKind.IDENTIFIED, actor=Actor.system(_("Tracking")), at=at,
+        contact=contact_id, kind=IDENTIFIED, actor=Actor.system(_("Tracking")), at=at,
         data={"visitor_id": visitor_id, "via": via, "events": events, "sessions": sessions},
     )
     first_touch_refresh(contact_id=contact_id)
@@ -128,7 +127,7 @@ def link_effects(*, visitor_id: str, contact_id: int, via: str, at: dt.datetime)
 def first_touch_refresh(*, contact_id: int) -> bool:
     """Makes the contact's earliest tracked visit its first touch when that visit came
     before the contact existed (it is how they came); True when the contact changed."""
-    contact = Contact.objects.filter(pk=contact_id, merged_into__isnull=True).only("created_at", "source_type").first()
+    contact = contact_selectors.live_contacts().filter(pk=contact_id).only("created_at", "source_type").first()
     if contact is None or contact.source_type != SourceType.INBOUND:
         return False
     first = Session.objects.filter(contact_id=contact_id, is_bot=False).order_by("started_at", "id").first()

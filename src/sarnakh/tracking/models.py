@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from sarnakh.contacts.choices import Channel
+from sarnakh.core.lead_source import Channel
 
 
 class Site(models.Model):

@@ -44,7 +44,7 @@ def wake() -> None:
 
 def _rules() -> tuple[channels.Rule, ...]:
     try:
-        from sarnakh.tracking.site_selectors import channel_rules_active
+        from sarnakh.tracking.sites.selectors import channel_rules_active
     except ImportError:
         return channels.DEFAULT_RULES
     return channel_rules_active()

@@ -15,9 +15,22 @@ from typing import Any
 from django.db.models import Count, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
-from sarnakh.contacts.choices import Channel
 from sarnakh.core import clock
+from sarnakh.core.lead_source import Channel
 from sarnakh.tracking.models import Event, Session, Site, Visitor
+
+EventType = Event.Type  # page_view, track, identify: for callers of the querysets below
+
+
+def human_events() -> QuerySet[Event]:
+    """Events people caused (bots left out), for other apps' set-based reads of behaviour
+    (scoring's facts, backtests and predictive features)."""
+    return Event.objects.filter(is_bot=False)
+
+
+def human_sessions() -> QuerySet[Session]:
+    return Session.objects.filter(is_bot=False)
+
 
 EVENTS_PER_SESSION = 50
 PREVIEW_PROPERTIES = 4

@@ -1,5 +1,5 @@
 """Writes of the tracking app other apps call: a form submission's place in the visitor's
-history, and contact merges. (Sites, channel rules and retention: site_services.py.)"""
+history, back-end events about a contact, and contact merges. (Sites, channel rules and retention: sites/services.py.)"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-from sarnakh.tracking import attribution_urls, report_urls, site_urls, snippet_urls
+from sarnakh.tracking import snippet_urls
+from sarnakh.tracking.reports import attribution_urls
+from sarnakh.tracking.reports import urls as report_urls
+from sarnakh.tracking.sites import urls as site_urls
 
 app_name = "tracking"
 urlpatterns = [

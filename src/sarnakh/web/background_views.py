@@ -11,14 +11,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django_tasks.base import TaskResultStatus
 
-from sarnakh.capture.selectors import imports_interrupted
+from sarnakh.capture.imports.selectors import imports_interrupted
 from sarnakh.core import clock
 from sarnakh.core.errors import DomainError
 from sarnakh.core.jobs import JobRow, job_counts, job_requeue, jobs_failed, jobs_running
 from sarnakh.core.models import WorkerProcess
+from sarnakh.core.ui.permissions import require
 from sarnakh.core.workers import is_alive, worker_list
 from sarnakh.scoring.selectors import runs_interrupted
-from sarnakh.web.permissions import require
 
 
 def _status_labels() -> list[tuple[str, str]]:

@@ -16,13 +16,16 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from sarnakh.contacts import selectors, settings_services
-from sarnakh.contacts.choices import Funnel, ObjectType, PropertyType, StageKind
+from sarnakh.contacts import selectors
+from sarnakh.contacts import services as contact_services
+from sarnakh.contacts.selectors import Funnel, ObjectType, PropertyType, StageKind
 from sarnakh.core.apikeys import apikey_create, apikey_list, apikey_revoke
 from sarnakh.core.errors import DomainError
 from sarnakh.core.login_guard import lockout_clear, lockouts
 from sarnakh.core.models import ApiKey
 from sarnakh.core.roles import ROLES
+from sarnakh.core.ui.htmx import error_messages
+from sarnakh.core.ui.permissions import require
 from sarnakh.core.users import (
     user_create,
     user_deactivate,
@@ -30,8 +33,6 @@ from sarnakh.core.users import (
     user_set_password,
     user_set_role,
 )
-from sarnakh.web.htmx import error_messages
-from sarnakh.web.permissions import require
 
 NEW_KEY_SESSION = "sarnakh_new_api_key"
 
@@ -62,7 +63,7 @@ def settings_stages(request):
         if post.get("action") == "create":
             _run(
                 request,
-                lambda: settings_services.stage_create(
+                lambda: contact_services.stage_create(
                     key=post.get("key", "").strip(), name=post.get("name", ""), funnel=post.get("funnel", Funnel.MOFU),
                     kind=post.get("kind", StageKind.FUNNEL), after=post.get("after") or None,
                 ),
@@ -71,7 +72,7 @@ def settings_stages(request):
         else:
             _run(
                 request,
-                lambda: settings_services.stage_update(key=post.get("key", ""), name=post.get("name"), funnel=post.get("funnel") or None),
+                lambda: contact_services.stage_update(key=post.get("key", ""), name=post.get("name"), funnel=post.get("funnel") or None),
                 _("Stage saved."),
             )
         return redirect("web:settings_stages")
@@ -87,19 +88,19 @@ def settings_properties(request):
         if action == "create":
             _run(
                 request,
-                lambda: settings_services.property_define(
+                lambda: contact_services.property_define(
                     object_type=post.get("object_type", ""), key=post.get("key", "").strip(), label=post.get("label", ""),
                     type=post.get("type", ""), choices=_choice_list(post.get("choices", "")), help_text=post.get("help_text", ""),
                 ),
                 _("Property defined."),
             )
         elif action == "delete":
-            _run(request, lambda: settings_services.property_delete(definition_id=_int(post.get("id"))), _("Property deleted."))
+            _run(request, lambda: contact_services.property_delete(definition_id=_int(post.get("id"))), _("Property deleted."))
         else:
             choices = _choice_list(post.get("choices", "")) if "choices" in post else None
             _run(
                 request,
-                lambda: settings_services.property_update(
+                lambda: contact_services.property_update(
                     definition_id=_int(post.get("id")), label=post.get("label"), choices=choices, help_text=post.get("help_text"),
                 ),
                 _("Property saved."),

@@ -12,11 +12,12 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from sarnakh.contacts import selectors
-from sarnakh.contacts.choices import Channel, Funnel
+from sarnakh.contacts.selectors import Funnel
 from sarnakh.core import clock
+from sarnakh.core.lead_source import Channel
 from sarnakh.core.login_guard import locked_until
 from sarnakh.core.proxy import client_ip
-from sarnakh.web.permissions import require
+from sarnakh.core.ui.permissions import require
 
 DASHBOARD_WINDOW_DAYS = 30
 

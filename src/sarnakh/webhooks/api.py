@@ -12,8 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
-from sarnakh.api import write_auth
-from sarnakh.contacts.schemas import ErrorOut
+from sarnakh.core.api import ErrorOut, write_auth
 from sarnakh.core.api_types import DbId, InputSchema
 from sarnakh.core.errors import NotFound, ValidationFailed
 from sarnakh.core.storable import MAX_DB_INT

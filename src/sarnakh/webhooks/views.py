@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy
 
 from sarnakh.core.errors import DomainError
 from sarnakh.core.events import ALL_EVENTS
-from sarnakh.web.htmx import error_messages
-from sarnakh.web.permissions import require
+from sarnakh.core.ui.htmx import error_messages
+from sarnakh.core.ui.permissions import require
 from sarnakh.webhooks import delivery_services, selectors, services
 from sarnakh.webhooks.models import Webhook
 

@@ -9,8 +9,7 @@ from typing import Any
 
 from ninja import Router, Schema, Status
 
-from sarnakh.api import write_auth
-from sarnakh.contacts.schemas import ErrorOut
+from sarnakh.core.api import ErrorOut, write_auth
 from sarnakh.core.api_types import DbId, InputSchema
 
 from . import selectors, services

@@ -1,7 +1,7 @@
 """Reading a CSV export from any tool into a `Table`. Pure: no ORM, no Django.
 
 The encoding and delimiter detection is the one `sarnakh import` uses
-(`sarnakh.capture.csv_engine`, itself pure): BOM first, strict UTF-8, Windows-1256 for
+(`sarnakh.core.csv_engine`, itself pure): BOM first, strict UTF-8, Windows-1256 for
 Persian/Arabic text (what Persian Excel writes), charset-normalizer as the last resort,
 and the stdlib csv.Sniffer for the delimiter. One reader for the product means a file
 that imports also evaluates, with the same answers.
@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sarnakh.capture.csv_engine import CsvFormatError, RowReader, detect_dialect
+from sarnakh.core.csv_engine import CsvFormatError, RowReader, detect_dialect
 
 from .features import DataError, Table
 

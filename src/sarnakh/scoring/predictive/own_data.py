@@ -36,12 +36,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.db.models import Count, Min
 
-from sarnakh.contacts.choices import ActivityKind, StageKind
-from sarnakh.contacts.models import Activity, Company, Contact, LifecycleStage, StageChange
+from sarnakh.contacts import selectors as contact_selectors
+from sarnakh.contacts.selectors import ActivityKind, StageKind
 from sarnakh.core import clock
 from sarnakh.core.normalize import email_domain, is_free_mail_domain
 from sarnakh.core.urls import host_of
-from sarnakh.tracking.models import Event, Session
+from sarnakh.tracking import selectors as tracking_selectors
+from sarnakh.tracking.selectors import EventType
 
 from .features import DataError, Table
 
@@ -56,6 +57,8 @@ CONTACT_FIELDS = ("job_title", "country", "language", "source_type", "channel", 
 COMPANY_FIELDS = ("industry", "employee_band", "revenue_band", "country")
 # Fields read from the contact row; the property history may rewind any of them.
 REWINDABLE = (*CONTACT_FIELDS, "referrer", "landing_page", "email", "phone")
+
+FORM_SUBMITTED_KIND = "form_submitted"  # capture's timeline kind (core.timeline)
 
 
 @dataclass
@@ -73,7 +76,7 @@ class OwnData:
 
 def target_stages(target_stage: str) -> list[str]:
     """The stage keys that count as having reached `target_stage`."""
-    stages = list(LifecycleStage.objects.order_by("order", "id"))
+    stages = contact_selectors.stage_list()
     target = next((s for s in stages if s.key == target_stage), None)
     if target is None:
         raise DataError(f"unknown stage {target_stage!r}; use one of: {', '.join(s.key for s in stages)}")
@@ -112,7 +115,7 @@ def _rewind(contact_ids: list[int], as_of: dict[int, dt.datetime]) -> dict[int, 
         part = contact_ids[start:start + CHUNK]
         earliest = min(as_of[c] for c in part)
         rows = (
-            Activity.objects.filter(contact_id__in=part, kind__in=[ActivityKind.UPDATED, ActivityKind.MERGED], occurred_at__gte=earliest)
+            contact_selectors.activities().filter(contact_id__in=part, kind__in=[ActivityKind.UPDATED, ActivityKind.MERGED], occurred_at__gte=earliest)
             .order_by("occurred_at", "id").values_list("contact_id", "occurred_at", "data")
         )
         for contact_id, at, data in rows.iterator(chunk_size=2000):
@@ -130,7 +133,7 @@ def _engagement(ids: list[int], as_of: dict[int, dt.datetime], top_names: int) -
     position = {c: i for i, c in enumerate(ids)}
     n = len(ids)
     names = [
-        row["name"] for row in Event.objects.filter(contact__isnull=False, type=Event.Type.TRACK, is_bot=False).exclude(name="")
+        row["name"] for row in tracking_selectors.human_events().filter(contact__isnull=False, type=EventType.TRACK).exclude(name="")
         .values("name").annotate(n=Count("id")).order_by("-n", "name")[:top_names]
     ]
     name_index = {name: i for i, name in enumerate(names)}
@@ -139,7 +142,7 @@ def _engagement(ids: list[int], as_of: dict[int, dt.datetime], top_names: int) -
     days: dict[int, set] = defaultdict(set)
     for start in range(0, n, CHUNK):
         part = ids[start:start + CHUNK]
-        rows = Event.objects.filter(contact_id__in=part, is_bot=False).exclude(type=Event.Type.IDENTIFY).values_list(
+        rows = tracking_selectors.human_events().filter(contact_id__in=part).exclude(type=EventType.IDENTIFY).values_list(
             "contact_id", "occurred_at", "type", "name", "path",
         )
         for contact_id, at, kind, name, path in rows.iterator(chunk_size=5000):
@@ -147,7 +150,7 @@ def _engagement(ids: list[int], as_of: dict[int, dt.datetime], top_names: int) -
                 continue
             i = position[contact_id]
             days[i].add(at.date())
-            if kind == Event.Type.PAGE_VIEW:
+            if kind == EventType.PAGE_VIEW:
                 page_views[i] += 1
                 if PRICING_PATH.search(path or ""):
                     pricing[i] += 1
@@ -158,10 +161,10 @@ def _engagement(ids: list[int], as_of: dict[int, dt.datetime], top_names: int) -
     sessions, forms = np.zeros(n), np.zeros(n)
     for start in range(0, n, CHUNK):
         part = ids[start:start + CHUNK]
-        for contact_id, at in Session.objects.filter(contact_id__in=part, is_bot=False).values_list("contact_id", "started_at").iterator(chunk_size=5000):
+        for contact_id, at in tracking_selectors.human_sessions().filter(contact_id__in=part).values_list("contact_id", "started_at").iterator(chunk_size=5000):
             if at < as_of[contact_id]:
                 sessions[position[contact_id]] += 1
-        forms_rows = Activity.objects.filter(contact_id__in=part, kind=ActivityKind.FORM_SUBMITTED).values_list("contact_id", "occurred_at")
+        forms_rows = contact_selectors.activities().filter(contact_id__in=part, kind=FORM_SUBMITTED_KIND).values_list("contact_id", "occurred_at")
         for contact_id, at in forms_rows.iterator(chunk_size=5000):
             if at < as_of[contact_id]:
                 forms[position[contact_id]] += 1
@@ -184,7 +187,7 @@ def build_own_data(
     created_before = created_before or (now - dt.timedelta(days=min_age_days))
     reached_stages = target_stages(target_stage)
     contacts = list(
-        Contact.objects.filter(merged_into__isnull=True).order_by("id").values_list(
+        contact_selectors.live_contacts().order_by("id").values_list(
             "id", "created_at", "company_id", "properties", *REWINDABLE,
         )
     )
@@ -192,15 +195,15 @@ def build_own_data(
         raise DataError("there are no contacts to learn from")
     ids = [row[0] for row in contacts]
     reached_at = dict(
-        StageChange.objects.filter(to_stage__in=reached_stages, contact__merged_into__isnull=True)
+        contact_selectors.stage_changes().filter(to_stage__in=reached_stages, contact__merged_into__isnull=True)
         .values("contact_id").annotate(first=Min("changed_at")).values_list("contact_id", "first")
     )
     born_there = set(
-        StageChange.objects.filter(from_stage="", to_stage__in=reached_stages, contact__merged_into__isnull=True).values_list("contact_id", flat=True)
+        contact_selectors.stage_changes().filter(from_stage="", to_stage__in=reached_stages, contact__merged_into__isnull=True).values_list("contact_id", flat=True)
     )
     as_of = {cid: reached_at.get(cid, now) for cid in ids}
     rewound = _rewind(sorted(reached_at.keys() & set(ids)), as_of)
-    companies = {c["id"]: c for c in Company.objects.values("id", "name", *COMPANY_FIELDS)}
+    companies = {c["id"]: c for c in contact_selectors.companies().values("id", "name", *COMPANY_FIELDS)}
     company_by_name = {c["name"]: c for c in companies.values()}
 
     n = len(ids)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from sarnakh.contacts import selectors as contact_selectors
 from sarnakh.core.errors import NotFound
 from sarnakh.scoring.models import ContactPrediction, PredictiveModel
 
@@ -45,9 +46,7 @@ def predictive_report() -> dict:
 
 
 def contact_prediction(*, contact_id: int) -> dict:
-    from sarnakh.contacts.models import Contact
-
-    if not Contact.objects.filter(pk=contact_id, merged_into__isnull=True).exists():
+    if not contact_selectors.live_contacts().filter(pk=contact_id).exists():
         raise NotFound(_("Contact not found."))
     model = latest_model()
     found = ContactPrediction.objects.filter(contact_id=contact_id, model=model).first() if model else None

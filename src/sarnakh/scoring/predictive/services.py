@@ -29,7 +29,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from threadpoolctl import threadpool_limits
 
-from sarnakh.contacts.models import LifecycleStage
+from sarnakh.contacts.selectors import stage_list
 from sarnakh.core import clock
 from sarnakh.core.errors import Conflict, NotFound, ValidationFailed
 from sarnakh.core.jobs import enqueue
@@ -57,10 +57,10 @@ def _user(user: Any):
 
 def validate_target_stage(target_stage: str) -> str:
     key = (target_stage or "").strip()
-    if not LifecycleStage.objects.filter(key=key).exists():
-        keys = ", ".join(LifecycleStage.objects.values_list("key", flat=True))
+    known = [stage.key for stage in stage_list()]
+    if key not in known:
         raise ValidationFailed(
-            _("Unknown stage."), fields={"target_stage": [_("Unknown stage. Use one of: %(keys)s.") % {"keys": keys}]},
+            _("Unknown stage."), fields={"target_stage": [_("Unknown stage. Use one of: %(keys)s.") % {"keys": ", ".join(known)}]},
         )
     return key
 

@@ -9,11 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from sarnakh.contacts.models import LifecycleStage
+from sarnakh.contacts.selectors import stage_list
 from sarnakh.core.errors import DomainError
 from sarnakh.core.roles import can
-from sarnakh.web.htmx import error_messages
-from sarnakh.web.permissions import require
+from sarnakh.core.ui.htmx import error_messages
+from sarnakh.core.ui.permissions import require
 
 from . import selectors, services
 
@@ -27,7 +27,7 @@ def predictive(request):
         "can_manage": can(request.user, "scoring.manage"),
         "schedule": schedule,
         "next_retrain_at": services.next_retrain_at(),
-        "stages": LifecycleStage.objects.order_by("order", "id"),
+        "stages": stage_list(),
     }
     return render(request, "scoring/predictive.html", context)
 

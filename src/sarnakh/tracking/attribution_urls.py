@@ -1,7 +1,0 @@
-from django.urls import path
-
-from sarnakh.tracking import attribution_views
-
-urlpatterns = [
-    path("tracking/attribution/", attribution_views.attribution_page, name="attribution"),
-]

@@ -1,0 +1,233 @@
+import datetime as dt
+
+import pytest
+
+from sarnakh.capture.imports import services
+from sarnakh.capture.imports.models import ContactImport, ImportRowError
+from sarnakh.contacts.models import Activity, Company, Contact, PropertyDefinition, StageChange
+from sarnakh.contacts.services import contact_upsert
+from sarnakh.core.actor import Actor
+from sarnakh.core.jobs import run_pending_jobs
+from tests.capture.imports.conftest import cp1256, create_import, run_import, write_csv
+
+pytestmark = pytest.mark.django_db
+
+FIRST_NAMES = ["علی", "مریم", "رضا", "سارا", "حسین", "زهرا", "محمد", "فاطمه", "امیر", "نرگس"]
+
+
+def persian_file(rows: int = 100, *, bad_every: int = 20) -> tuple[str, set[int], dict[int, str]]:
+    """A Persian Excel-style list: every `bad_every`-th row has a bad email or phone."""
+    lines = ["نام,نام خانوادگی,ایمیل,موبایل,شرکت,سمت"]
+    bad_rows: set[int] = set()
+    bad_columns: dict[int, str] = {}
+    for i in range(rows):
+        row_number = i + 2
+        email, phone = f"user{i}@gmail.com", f"0912{i:07d}"
+        if (i + 1) % bad_every == 0:
+            bad_rows.add(row_number)
+            if (i // bad_every) % 2 == 0:
+                email, bad_columns[row_number] = f"user{i}-at-gmail", "ایمیل"
+            else:
+                phone, bad_columns[row_number] = "12", "موبایل"
+        lines.append(f"{FIRST_NAMES[i % 10]},کریمی {i},{email},{phone},شرکت نمونه {i % 7},مدیر فروش")
+    return "\r\n".join(lines) + "\r\n", bad_rows, bad_columns
+
+
+@pytest.fixture
+def import_actor(admin_user):
+    return Actor(source="import", user=admin_user, label=admin_user.get_username())
+
+
+def test_given_windows_1256_file_with_5_percent_bad_rows_when_imported_twice_then_good_rows_once_and_bad_reported(tmp_path, actor, engine):
+    text, bad_rows, bad_columns = persian_file(100)
+    path = write_csv(tmp_path, cp1256(text))
+
+    first = run_import(path, actor, engine=engine, batch_size=30)
+
+    assert first.status == ContactImport.Status.DONE, first.error_message
+    assert (first.encoding, first.delimiter) == ("cp1256", ",")
+    assert (first.new_count, first.updated_count, first.skipped_count, first.invalid_count) == (95, 0, 0, 5)
+    assert first.total_rows == first.rows_done == 100
+    errors = list(ImportRowError.objects.filter(contact_import=first))
+    assert {e.row_number for e in errors} == bad_rows
+    assert {e.row_number: e.column.replace("ي", "ی") for e in errors} == bad_columns
+    assert all(e.value and e.message for e in errors)
+    assert Contact.objects.count() == 95
+    ali = Contact.objects.get(email="user0@gmail.com")
+    assert (ali.first_name, ali.phone, ali.source_type, ali.channel) == ("علي", "+989120000000", "outbound", "list_import")
+    assert ali.company.name.startswith("شركت") or ali.company.name.startswith("شرکت")
+    assert Company.objects.count() == 7
+
+    second = run_import(path, actor, engine=engine, batch_size=30)
+
+    assert (second.new_count, second.updated_count, second.invalid_count) == (0, 95, 5)
+    assert Contact.objects.count() == 95
+    third = run_import(path, actor, engine=engine, on_duplicate="skip")
+    assert (third.new_count, third.updated_count, third.skipped_count) == (0, 0, 95)
+    assert Activity.objects.filter(data__import_id=third.pk).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"),
+    [("utf-8", ","), ("utf-8-sig", ";"), ("utf-16", "\t"), ("utf-16-le", ","), ("cp1256", ";")],
+)
+def test_given_each_encoding_and_delimiter_when_importing_then_same_contacts(tmp_path, actor, encoding, delimiter):
+    d = delimiter
+    text = f'First Name{d}Last Name{d}Email Address{d}Notes\r\nسارا{d}"احمدی{d} نیک"{d}Sara@Example.com{d}"line one\r\nline two"\r\nJohn{d}Smith{d}john@example.com{d}\r\n'
+    data = cp1256(text) if encoding == "cp1256" else text.encode(encoding)
+    done = run_import(write_csv(tmp_path, data), actor, mapping={"Notes": "properties.notes"})
+    assert done.status == "done", done.error_message
+    assert done.delimiter == delimiter and done.new_count == 2
+    sara = Contact.objects.get(email="sara@example.com")
+    assert sara.last_name.replace("ي", "ی") == " ".join(f"احمدی{d} نیک".split())
+    assert sara.properties == {"notes": "line one\r\nline two"}
+    assert PropertyDefinition.objects.filter(key="notes", type="text").exists()
+
+
+def test_given_duplicates_inside_the_file_when_importing_then_policy_applies_across_batches(tmp_path, actor, engine):
+    text = "email,phone,first name,job title\nA@example.com,,Ali,\n,09121112233,Phone Only,\na@example.com,,,CEO\n,+989121112233,,CTO\n"
+    path = write_csv(tmp_path, text)
+    updated = run_import(path, actor, engine=engine, batch_size=2)
+    assert (updated.new_count, updated.updated_count) == (2, 2)
+    assert Contact.objects.get(email="a@example.com").job_title == "CEO"
+    assert Contact.objects.get(phone="+989121112233").job_title == "CTO"
+    Contact.objects.all().delete()
+    skipped = run_import(path, actor, engine=engine, batch_size=3, on_duplicate="skip")
+    assert (skipped.new_count, skipped.skipped_count) == (2, 2)
+    assert set(Contact.objects.values_list("job_title", flat=True)) == {""}
+
+
+def test_given_existing_contacts_when_importing_under_both_policies_then_update_or_leave_alone(tmp_path, actor, engine):
+    existing = contact_upsert(data={"email": "sara@example.com", "first_name": "Sara", "stage": "sql"}, actor=actor).contact
+    text = "Email,Job Title,Lifecycle Stage,Lead Status\nsara@example.com,CTO,Lead,In Progress\nnew@example.com,Dev,Marketing Qualified Lead,\n"
+    path = write_csv(tmp_path, text)
+
+    skipped = run_import(path, actor, engine=engine, on_duplicate="skip")
+    existing.refresh_from_db()
+    assert (skipped.new_count, skipped.skipped_count) == (1, 1)
+    assert (existing.job_title, existing.lead_status) == ("", "new")
+
+    updated = run_import(path, actor, engine=engine, on_duplicate="update")
+    existing.refresh_from_db()
+    assert (updated.new_count, updated.updated_count) == (0, 2)
+    # Updated fields, but a backward stage move is never made by an import; first touch stays.
+    assert (existing.job_title, existing.lead_status, existing.stage_id, existing.source_type) == ("CTO", "in_progress", "sql", "inbound")
+    assert Contact.objects.get(email="new@example.com").stage_id == "mql"
+    activity = Activity.objects.filter(contact=existing, kind="updated").latest("id")
+    assert activity.data["import_id"] == updated.pk and activity.data["file"] == "contacts.csv"
+    assert activity.data["changes"]["job_title"] == ["", "CTO"]
+
+
+def test_imported_contacts_record_source_channel_tag_timeline_and_created_date(tmp_path, actor, engine):
+    text = "email,Create Date,Tags,Budget\nx@acme.io,2023-02-01 10:00,vip;expo,1000\n"
+    done = run_import(write_csv(tmp_path, text), actor, engine=engine, channel="cold-email", tag="Expo 2024",
+                      mapping={"Budget": "properties.budget"})
+    contact = Contact.objects.get(email="x@acme.io")
+    assert (contact.source_type, contact.channel) == ("outbound", "cold_email")
+    assert sorted(contact.tags.values_list("name", flat=True)) == ["Expo 2024", "expo", "vip"]
+    assert contact.created_at.date() == dt.date(2023, 2, 1)
+    assert contact.properties == {"budget": "1000"}
+    created = Activity.objects.get(contact=contact, kind="created")
+    assert created.data["import_id"] == done.pk and created.data["file"] == "contacts.csv"
+    assert created.actor_label == actor.label
+    assert StageChange.objects.get(contact=contact).source == "import"
+
+
+def test_given_dry_run_when_run_then_counts_preview_and_errors_but_nothing_written(tmp_path, actor, engine):
+    contact_upsert(data={"email": "old@example.com"}, actor=actor)
+    text = "email,first name,Budget\nold@example.com,Old,5\nnew@example.com,New,6\nbad@,Bad,7\nNEW@example.com,Again,8\n"
+    before = (Contact.objects.count(), Activity.objects.count(), Company.objects.count())
+    done = run_import(write_csv(tmp_path, text), actor, engine=engine, batch_size=2, dry_run=True, mapping={"Budget": "properties.budget"})
+    assert done.status == "done", done.error_message
+    assert (done.new_count, done.updated_count, done.invalid_count) == (1, 2, 1)
+    assert (Contact.objects.count(), Activity.objects.count(), Company.objects.count()) == before
+    assert not PropertyDefinition.objects.filter(key="budget").exists()
+    assert [p["action"] for p in done.preview] == ["updated", "new", "invalid", "updated"]
+    assert done.preview[1]["contact"]["email"] == "new@example.com"
+    assert done.preview[1]["contact"]["properties"] == {"budget": "6"}
+    assert done.preview[2]["errors"][0]["column"] == "email"
+    assert ImportRowError.objects.filter(contact_import=done).count() == 1
+
+
+def test_given_import_when_job_runs_twice_then_second_run_does_nothing(tmp_path, actor):
+    contact_import = create_import(write_csv(tmp_path, "email\na@example.com\n"), actor)
+    assert contact_import.status == "queued"
+    assert run_pending_jobs() >= 1
+    contact_import.refresh_from_db()
+    assert (contact_import.status, contact_import.new_count) == ("done", 1)
+    assert services.import_run(import_id=contact_import.pk) is None
+    assert Activity.objects.filter(data__import_id=contact_import.pk).count() == 1
+
+
+def test_given_queued_import_when_cancelled_then_job_does_nothing(tmp_path, actor):
+    contact_import = create_import(write_csv(tmp_path, "email\na@example.com\n"), actor)
+    services.import_cancel(import_id=contact_import.pk, actor=actor)
+    run_pending_jobs()
+    contact_import.refresh_from_db()
+    assert contact_import.status == "cancelled" and Contact.objects.count() == 0
+
+
+def test_given_running_import_when_cancelled_then_stops_after_the_batch(tmp_path, actor, engine):
+    text = "email\n" + "".join(f"u{i}@example.com\n" for i in range(10))
+    contact_import = create_import(write_csv(tmp_path, text), actor)
+
+    def cancel_after_first_batch(imp, totals):
+        if totals.rows_done == 3:
+            services.import_cancel(import_id=imp.pk, actor=actor)
+
+    done = services.import_run(import_id=contact_import.pk, engine=engine, batch_size=3, on_batch=cancel_after_first_batch)
+    assert done.status == "cancelled"
+    assert done.rows_done == 3 and done.new_count == 3 and Contact.objects.count() == 3
+
+
+def test_given_interrupted_import_when_job_runs_again_then_resumes_after_last_batch(tmp_path, actor):
+    text = "email\n" + "".join(f"u{i}@example.com\n" for i in range(7))
+    contact_import = create_import(write_csv(tmp_path, text), actor)
+
+    def crash(imp, totals):
+        raise KeyboardInterrupt  # the worker dies after committing the first batch
+
+    with pytest.raises(KeyboardInterrupt):
+        services.import_run(import_id=contact_import.pk, batch_size=3, on_batch=crash)
+    contact_import.refresh_from_db()
+    assert (contact_import.status, contact_import.rows_done) == ("running", 3)
+    done = services.import_run(import_id=contact_import.pk, batch_size=3)
+    assert (done.status, done.new_count, done.rows_done) == ("done", 7, 7)
+    assert Contact.objects.count() == 7
+
+
+def test_given_unreadable_file_or_bad_options_when_creating_then_422(tmp_path, actor):
+    from sarnakh.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as empty:
+        create_import(write_csv(tmp_path, b""), actor)
+    assert "file" in empty.value.fields
+    with pytest.raises(ValidationFailed) as bad:
+        create_import(write_csv(tmp_path, "email\nx@example.com\n"), actor, on_duplicate="merge", channel="fax",
+                      mapping={"email": "password"})
+    assert set(bad.value.fields) == {"on_duplicate", "channel", "mapping"}
+    with pytest.raises(ValidationFailed) as no_identity:
+        create_import(write_csv(tmp_path, "notes\nhello\n"), actor)
+    assert "mapping" in no_identity.value.fields
+
+
+def test_batch_writer_never_reuses_the_id_of_a_deleted_contact(tmp_path, actor):
+    gone = contact_upsert(data={"email": "gone@example.com"}, actor=actor).contact
+    Contact.objects.filter(pk=gone.pk).delete()
+    run_import(write_csv(tmp_path, "email\nnew1@example.com\nnew2@example.com\n"), actor, engine="batch")
+    after = contact_upsert(data={"email": "api@example.com"}, actor=actor).contact
+    ids = [Contact.objects.get(email=e).pk for e in ("new1@example.com", "new2@example.com")]
+    assert gone.pk < ids[0] < ids[1] < after.pk
+
+
+def test_given_someone_creates_the_same_person_mid_batch_then_batch_redone_row_by_row(tmp_path, actor, monkeypatch):
+    from sarnakh.contacts.bulk.upsert import BatchWriter
+
+    contact_upsert(data={"email": "race@example.com", "first_name": "Api"}, actor=actor)
+    real_load = BatchWriter._load
+    # The batch's look-up ran before the API request committed: it saw nobody.
+    monkeypatch.setattr(BatchWriter, "_load", lambda self, rows: real_load(self, []))
+    done = run_import(write_csv(tmp_path, "email,job title\nrace@example.com,CTO\nfresh@example.com,Dev\n"), actor, engine="batch")
+    assert (done.status, done.new_count, done.updated_count) == ("done", 1, 1)
+    assert Contact.objects.get(email="race@example.com").job_title == "CTO"
+    assert Contact.objects.count() == 2
