@@ -20,8 +20,8 @@ from sarnakh.core.jobs import run_pending_jobs
 from sarnakh.scoring import services
 from sarnakh.scoring.models import ContactScore
 from sarnakh.tracking.processor import process_all_pending
-from tests.capture.imports.conftest import run_import, write_csv
 from tests.capture.forms.support import human_token, make_form
+from tests.capture.imports.conftest import run_import, write_csv
 from tests.scoring.test_models_services import ensure_scoring_defaults
 from tests.tracking.factories import make_site, page_view, post_events, track
 
