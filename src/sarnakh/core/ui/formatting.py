@@ -1,14 +1,18 @@
-"""Numbers and dates as the reader expects them: Persian digits and the Jalali calendar in
-Persian, Gregorian otherwise. The template filters of `web` (`when`, `day`, `num`) and
-Python code that formats for a page (charts, inline fields) both call these."""
+"""Numbers, dates and user values as the reader expects them: Persian digits, separators
+and the Jalali calendar in Persian, one Gregorian style ("4 Dec 2026, 15:15") in English,
+and every user value isolated from the text around it. The template filters of `web`
+(`when`, `day`, `num`, `pct`, `pp`, `bdi`) and Python code that formats for a page (charts,
+inline fields, messages) call these; no page formats a number or a date any other way."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 
 import jdatetime
 from django.utils import dateformat, timezone
-from django.utils.translation import get_language
+from django.utils.html import format_html
+from django.utils.translation import get_language, pgettext
 
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
@@ -48,12 +52,63 @@ def format_when(value, with_time: bool = True) -> str:
     return dateformat.format(value, "j M Y")
 
 
-def format_number(value) -> str:
-    """A number with grouping; Persian digits in Persian."""
+def _decimal(value) -> Decimal | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def _text(number: Decimal, places: int, *, trim: bool) -> str:
+    """Grouped ASCII digits with `places` decimals (trailing zeros dropped when `trim`),
+    then the reader's digits, separators and minus sign."""
+    text = f"{number:,.{places}f}"
+    if trim and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text.lstrip("-").strip("0.,") == "":
+        text = text.lstrip("-")
+    if is_persian():
+        return persian_digits(text.replace(",", "٬").replace(".", "٫").replace("-", "−"))
+    return text.replace("-", "−")
+
+
+def format_number(value, places: int | None = None) -> str:
+    """A number with grouping (1,234 / ۱٬۲۳۴); `places` fixes the decimals (0.5 → 0.50),
+    otherwise at most two, without trailing zeros. Persian digits, separators (٬ ٫) and
+    minus sign in Persian. Not a number: the text as it is."""
+    number = _decimal(value)
+    if number is None:
+        return "" if value is None or value == "" else str(value)
+    return _text(number, 2 if places is None else places, trim=places is None)
+
+
+def format_percent(value, places: int = 1, *, ratio: bool = False) -> str:
+    """A percentage: `value` in percent (12.5 → 12.5%), or a `ratio` (0.125 → 12.5%), with
+    at most `places` decimals; the Persian percent sign in Persian (۱۲٫۵٪)."""
+    number = _decimal(value)
+    if number is None:
+        return "" if value is None or value == "" else str(value)
+    text = _text(number * (100 if ratio else 1), places, trim=True)
+    return f"{text}٪" if is_persian() else f"{text}%"
+
+
+def format_points(value) -> str:
+    """Percentage points (a difference of two rates): "+2.5 pp" / "+۲٫۵ واحد درصد"."""
+    number = _decimal(value)
+    if number is None:
+        return "" if value is None or value == "" else str(value)
+    sign = "+" if number > 0 else ""
+    return f"{sign}{_text(number, 1, trim=True)} {pgettext('percentage points', 'pp')}"
+
+
+def isolate(value) -> str:
+    """A user value or a Latin fragment in running text, isolated from the text around it
+    (`<bdi>`): an email, a phone with its +, a company name ending in a full stop keep
+    their own direction on a Persian page. Escaped; empty for nothing. The class `uv`
+    marks it as user data (the Persian page walk skips it)."""
     if value is None or value == "":
         return ""
-    try:
-        text = f"{int(value):,}"
-    except (TypeError, ValueError):
-        text = str(value)
-    return persian_digits(text.replace(",", "٬")) if is_persian() else text
+    return format_html('<bdi class="uv" dir="auto">{}</bdi>', value)

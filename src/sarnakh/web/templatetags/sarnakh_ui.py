@@ -1,11 +1,18 @@
-"""Template helpers: dates in the reader's calendar (Jalali in Persian), digits, lookups.
+"""Template helpers: dates in the reader's calendar (Jalali in Persian), numbers, percentages,
+isolated user values (`bdi`), lookups.
 The formatting itself is core.ui.formatting, shared with Python callers."""
 
 from __future__ import annotations
 
 from django import template
 
-from sarnakh.core.ui.formatting import format_number, format_when
+from sarnakh.core.ui.formatting import (
+    format_number,
+    format_percent,
+    format_points,
+    format_when,
+    isolate,
+)
 
 register = template.Library()
 
@@ -22,9 +29,33 @@ def day(value) -> str:
 
 
 @register.filter
-def num(value) -> str:
-    """A number with grouping; Persian digits in Persian."""
-    return format_number(value)
+def num(value, places=None) -> str:
+    """A number with grouping, Persian digits in Persian; `|num:2` fixes two decimals."""
+    return format_number(value, None if places in (None, "") else int(places))
+
+
+@register.filter
+def pct(value, places=1) -> str:
+    """A value in percent: `12.5|pct` → 12.5% (۱۲٫۵٪)."""
+    return format_percent(value, int(places))
+
+
+@register.filter
+def ratio_pct(value, places=1) -> str:
+    """A ratio as a percentage: `0.125|ratio_pct` → 12.5%."""
+    return format_percent(value, int(places), ratio=True)
+
+
+@register.filter
+def pp(value) -> str:
+    """Percentage points: `2.5|pp` → +2.5 pp."""
+    return format_points(value)
+
+
+@register.filter
+def bdi(value) -> str:
+    """Every user value and Latin fragment in running text goes through this: `{{ contact.email|bdi }}`."""
+    return isolate(value)
 
 
 @register.filter

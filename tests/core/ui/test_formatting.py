@@ -1,0 +1,68 @@
+"""One number, percentage, date and user-value style for every page, in each language."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+
+from sarnakh.core.ui.formatting import (
+    format_number,
+    format_percent,
+    format_points,
+    format_when,
+    isolate,
+)
+
+
+@pytest.mark.parametrize(
+    "value, places, english, persian",
+    [
+        (1234, None, "1,234", "۱٬۲۳۴"),
+        (1234.5, None, "1,234.5", "۱٬۲۳۴٫۵"),
+        ("16.6667", None, "16.67", "۱۶٫۶۷"),
+        (0.5, 2, "0.50", "۰٫۵۰"),
+        (-3, None, "−3", "−۳"),
+        (-0.001, None, "0", "۰"),
+        ("not a number", None, "not a number", "not a number"),
+        (None, None, "", ""),
+    ],
+)
+def test_numbers_read_right_in_each_language(value, places, english, persian):
+    with translation.override("en"):
+        assert format_number(value, places) == english
+    with translation.override("fa"):
+        assert format_number(value, places) == persian
+
+
+def test_percentages_and_points():
+    with translation.override("en"):
+        assert (format_percent(16.666), format_percent(0.125, ratio=True), format_percent(100)) == ("16.7%", "12.5%", "100%")
+        assert (format_points(2.5), format_points(-1)) == ("+2.5 pp", "−1 pp")
+    with translation.override("fa"):
+        assert (format_percent(16.666), format_percent(0.125, ratio=True), format_percent(100)) == ("۱۶٫۷٪", "۱۲٫۵٪", "۱۰۰٪")
+        assert format_points(2.5).startswith("+۲٫۵ ") and "pp" not in format_points(2.5)
+
+
+def test_dates_have_one_style_per_language():
+    moment = dt.datetime(2026, 12, 4, 15, 15, tzinfo=dt.UTC)
+    with translation.override("en"):
+        assert format_when(moment) == "4 Dec 2026, 15:15" and format_when(moment.date()) == "4 Dec 2026"
+    with translation.override("fa"):
+        assert format_when(moment) == "۱۳ آذر ۱۴۰۵، ۱۵:۱۵"
+
+
+def test_a_user_value_is_isolated_and_escaped():
+    assert isolate("+989178808943") == '<bdi class="uv" dir="auto">+989178808943</bdi>'
+    assert isolate("<script>x</script>") == '<bdi class="uv" dir="auto">&lt;script&gt;x&lt;/script&gt;</bdi>'
+    assert isolate("") == "" and isolate(None) == ""
+
+
+def test_the_template_filters_use_them():
+    template = Template("{% load sarnakh_ui %}{{ n|num }} {{ d|num:2 }} {{ p|pct }} {{ r|ratio_pct }} {{ x|pp }} {{ email|bdi }}")
+    context = Context({"n": 1234, "d": 0.5, "p": 16.67, "r": 0.5, "x": 1.5, "email": "a@b.com"})
+    with translation.override("fa"):
+        text = template.render(context)
+    assert text.startswith("۱٬۲۳۴ ۰٫۵۰ ۱۶٫۷٪ ۵۰٪ +۱٫۵ ") and '<bdi class="uv" dir="auto">a@b.com</bdi>' in text
