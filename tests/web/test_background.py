@@ -72,3 +72,30 @@ def test_given_persian_then_the_page_is_translated(admin_client, stuck_work):
         body = admin_client.get("/settings/background/").content.decode()
     assert "کار پس‌زمینه" in body and "Background work" not in body
     assert "Failed jobs" not in body and "Resume import" not in body
+
+
+def test_given_a_failed_event_delivery_then_shown_and_run_again_once(admin_client):
+    # given a delivery of a contact.created batch that used all its retries (its cause since fixed)
+    from django.db import transaction
+
+    from sarnakh.contacts.events import ContactCreated
+    from sarnakh.core.events import publish
+    from sarnakh.core.jobs import run_pending_jobs
+    from sarnakh.core.models import EventDelivery
+
+    with transaction.atomic():
+        publish(ContactCreated(contact_id=None, email="gone@example.com"))
+    delivery = EventDelivery.objects.get(subscriber="scoring.subscribers.rescore_touched_contacts")
+    DBTaskResult.objects.all().delete()
+    EventDelivery.objects.filter(pk=delivery.pk).update(status="failed", attempts=10, last_error="OperationalError: database is locked")
+    # when the admin opens Background work
+    html = admin_client.get("/settings/background/").content.decode()
+    # then the failed reaction is listed with its events and error
+    assert 'id="failed-deliveries"' in html and "scoring.subscribers.rescore_touched_contacts" in html
+    assert "contact.created" in html and "database is locked" in html
+    # when run again, it is queued and applied once
+    response = admin_client.post("/settings/background/", {"action": "retry_delivery", "batch": delivery.batch, "subscriber": delivery.subscriber})
+    assert response.status_code == 302
+    run_pending_jobs()
+    assert EventDelivery.objects.get(pk=delivery.pk).status == "done"
+    assert "No failed deliveries." in admin_client.get("/settings/background/").content.decode()

@@ -44,6 +44,21 @@ def event_log_page(*, after: int = 0, names: list[str] | None = None, contact_id
     return LogPage(items=items[:limit], next_after=next_after)
 
 
+@dataclass(frozen=True)
+class FailedDelivery:
+    delivery: EventDelivery
+    events: list[str]  # the batch's event names, in order
+
+
+def deliveries_failed(*, limit: int = 50) -> list[FailedDelivery]:
+    """Deliveries that used all their retries (newest first), with what their batch held."""
+    rows = list(EventDelivery.objects.filter(status=EventDelivery.Status.FAILED).order_by("-created_at", "-id")[:limit])
+    names: dict[str, list[str]] = {}
+    for batch, name in EventRecord.objects.filter(batch__in=[r.batch for r in rows]).order_by("id").values_list("batch", "name"):
+        names.setdefault(batch, []).append(name)
+    return [FailedDelivery(delivery=row, events=names.get(row.batch, [])) for row in rows]
+
+
 def published(name: str, *, contact_id: int | None, **payload) -> bool:
     """Whether an event with this name, contact and these payload values is in the log:
     for announcements that must be made once even when their job runs again."""

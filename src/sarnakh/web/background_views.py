@@ -1,6 +1,7 @@
 """Settings → Background work (admins): the workers and their heartbeats, jobs by status,
-what is running where, failed jobs (queue one again), and work interrupted by a worker
-that died (imports to resume, re-score and training runs)."""
+what is running where, failed jobs (queue one again), event deliveries that used all their
+retries (run one again), and work interrupted by a worker that died (imports to resume,
+re-score and training runs)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from django_tasks.base import TaskResultStatus
 from sarnakh.capture.imports.selectors import imports_interrupted
 from sarnakh.core import clock
 from sarnakh.core.errors import DomainError
+from sarnakh.core.event_log import deliveries_failed
+from sarnakh.core.events import delivery_retry
 from sarnakh.core.jobs import JobRow, job_counts, job_requeue, jobs_failed, jobs_running
 from sarnakh.core.models import WorkerProcess
 from sarnakh.core.ui.permissions import require
@@ -52,7 +55,10 @@ def _worker_views() -> dict[str, WorkerView]:
 @require("settings.manage")
 def settings_background(request):
     if request.method == "POST":
-        if request.POST.get("action") == "requeue":
+        if request.POST.get("action") == "retry_delivery":
+            delivery_retry(batch=request.POST.get("batch", "")[:32], subscriber_key=request.POST.get("subscriber", "")[:120])
+            messages.success(request, _("The delivery is queued again."))
+        elif request.POST.get("action") == "requeue":
             try:
                 job_requeue(job_id=request.POST.get("id", ""))
             except DomainError as exc:
@@ -76,5 +82,6 @@ def settings_background(request):
         "failed": jobs_failed(),
         "imports": imports_interrupted(),
         "runs": runs_interrupted(),
+        "failed_deliveries": deliveries_failed(),
     }
     return render(request, "web/settings/background.html", context)
