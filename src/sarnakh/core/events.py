@@ -187,8 +187,8 @@ def subscribers_of(name: str) -> list[Subscriber]:
 
 @dataclass
 class _Batch:
-    """The events of the current transaction: its id and the subscribers already given a
-    delivery. Ends with the transaction (see _current_batch)."""
+    """The events of the current transaction: its id, the event names published so far and
+    the subscribers to run right after commit. Ends with the transaction (_current_batch)."""
 
     id: str
     names: set[str] = field(default_factory=set)
@@ -245,6 +245,7 @@ def publish_many(events: Iterable[DomainEvent], *, actor: Any = None) -> int:
     names = {e.name for e in events}
     wanted = {s.key: s for name in names for s in subscribers_of(name)}
     batch.names |= names
+    names = set(batch.names)
     # Asked of the database, not remembered: a rolled-back savepoint takes its deliveries along.
     have = set(EventDelivery.objects.filter(batch=batch.id, subscriber__in=list(wanted)).values_list("subscriber", flat=True))
     new = [wanted[key] for key in sorted(wanted) if key not in have and (wanted[key].when is None or wanted[key].when(names))]
