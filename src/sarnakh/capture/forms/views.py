@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from sarnakh.capture.forms import engine, processing, selectors, services
+from sarnakh.capture.forms import engine, intake, processing, selectors, services, spam_labels
 from sarnakh.capture.forms.api import embed_snippet, hosted_url
 from sarnakh.capture.forms.models import Form, FormSubmission
 from sarnakh.contacts.selectors import ObjectType, property_definitions
@@ -20,6 +20,7 @@ from sarnakh.core.actor import Actor
 from sarnakh.core.errors import DomainError
 from sarnakh.core.lead_source import Channel, SourceType
 from sarnakh.core.roles import can
+from sarnakh.core.ui.formatting import format_number
 from sarnakh.core.ui.permissions import require
 
 PAGE_SIZE = 50
@@ -272,7 +273,10 @@ def _submission_rows(form: Form, submissions: list[FormSubmission]) -> list[dict
     for s in submissions:
         fields = s.fields if isinstance(s.fields, dict) else {}
         shown = [(labels.get(name, name), ", ".join(map(str, value)) if isinstance(value, list) else str(value)) for name, value in fields.items() if value not in ("", None, [])]
-        rows.append({"s": s, "fields": shown, "errors": [f"{labels.get(k, k)}: {' '.join(v)}" for k, v in (s.errors or {}).items()]})
+        rows.append({
+            "s": s, "fields": shown, "errors": [f"{labels.get(k, k)}: {' '.join(v)}" for k, v in (s.errors or {}).items()],
+            "spam_signals": spam_labels.signal_rows(s),
+        })
     return rows
 
 
@@ -287,7 +291,7 @@ def form_detail(request, slug: str):
         "form": form, "stats": selectors.form_stats(form), "counts": selectors.submission_status_counts(form),
         "statuses": FormSubmission.Status.choices, "status": status, "rows": _submission_rows(form, submissions),
         "next_before": next_before, "hosted_url": hosted_url(form), "embed_snippet": embed_snippet(form),
-        "can_manage": can(request.user, "forms.manage"),
+        "can_manage": can(request.user, "forms.manage"), "spam_threshold": intake.spam_threshold(),
     }
     return render(request, "capture/forms/detail.html", context)
 
@@ -315,6 +319,23 @@ def submission_retry(request, slug: str, submission_id: int):
             messages.success(request, _("Submission %(id)s processed.") % {"id": done.pk})
         else:
             messages.error(request, _("Submission %(id)s failed again: %(error)s") % {"id": done.pk, "error": done.error})
+    return redirect("forms:detail", slug=slug)
+
+
+@require("forms.manage")
+@require_POST
+def submission_release(request, slug: str, submission_id: int):
+    try:
+        done = processing.submission_release(form_slug=slug, submission_id=submission_id, actor=_actor(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if done.status == FormSubmission.Status.PROCESSED:
+            messages.success(request, _("Submission %(id)s released and processed.") % {"id": format_number(done.pk)})
+        elif done.status == FormSubmission.Status.INVALID:
+            messages.error(request, _("Submission %(id)s released, but its values do not fit the form; it is kept as invalid.") % {"id": format_number(done.pk)})
+        else:
+            messages.error(request, _("Submission %(id)s released, but processing failed: %(error)s") % {"id": format_number(done.pk), "error": done.error})
     return redirect("forms:detail", slug=slug)
 
 
