@@ -219,7 +219,7 @@ def clean_field_definitions(value: Any, known: KnownProperties) -> tuple[list[di
             elif kind == "multi_choice" and ptype != "multi_choice":
                 errors.setdefault(f"{path}.property", []).append(_("A multi-choice field can only fill a multiple-choice custom property."))
             elif ptype == "multi_choice" and kind != "multi_choice":
-                errors.setdefault(f"{path}.property", []).append(_("This property takes several values; use the multi_choice type."))
+                errors.setdefault(f"{path}.property", []).append(_("This property takes several values; make the field a list where visitors pick several (type multi_choice)."))
             elif kind == "checkbox" and ptype not in ("boolean", "text"):
                 errors.setdefault(f"{path}.property", []).append(_("A checkbox can only fill a yes/no custom property."))
             else:
@@ -228,7 +228,7 @@ def clean_field_definitions(value: Any, known: KnownProperties) -> tuple[list[di
         if kind in ("choice", "multi_choice"):
             definition["choices"] = _clean_choices(item.get("choices"), f"{path}.choices", errors)
         elif item.get("choices"):
-            errors.setdefault(f"{path}.choices", []).append(_("Only choice and multi_choice fields have choices."))
+            errors.setdefault(f"{path}.choices", []).append(_("Only list fields (types choice and multi_choice) have choices."))
         if kind in ("text", "textarea", "email", "phone", "hidden"):
             limit = item.get("max_length")
             if limit is None or limit == "":
@@ -248,7 +248,7 @@ def clean_field_definitions(value: Any, known: KnownProperties) -> tuple[list[di
         out.append(definition)
     if out and not any(is_identity_target(d["property"]) for d in out):
         errors.setdefault("fields", []).append(
-            _("Map at least one field to email, phone, first_name or last_name, so a submission can become a contact.")
+            _("Map at least one field to the contact's email, phone, first name or last name, so a submission can become a contact.")
         )
     return out, errors
 
