@@ -71,6 +71,23 @@ def test_the_editor_shows_the_rules_as_rows_with_a_condition_builder(admin_clien
     assert 'name="cutoff_A" value="45"' in html and "scoring/editor.js" in html
 
 
+def test_the_editor_names_fields_in_words_and_shows_path_patterns_whole(admin_client):
+    html = admin_client.get(EDIT).content.decode()
+    # fields read as words, with the key kept as the option's value and title
+    assert '<option value="company.employee_band" title="company.employee_band" selected>Company size (employees)</option>' in html
+    assert ">company.employee_band<" not in html and ">Page path</option>" in html
+    # a list of path patterns sits whole in a wrapping box, not cut at an input's width
+    value = re.search(r'<textarea name="e0c0-value"[^>]*>([^<]*)</textarea>', html).group(1)
+    assert value.startswith("/pricing") and value.count("/pricing") >= 2
+    assert "scoring/scoring.css" in html
+
+
+def test_the_editor_names_fields_in_persian_for_a_persian_reader(admin_client):
+    admin_client.cookies["django_language"] = "fa"
+    html = admin_client.get(EDIT).content.decode()
+    assert 'title="company.employee_band" selected>اندازهٔ شرکت (کارکنان)</option>' in html
+
+
 def test_a_wrong_value_is_shown_beside_its_input_with_everything_typed_kept(admin_client):
     # given an edit with points "12x" on the second engagement rule and a new label elsewhere
     state = default_state()

@@ -27,6 +27,7 @@ from sarnakh.scoring.editor.form import ENGAGEMENT, FIT, EditorState
 from sarnakh.scoring.engine import conditions
 from sarnakh.scoring.engine.qualification import GRADES, QUALIFICATION_KINDS
 from sarnakh.scoring.engine.spec import EVENT_TYPE_CHOICES, INTENTS
+from sarnakh.scoring.field_labels import FIELD_LABELS, field_labels
 from sarnakh.scoring.models import RescoreRun
 
 RESERVED_KEYS = {"new"}  # would be shadowed by scoring/models/new/
@@ -64,6 +65,7 @@ def _choices() -> dict[str, Any]:
         "fit_fields": editor_form.fit_fields(),
         "engagement_fields": editor_form.engagement_fields(),
         "property_fields": editor_form.PROPERTY_FIELDS,
+        "field_labels": field_labels([*editor_form.fit_fields(), *editor_form.engagement_fields(), *FIELD_LABELS]),
         "event_types": EVENT_TYPE_CHOICES,
         "intents": INTENTS,
         "grades": GRADES,
