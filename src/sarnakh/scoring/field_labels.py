@@ -50,3 +50,44 @@ def field_label(key: str) -> str:
 
 def field_labels(keys) -> dict[str, str]:
     return {key: field_label(key) for key in keys}
+
+
+# The predictive model's columns from Sarnakh's own data (predictive/own_data.py). A model
+# evaluated on a CSV file has the file's own column names, shown as they are.
+PREDICTIVE_LABELS = {
+    "job_title": _("Job title"),
+    "country": _("Country"),
+    "language": _("Language"),
+    "source_type": _("Source type (inbound / outbound)"),
+    "channel": _("Channel"),
+    "utm_source": _("Campaign source (UTM)"),
+    "utm_medium": _("Campaign medium (UTM)"),
+    "utm_campaign": _("Campaign (UTM)"),
+    "consent": _("Email consent"),
+    "company_industry": _("Company industry"),
+    "company_employee_band": _("Company size (employees)"),
+    "company_revenue_band": _("Company annual revenue"),
+    "company_country": _("Company country"),
+    "referrer_host": _("Came from (site)"),
+    "landing_page": _("First page visited"),
+    "email_kind": _("Email type (company or free)"),
+    "has_phone": _("Gave a phone number"),
+    "page_views": _("Page views"),
+    "pricing_page_views": _("Pricing page views"),
+    "custom_events": _("Tracked actions"),
+    "sessions": _("Visits"),
+    "days_active": _("Days active"),
+    "forms_submitted": _("Forms submitted"),
+    "created_at": _("Created"),
+}
+EVENT_COLUMN_PREFIX = "event: "
+
+
+def predictive_label(column: str) -> str:
+    """Words for a predictive feature column: 'event: demo_requested' -> 'Times doing
+    “demo_requested”'; an unknown column (a CSV file's own) as it is."""
+    if column in PREDICTIVE_LABELS:
+        return str(PREDICTIVE_LABELS[column])
+    if column.startswith(EVENT_COLUMN_PREFIX):
+        return _("Times doing “%(event)s”") % {"event": column.removeprefix(EVENT_COLUMN_PREFIX)}
+    return column
