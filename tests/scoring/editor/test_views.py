@@ -294,6 +294,17 @@ def test_the_score_card_draws_the_breakdown_per_rule(admin_client):
     assert 'id="score-grade"' in html and 'id="score-combined"' in html and "<polyline" not in chart
 
 
+def test_in_persian_the_breakdown_bars_grow_from_beside_their_labels(admin_client):
+    hot, _warm = two_contacts()
+    admin_client.cookies["django_language"] = "fa"
+    with clock.frozen_at(LATER):
+        html = admin_client.get(f"/contacts/{hot.pk}/").content.decode()
+    chart = re.search(r'<figure id="score-chart".*?</figure>', html, re.S).group(0)
+    # the row reads right to left: the bars are mirrored to start at the label's side
+    assert chart.count('transform="translate(180 0) scale(-1 1)"') == chart.count("<li class=\"score-chart-row\"") > 0
+    assert "justify-content:start" in chart
+
+
 def test_the_pages_render_in_persian(admin_client):
     known_scores()
     admin_client.cookies["django_language"] = "fa"
