@@ -199,6 +199,7 @@ def test_versions_list_and_restore_saves_the_old_rules_as_a_new_version(admin_cl
     assert "Faster decay" in listing and "admin1" in listing and 'data-version="1"' in listing
     shown = admin_client.get("/scoring/models/default/versions/1/").content.decode()
     assert "Viewed pricing" in shown and "path matches" in shown and 'id="restore-button"' in shown
+    assert '<span title="company.employee_band">Company size (employees)</span>' in shown and ">company.employee_band<" not in shown
     # when restoring v1
     response = admin_client.post("/scoring/models/default/versions/1/", {"action": "restore"})
     # then v3 has v1's rules and a re-score runs
