@@ -1,4 +1,4 @@
-"""Spam protection (honeypot, minimum fill time, rate limits) and CORS of the public routes."""
+"""Spam protection (the spam score of honeypot, fill time and links; rate limits) and CORS of the public routes."""
 
 from __future__ import annotations
 
@@ -28,18 +28,41 @@ def test_given_filled_honeypot_when_posting_then_answered_like_success_but_count
     assert response.status_code == 201
     run_pending_jobs()
     submission = FormSubmission.objects.get()
-    assert (submission.status, submission.spam_reason) == ("spam", "honeypot")
+    assert (submission.status, submission.spam_reason, submission.spam_score) == ("spam", "honeypot", 100)
     assert Contact.objects.count() == 0
     assert form_stats(form).spam == 1 and form_stats(form).submissions == 0
 
 
 @pytest.mark.django_db
-def test_given_form_filled_faster_than_a_person_can_when_posting_then_spam():
+def test_given_form_autofilled_in_half_a_second_when_posting_then_processed_with_the_weak_signal_kept():
+    form = make_form()
+    with clock.frozen_at(MID_MINUTE):  # the fill time measured is exactly the half second
+        post_json(form.slug, {**submission_body(), "_ts": human_token(form, seconds_ago=0.5)})
+    run_pending_jobs()
+    submission = FormSubmission.objects.get()
+    assert (submission.status, submission.spam_reason, submission.spam_score) == ("processed", "", 20)
+    assert submission.spam_signals == [{"code": "too_fast", "points": 20, "detail": {"seconds": 0.5}}]
+    assert Contact.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_given_fast_fill_and_a_message_of_links_when_posting_then_held_as_spam_with_its_score():
+    form = make_form()
+    links = "https://pills.example.ru http://casino.example.xyz www.cheap.example.top"
+    post_json(form.slug, {**submission_body(message=links), "_ts": human_token(form, seconds_ago=0.4)})
+    run_pending_jobs()
+    submission = FormSubmission.objects.get()
+    assert (submission.status, submission.spam_reason, submission.spam_score) == ("spam", "links", 70)
+    assert [s["code"] for s in submission.spam_signals] == ["too_fast", "links", "mostly_links"]
+    assert Contact.objects.count() == 0
+
+
+@pytest.mark.django_db
+@override_settings(SARNAKH_FORM_SPAM_THRESHOLD=20)
+def test_given_a_lower_threshold_when_a_fast_fill_is_posted_then_held():
     form = make_form()
     post_json(form.slug, {**submission_body(), "_ts": human_token(form, seconds_ago=0.5)})
-    run_pending_jobs()
-    assert FormSubmission.objects.get().spam_reason == "too_fast"
-    assert Contact.objects.count() == 0
+    assert FormSubmission.objects.get().status == "spam"
 
 
 @pytest.mark.django_db
@@ -56,6 +79,7 @@ def test_given_forged_or_other_forms_token_when_posting_then_spam():
     post_json(form.slug, {**submission_body(), "_ts": "forged:token"})
     post_json(form.slug, {**submission_body(), "_ts": human_token(other)})
     assert list(FormSubmission.objects.values_list("spam_reason", flat=True)) == ["bad_token", "bad_token"]
+    assert list(FormSubmission.objects.values_list("spam_score", flat=True)) == [50, 50]
 
 
 @pytest.mark.django_db

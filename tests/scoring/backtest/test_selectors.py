@@ -7,6 +7,7 @@ import argparse
 import datetime as dt
 import io
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -193,6 +194,30 @@ def test_the_page_in_persian_uses_persian_digits(history, client, marketer):
         response = client.get(reverse("scoring:backtest"), {"months": 1, "target": 1}, HTTP_ACCEPT_LANGUAGE="fa")
     html = response.content.decode()
     assert response.status_code == 200 and "۵۰٫۰٪" in html
+
+
+def test_the_chart_fills_its_card_and_the_text_sits_inside_the_padding(history, client, marketer):
+    client.force_login(marketer)
+    with clock.frozen_at(NOW):
+        html = client.get(reverse("scoring:backtest"), {"months": 1, "target": 1}).content.decode()
+    svg = re.search(r"<svg id=\"tradeoff-chart\"[^>]*>", html).group(0)
+    assert 'width="100%"' in svg and "max-inline-size" not in svg and 'class="tradeoff-chart"' in svg
+    suggestion = re.search(r'<section class="card results"[^>]*id="backtest-suggestion">(.*?)</section>', html, re.S).group(1)
+    assert '<div class="results-body">' in suggestion and suggestion.index("results-body") < suggestion.index("<p")
+
+
+def test_in_persian_the_chart_keeps_its_axes_left_to_right_and_draws_its_words_right_to_left(history, client, marketer):
+    client.force_login(marketer)
+    with clock.frozen_at(NOW):
+        html = client.get(reverse("scoring:backtest"), {"months": 1, "target": 1}, HTTP_ACCEPT_LANGUAGE="fa").content.decode()
+    svg = re.search(r'<svg id="tradeoff-chart".*?</svg>', html, re.S).group(0)
+    assert 'direction="ltr"' in svg.split(">", 1)[0]
+    labels = re.findall(r'<text class="point-label"[^>]*>', svg)
+    assert labels and all('direction="rtl"' in label for label in labels)
+    # a label meant to the right of its point anchors at its end when drawn right to left
+    assert all('text-anchor="end"' in label for label in labels if 'dx="9"' in label)
+    ticks = re.findall(r'text-anchor="end" dominant-baseline="middle">([^<]*)<', svg)
+    assert ticks and all(not any(c.isascii() and c.isdigit() for c in t) for t in ticks)
 
 
 # ------------------------------------------------------------------ the demo

@@ -71,6 +71,23 @@ def test_the_editor_shows_the_rules_as_rows_with_a_condition_builder(admin_clien
     assert 'name="cutoff_A" value="45"' in html and "scoring/editor.js" in html
 
 
+def test_the_editor_names_fields_in_words_and_shows_path_patterns_whole(admin_client):
+    html = admin_client.get(EDIT).content.decode()
+    # fields read as words, with the key kept as the option's value and title
+    assert '<option value="company.employee_band" title="company.employee_band" selected>Company size (employees)</option>' in html
+    assert ">company.employee_band<" not in html and ">Page path</option>" in html
+    # a list of path patterns sits whole in a wrapping box, not cut at an input's width
+    value = re.search(r'<textarea name="e0c0-value"[^>]*>([^<]*)</textarea>', html).group(1)
+    assert value.startswith("/pricing") and value.count("/pricing") >= 2
+    assert "scoring/scoring.css" in html
+
+
+def test_the_editor_names_fields_in_persian_for_a_persian_reader(admin_client):
+    admin_client.cookies["django_language"] = "fa"
+    html = admin_client.get(EDIT).content.decode()
+    assert 'title="company.employee_band" selected>اندازهٔ شرکت (کارکنان)</option>' in html
+
+
 def test_a_wrong_value_is_shown_beside_its_input_with_everything_typed_kept(admin_client):
     # given an edit with points "12x" on the second engagement rule and a new label elsewhere
     state = default_state()
@@ -182,6 +199,7 @@ def test_versions_list_and_restore_saves_the_old_rules_as_a_new_version(admin_cl
     assert "Faster decay" in listing and "admin1" in listing and 'data-version="1"' in listing
     shown = admin_client.get("/scoring/models/default/versions/1/").content.decode()
     assert "Viewed pricing" in shown and "path matches" in shown and 'id="restore-button"' in shown
+    assert '<span title="company.employee_band">Company size (employees)</span>' in shown and ">company.employee_band<" not in shown
     # when restoring v1
     response = admin_client.post("/scoring/models/default/versions/1/", {"action": "restore"})
     # then v3 has v1's rules and a re-score runs
@@ -275,6 +293,17 @@ def test_the_score_card_draws_the_breakdown_per_rule(admin_client):
     assert re.search(r'aria-label="Viewed pricing: \+44\.9 engagement points"', chart)  # 3 × 15, decayed for two hours
     assert 'aria-label="Manager-level job title: +20 fit points"' in chart
     assert 'id="score-grade"' in html and 'id="score-combined"' in html and "<polyline" not in chart
+
+
+def test_in_persian_the_breakdown_bars_grow_from_beside_their_labels(admin_client):
+    hot, _warm = two_contacts()
+    admin_client.cookies["django_language"] = "fa"
+    with clock.frozen_at(LATER):
+        html = admin_client.get(f"/contacts/{hot.pk}/").content.decode()
+    chart = re.search(r'<figure id="score-chart".*?</figure>', html, re.S).group(0)
+    # the row reads right to left: the bars are mirrored to start at the label's side
+    assert chart.count('transform="translate(180 0) scale(-1 1)"') == chart.count("<li class=\"score-chart-row\"") > 0
+    assert "justify-content:start" in chart
 
 
 def test_the_pages_render_in_persian(admin_client):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -14,6 +15,7 @@ from django.urls import reverse
 from sarnakh.cli import build_parser
 from sarnakh.core import clock
 from sarnakh.core.jobs import run_pending_jobs
+from sarnakh.core.ui.formatting import format_percent
 from sarnakh.scoring.models import ContactPrediction, PredictiveModel
 from sarnakh.scoring.predictive import services
 from tests.scoring.predictive.own_support import generate_history
@@ -149,12 +151,16 @@ def test_report_page_shows_figures_charts_and_the_likeliest_contacts(trained, cl
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="auc"' in html and 'id="baseline-auc"' in html and 'id="brier"' in html
-    assert html.count("<li data-decile=") == 10
+    merged = re.findall(r'data-deciles="(\d+)-(\d+)"', html)
+    assert html.count("<li data-decile=") + sum(int(b) - int(a) + 1 for a, b in merged) == 10
+    assert 'id="predictive-headline"' in html and 'id="analyst-details"' in html
+    assert html.index('id="predictive-headline"') < html.index('id="analyst-details"') < html.index('id="auc"')
+    assert "0.00×" not in html
     assert 'id="reliability-chart"' in html and 'class="diagonal"' in html and 'class="model-point"' in html
     assert 'id="top-features"' in html and 'id="train-now"' in html
     top = ContactPrediction.objects.filter(model=trained, reached=False).order_by("-probability", "contact_id").first()
     assert reverse("contacts:detail", args=[top.contact_id]) in html
-    assert f"{top.probability * 100:.1f}%" in html
+    assert format_percent(top.probability, 1, ratio=True) in html
 
 
 def test_report_page_without_a_model_invites_training(db, client, marketer):
@@ -196,5 +202,5 @@ def test_contact_page_shows_the_probability_and_why(trained, client, sales_user)
     html = client.get(reverse("contacts:detail", args=[prediction.contact_id])).content.decode()
 
     assert 'id="prediction-card"' in html
-    assert f"{prediction.probability * 100:.1f}%" in html
+    assert format_percent(prediction.probability, 1, ratio=True) in html
     assert prediction.top_features[0]["feature"] in html

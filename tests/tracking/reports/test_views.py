@@ -107,3 +107,19 @@ def test_given_persian_reader_when_opening_pages_report_then_jalali_period(sales
     with clock.frozen_at(dt.datetime(2024, 3, 20, 12, 0, tzinfo=dt.UTC)):
         body = sales_client.get("/tracking/pages/", {"days": "7"}).content.decode()
     assert "۱۴۰۳" in body and "فروردین" in body
+
+
+def test_given_the_three_behaviour_reports_when_opened_then_they_share_one_tab_bar(sales_client):
+    # given the Live, Pages and Attribution pages
+    pages = {path: sales_client.get(path).content.decode() for path in ("/tracking/live/", "/tracking/pages/", "/tracking/attribution/")}
+
+    # then each shows the same tab bar, with itself as the current tab
+    def tab_bar(html: str) -> str:
+        start = html.index('<nav class="tabs"')
+        return html[start:html.index("</nav>", start)]
+
+    bars = {path: tab_bar(html) for path, html in pages.items()}
+    assert {bar.replace('aria-current="page"', "").replace(" ", "") for bar in bars.values()} == {
+        bars["/tracking/live/"].replace('aria-current="page"', "").replace(" ", "")
+    }
+    assert 'href="/tracking/attribution/" aria-current="page"' in bars["/tracking/attribution/"]

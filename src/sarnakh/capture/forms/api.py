@@ -76,6 +76,10 @@ class SubmissionOut(Schema):
     user_agent: str
     errors: dict[str, Any]
     spam_reason: str
+    spam_score: int | None
+    spam_signals: list[dict[str, Any]]
+    released_at: dt.datetime | None
+    released_by: str
     consent_given: bool
     consent_text: str
     contact_id: int | None
@@ -182,6 +186,16 @@ def export_submissions(request, slug: str, status: str = ""):
 @router.post("/{slug}/submissions/{int:submission_id}/retry", auth=write_auth, response={200: SubmissionOut, **ERRORS}, summary="Process a failed submission again")
 def retry_submission(request, slug: str, submission_id: DbId):
     return submission_out(processing.submission_retry(form_slug=slug, submission_id=submission_id, actor=_actor(request)))
+
+
+@router.post(
+    "/{slug}/submissions/{int:submission_id}/release", auth=write_auth, response={200: SubmissionOut, **ERRORS},
+    summary="Not spam: process a submission held as spam",
+)
+def release_submission(request, slug: str, submission_id: DbId):
+    """Applied once: releasing it again answers the same submission and changes nothing.
+    409 when the submission was not held as spam."""
+    return submission_out(processing.submission_release(form_slug=slug, submission_id=submission_id, actor=_actor(request)))
 
 
 # ---------------------------------------------------------------- public (no key, CORS)

@@ -219,7 +219,7 @@ def clean_field_definitions(value: Any, known: KnownProperties) -> tuple[list[di
             elif kind == "multi_choice" and ptype != "multi_choice":
                 errors.setdefault(f"{path}.property", []).append(_("A multi-choice field can only fill a multiple-choice custom property."))
             elif ptype == "multi_choice" and kind != "multi_choice":
-                errors.setdefault(f"{path}.property", []).append(_("This property takes several values; use the multi_choice type."))
+                errors.setdefault(f"{path}.property", []).append(_("This property takes several values; make the field a list where visitors pick several (type multi_choice)."))
             elif kind == "checkbox" and ptype not in ("boolean", "text"):
                 errors.setdefault(f"{path}.property", []).append(_("A checkbox can only fill a yes/no custom property."))
             else:
@@ -228,7 +228,7 @@ def clean_field_definitions(value: Any, known: KnownProperties) -> tuple[list[di
         if kind in ("choice", "multi_choice"):
             definition["choices"] = _clean_choices(item.get("choices"), f"{path}.choices", errors)
         elif item.get("choices"):
-            errors.setdefault(f"{path}.choices", []).append(_("Only choice and multi_choice fields have choices."))
+            errors.setdefault(f"{path}.choices", []).append(_("Only list fields (types choice and multi_choice) have choices."))
         if kind in ("text", "textarea", "email", "phone", "hidden"):
             limit = item.get("max_length")
             if limit is None or limit == "":
@@ -248,7 +248,7 @@ def clean_field_definitions(value: Any, known: KnownProperties) -> tuple[list[di
         out.append(definition)
     if out and not any(is_identity_target(d["property"]) for d in out):
         errors.setdefault("fields", []).append(
-            _("Map at least one field to email, phone, first_name or last_name, so a submission can become a contact.")
+            _("Map at least one field to the contact's email, phone, first name or last name, so a submission can become a contact.")
         )
     return out, errors
 
@@ -475,18 +475,107 @@ def context_contact_values(context: dict[str, str]) -> dict[str, str]:
 
 MIN_FILL_SECONDS = 2.0
 MAX_TOKEN_AGE_SECONDS = 7 * 24 * 3600
+SPAM_THRESHOLD = 50
+# What each signal adds to the 0-100 spam score. Only a filled honeypot decides alone;
+# a fast fill is weak evidence (browsers autofill a form in well under a second), so it
+# holds a submission only together with other signals.
+SPAM_POINTS = {
+    "honeypot": 100,  # a field people never see was filled
+    "bad_token": 50,  # the fill-time stamp was forged, expired or belongs to another form
+    "too_fast": 20,  # sent sooner after the form was shown than a person types
+    "links": 10,  # per web address once there are two or more (one is a website field)
+    "mostly_links": 20,  # several web addresses making up most of the typed text
+    "repeated": 30,  # the same values from the same address several times in a few minutes
+}
+LINKS_MAX_POINTS = 30
+MAX_SCAN_CHARS = 20000
+REPEAT_WINDOW_SECONDS = 600
+REPEAT_AFTER = 2  # earlier identical submissions from one address before it counts
+URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"']+|\b[a-z0-9-]+\.(?:com|net|org|info|biz|ru|xyz|top|io|ir)(?:/[^\s<>\"']*)?", re.IGNORECASE)
 
 
-def spam_reason(
-    *, honeypot: Any, fill_seconds: float | None, token_given: bool, token_valid: bool, min_seconds: float = MIN_FILL_SECONDS
-) -> str:
-    """'' for a human-looking submission, else why it looks like a bot.
+@dataclass(frozen=True)
+class SpamSignal:
+    code: str
+    points: int
+    detail: dict[str, Any] = field(default_factory=dict)
 
-    JSON API clients may leave out the time token; a token that is given must be valid."""
+    def as_json(self) -> dict[str, Any]:
+        return {"code": self.code, "points": self.points, **({"detail": self.detail} if self.detail else {})}
+
+
+@dataclass(frozen=True)
+class SpamAssessment:
+    score: int  # 0-100
+    signals: tuple[SpamSignal, ...]
+    threshold: int
+
+    @property
+    def held(self) -> bool:
+        return self.score >= self.threshold
+
+    @property
+    def reason(self) -> str:
+        """The strongest signal's code: the short reason kept with a held submission."""
+        return max(self.signals, key=lambda s: s.points).code if self.held and self.signals else ""
+
+    def signals_json(self) -> list[dict[str, Any]]:
+        return [signal.as_json() for signal in self.signals]
+
+
+def _texts(values: Any, depth: int = 0) -> list[str]:
+    if depth > 3:
+        return []
+    if isinstance(values, str):
+        return [values]
+    if isinstance(values, list):
+        return [text for item in values[:200] for text in _texts(item, depth + 1)]
+    if isinstance(values, dict):
+        return [text for item in list(values.values())[:200] for text in _texts(item, depth + 1)]
+    return []
+
+
+def _link_signals(fields: Any) -> list[SpamSignal]:
+    texts = _texts(fields)
+    links = [match for text in texts for match in URL_RE.findall(text[:MAX_SCAN_CHARS])]
+    if not links:
+        return []
+    # An email address's domain is not a link someone wants clicked.
+    links = [link for link in links if not any(f"@{link}" in text for text in texts)]
+    if len(links) < 2:
+        return []
+    signals = [SpamSignal("links", min(LINKS_MAX_POINTS, SPAM_POINTS["links"] * len(links)), {"count": len(links)})]
+    typed = sum(len(text.strip()) for text in texts if "@" not in text or " " in text.strip())
+    if typed and sum(len(link) for link in links) * 2 > typed:
+        signals.append(SpamSignal("mostly_links", SPAM_POINTS["mostly_links"]))
+    return signals
+
+
+def spam_assessment(
+    *,
+    honeypot: Any,
+    fill_seconds: float | None,
+    token_given: bool,
+    token_valid: bool,
+    fields: Any = None,
+    repeats: int = 0,
+    min_seconds: float = MIN_FILL_SECONDS,
+    threshold: int = SPAM_THRESHOLD,
+) -> SpamAssessment:
+    """The spam score of a submission (0-100) and the signals that make it up.
+
+    `repeats`: earlier submissions with the same values from the same address within
+    REPEAT_WINDOW_SECONDS. JSON API clients may leave out the time token; a token that is
+    given must be valid."""
+    signals: list[SpamSignal] = []
     if honeypot not in (None, "", []):
-        return "honeypot"
+        signals.append(SpamSignal("honeypot", SPAM_POINTS["honeypot"]))
     if token_given and not token_valid:
-        return "bad_token"
+        signals.append(SpamSignal("bad_token", SPAM_POINTS["bad_token"]))
     if fill_seconds is not None and fill_seconds < min_seconds:
-        return "too_fast"
-    return ""
+        signals.append(SpamSignal("too_fast", SPAM_POINTS["too_fast"], {"seconds": round(max(fill_seconds, 0.0), 1)}))
+    signals.extend(_link_signals(fields))
+    if repeats >= REPEAT_AFTER:
+        signals.append(SpamSignal("repeated", SPAM_POINTS["repeated"], {"count": repeats + 1}))
+    score = min(100, sum(signal.points for signal in signals))
+    return SpamAssessment(score=score, signals=tuple(signals), threshold=threshold)

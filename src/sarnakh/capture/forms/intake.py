@@ -1,5 +1,5 @@
 """The public side of a form: receive a submission, keep it raw, judge it, queue its
-processing. Also the view counter, the fill-time token and the rate limit.
+processing. Also the view counter, the fill-time token, the spam score and the rate limit.
 
 Every submission that reaches `submission_receive` is stored before the caller answers,
 whatever it turns out to be (valid, invalid, spam); the valid ones get their processing
@@ -16,6 +16,7 @@ fields, gets the first submission's answer and stores nothing, also when two ret
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import threading
@@ -196,7 +197,7 @@ def _storable(value: Any, depth: int = 0) -> Any:
     return str(value)[:MAX_RAW_CHARS]
 
 
-def _validate(form: Form, fields: dict[str, Any], consent: bool) -> dict[str, list[str]]:
+def validate_fields(form: Form, fields: dict[str, Any], consent: bool) -> dict[str, list[str]]:
     """Per-field errors of a submission, by form field name (empty when it is valid)."""
     values, errors = engine.clean_submission_values(form.fields, fields, region=settings.SARNAKH_DEFAULT_REGION)
     if form.consent_enabled and form.consent_required and not consent:
@@ -258,8 +259,37 @@ def _key_refused(submission: FormSubmission, message: str) -> None:
         submission.errors = {**submission.errors, "idempotency_key": [message]}
 
 
+def spam_threshold() -> int:
+    return max(1, min(100, _setting("SARNAKH_FORM_SPAM_THRESHOLD", engine.SPAM_THRESHOLD)))
+
+
+def _repeats(form: Form, submission: FormSubmission) -> int:
+    """Earlier submissions of the same values to this form from the same address, lately."""
+    if not submission.ip:
+        return 0
+    since = submission.received_at - dt.timedelta(seconds=engine.REPEAT_WINDOW_SECONDS)
+    # Bounded: the rate limit keeps one address to a few dozen rows a minute anyway.
+    recent = FormSubmission.objects.filter(form=form, received_at__gte=since, ip=submission.ip).order_by("-id")
+    return sum(1 for fields in recent.values_list("fields", flat=True)[:50] if fields == submission.fields)
+
+
+def _assess(form: Form, submission: FormSubmission, *, fields: dict[str, Any], token: Any, honeypot: Any) -> engine.SpamAssessment:
+    token_given = token not in (None, "")
+    seconds = fill_seconds(form, token) if isinstance(token, str) and token_given else None
+    return engine.spam_assessment(
+        honeypot=honeypot, fill_seconds=seconds, token_given=token_given, token_valid=seconds is not None,
+        fields=fields, repeats=_repeats(form, submission),
+        min_seconds=float(getattr(settings, "SARNAKH_FORM_MIN_FILL_SECONDS", engine.MIN_FILL_SECONDS)),
+        threshold=spam_threshold(),
+    )
+
+
 def _judge(form: Form, submission: FormSubmission, *, fields: Any, token: Any, honeypot: Any, parse_error: str) -> None:
-    """Sets the status and per-field errors of a submission not stored yet."""
+    """Sets the status, spam score and per-field errors of a submission not stored yet.
+
+    Only a spam score at or over the threshold holds a submission as spam (answered like
+    a success, not processed until staff release it); below it, the score and its signals
+    are kept on the submission and it goes on as any other."""
     errors: dict[str, list[str]] = {}
     try:
         if parse_error:
@@ -267,16 +297,12 @@ def _judge(form: Form, submission: FormSubmission, *, fields: Any, token: Any, h
         elif not isinstance(fields, dict):
             errors = {"fields": [_("Send the fields as an object of name: value.")]}
         else:
-            token_given = token not in (None, "")
-            seconds = fill_seconds(form, token) if isinstance(token, str) and token_given else None
-            reason = engine.spam_reason(
-                honeypot=honeypot, fill_seconds=seconds, token_given=token_given, token_valid=seconds is not None,
-                min_seconds=float(getattr(settings, "SARNAKH_FORM_MIN_FILL_SECONDS", engine.MIN_FILL_SECONDS)),
-            )
-            if reason:
-                submission.status, submission.spam_reason = FormSubmission.Status.SPAM, reason
+            assessment = _assess(form, submission, fields=fields, token=token, honeypot=honeypot)
+            submission.spam_score, submission.spam_signals = assessment.score, assessment.signals_json()
+            if assessment.held:
+                submission.status, submission.spam_reason = FormSubmission.Status.SPAM, assessment.reason
             else:
-                errors = _validate(form, fields, submission.consent_given)
+                errors = validate_fields(form, fields, submission.consent_given)
         if not submission.status:
             submission.status = FormSubmission.Status.INVALID if errors else FormSubmission.Status.RECEIVED
     except Exception as exc:  # a bug or an outage in validation must not lose the submission

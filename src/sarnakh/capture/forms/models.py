@@ -65,7 +65,13 @@ class FormSubmission(models.Model):
     user_agent = models.CharField(max_length=500, blank=True, default="")
     received_at = models.DateTimeField(_("received"))
     errors = models.JSONField(default=dict, blank=True)  # per-field messages of an invalid submission
-    spam_reason = models.CharField(max_length=20, blank=True, default="")
+    spam_reason = models.CharField(max_length=20, blank=True, default="")  # the main signal of a held submission
+    # 0-100 and the signals it adds up (engine.spam_assessment); null on submissions
+    # received before spam scores, whose spam_reason alone says why they were held.
+    spam_score = models.PositiveSmallIntegerField(_("spam score"), null=True, blank=True)
+    spam_signals = models.JSONField(default=list, blank=True)  # [{"code", "points", "detail"?}]
+    released_at = models.DateTimeField(null=True, blank=True)  # staff said "not spam": processed from then on
+    released_by = models.CharField(max_length=200, blank=True, default="")
     consent_given = models.BooleanField(default=False)
     consent_text = models.TextField(blank=True, default="")  # the text the visitor saw, as proof
     contact = models.ForeignKey("contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="form_submissions")

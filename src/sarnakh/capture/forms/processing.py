@@ -23,13 +23,13 @@ from django.utils.translation import gettext as _
 from sarnakh.capture.contact_page import FORM_SUBMITTED
 from sarnakh.capture.events import FormSubmitted
 from sarnakh.capture.forms import engine
-from sarnakh.capture.forms.intake import rate_windows_prune
+from sarnakh.capture.forms.intake import rate_windows_prune, validate_fields
 from sarnakh.capture.forms.models import Form, FormNotification, FormSubmission
 from sarnakh.contacts import services as contact_services
 from sarnakh.contacts.selectors import Consent
 from sarnakh.core import clock
 from sarnakh.core.actor import Actor
-from sarnakh.core.errors import DomainError, NotFound, ValidationFailed
+from sarnakh.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from sarnakh.core.events import publish
 from sarnakh.core.jobs import enqueue
 from sarnakh.core.timeline import timeline_write
@@ -103,6 +103,7 @@ def _process(submission: FormSubmission):
             "consent": submission.consent_given,
             "consent_text": submission.consent_text,
             "created": result.created,
+            **({"released_by": submission.released_by} if submission.released_at else {}),
             **({"ignored": result.ignored} if result.ignored else {}),
             **({"company_errors": company_errors} if company_errors else {}),
         },
@@ -168,6 +169,38 @@ def submission_retry(*, form_slug: str, submission_id: int, actor: Actor | None 
     if submission.status not in RETRYABLE:
         raise ValidationFailed(_("Only failed or waiting submissions can be retried; this one is %(status)s.") % {"status": submission.get_status_display()})
     done = submission_process(submission_id=submission.pk)
+    assert done is not None
+    return done
+
+
+def submission_release(*, form_slug: str, submission_id: int, actor: Actor) -> FormSubmission:
+    """Staff say a submission held as spam is not spam: it is checked against the form and
+    processed now, as if it had just come in (contact, timeline row, event, notifications).
+
+    Applied once: releasing a released submission again changes nothing and returns it;
+    a submission that was never held cannot be released."""
+    with transaction.atomic():
+        submission = FormSubmission.objects.select_for_update().filter(pk=submission_id, form__slug=form_slug).first()
+        if submission is None:
+            raise NotFound(_("Submission not found."))
+        if submission.released_at is not None:
+            return submission
+        if submission.status != FormSubmission.Status.SPAM:
+            raise Conflict(
+                _("Only submissions held as spam can be released; this one is %(status)s.") % {"status": submission.get_status_display()}
+            )
+        form = Form.objects.get(pk=submission.form_id)
+        fields = submission.fields if isinstance(submission.fields, dict) else {}
+        errors = validate_fields(form, fields, submission.consent_given)
+        submission.released_at, submission.released_by = clock.now(), actor.label[:200]
+        submission.status = FormSubmission.Status.INVALID if errors else FormSubmission.Status.RECEIVED
+        submission.errors = errors
+        submission.save(update_fields=["released_at", "released_by", "status", "errors"])
+        if errors:
+            return submission
+        # In the same transaction: a release that commits has processed the submission or
+        # left it failed (retryable), never released and forgotten.
+        done = submission_process(submission_id=submission.pk)
     assert done is not None
     return done
 

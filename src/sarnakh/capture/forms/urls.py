@@ -13,6 +13,7 @@ urlpatterns = [
     path("forms/<slug:slug>/edit/", views.form_edit, name="edit"),
     path("forms/<slug:slug>/submissions.csv", views.submissions_csv, name="submissions_csv"),
     path("forms/<slug:slug>/submissions/<int:submission_id>/retry/", views.submission_retry, name="retry"),
+    path("forms/<slug:slug>/submissions/<int:submission_id>/release/", views.submission_release, name="release"),
     path("forms/<slug:slug>/retry-failed/", views.retry_failed, name="retry_failed"),
     path("f/<slug:slug>", public_views.hosted_form, name="hosted"),
     path("f/<slug:slug>/thanks", public_views.hosted_thanks, name="thanks"),

@@ -12,7 +12,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from sarnakh.capture.forms import engine, processing, selectors, services
+from sarnakh.capture.forms import (
+    builder,
+    engine,
+    intake,
+    processing,
+    selectors,
+    services,
+    spam_labels,
+)
 from sarnakh.capture.forms.api import embed_snippet, hosted_url
 from sarnakh.capture.forms.models import Form, FormSubmission
 from sarnakh.contacts.selectors import ObjectType, property_definitions
@@ -20,16 +28,16 @@ from sarnakh.core.actor import Actor
 from sarnakh.core.errors import DomainError
 from sarnakh.core.lead_source import Channel, SourceType
 from sarnakh.core.roles import can
+from sarnakh.core.ui.formatting import format_number
 from sarnakh.core.ui.permissions import require
 
 PAGE_SIZE = 50
 LANGS = engine.LANGUAGES
-ROW_KEYS = ("name", "type", "property", "label_en", "label_fa", "help_en", "help_fa", "choices", "max_length", "value")
 LOCALIZED_FORM_KEYS = {"title": "title", "intro": "intro", "submit": "submit_label", "consent": "consent_text", "thanks": "thank_you_message"}
-STARTER_ROWS = [
-    {"name": "email", "type": "email", "property": "email", "required": True, "label_en": "Email", "label_fa": "ایمیل"},
-    {"name": "first_name", "type": "text", "property": "first_name", "required": False, "label_en": "First name", "label_fa": "نام"},
-    {"name": "last_name", "type": "text", "property": "last_name", "required": False, "label_en": "Last name", "label_fa": "نام خانوادگی"},
+STARTER_FIELDS = [
+    {"name": "email", "type": "email", "property": "email", "required": True, "label": {"en": "Email", "fa": "ایمیل"}},
+    {"name": "first_name", "type": "text", "property": "first_name", "label": {"en": "First name", "fa": "نام"}},
+    {"name": "last_name", "type": "text", "property": "last_name", "label": {"en": "Last name", "fa": "نام خانوادگی"}},
 ]
 
 
@@ -46,25 +54,8 @@ def _get(slug: str) -> Form:
 
 # ---------------------------------------------------------------- builder <-> POST
 
-def _per_language(value: Any) -> dict[str, str]:
-    if isinstance(value, str):
-        return {"en": value}
-    return {lang: (value or {}).get(lang, "") for lang in LANGS} if isinstance(value, dict) else {}
-
-
 def rows_from_form(form: Form) -> list[dict[str, Any]]:
-    rows = []
-    for d in form.fields:
-        label, help_text = _per_language(d.get("label")), _per_language(d.get("help_text"))
-        choices = [c["value"] if engine.localized(c.get("label"), "en") == c["value"] else f"{c['value']}|{engine.localized(c.get('label'), 'en')}" for c in d.get("choices", [])]
-        rows.append({
-            "name": d["name"], "type": d["type"], "property": "company.name" if d.get("property") == "company" else d.get("property", ""),
-            "required": d.get("required", False), "label_en": label.get("en", ""), "label_fa": label.get("fa", ""),
-            "help_en": help_text.get("en", ""), "help_fa": help_text.get("fa", ""), "choices": "\n".join(choices),
-            "max_length": str(d.get("max_length") or "") if d.get("max_length") != engine.DEFAULT_MAX_LENGTH.get(d["type"], engine.TEXT_MAX_LENGTH) else "",
-            "value": d.get("value", ""),
-        })
-    return rows
+    return builder.rows_from_definitions(form.fields)
 
 
 def values_from_form(form: Form | None) -> dict[str, Any]:
@@ -76,51 +67,15 @@ def values_from_form(form: Form | None) -> dict[str, Any]:
         "consent_enabled": form.consent_enabled, "consent_required": form.consent_required,
     }
     for prefix, attr in LOCALIZED_FORM_KEYS.items():
-        texts = _per_language(getattr(form, attr))
+        texts = builder.per_language(getattr(form, attr))
         for lang in LANGS:
             values[f"{prefix}_{lang}"] = texts.get(lang, "")
     return values
 
 
-def _localized_input(texts: dict[str, str]) -> dict[str, str]:
-    return {lang: text.strip() for lang, text in texts.items() if text and text.strip()}
-
-
-def _row_definition(row: dict[str, Any]) -> dict[str, Any]:
-    definition: dict[str, Any] = {
-        "name": row["name"].strip(), "type": row["type"], "required": bool(row.get("required")),
-        "property": row["property"].strip(),
-        "label": _localized_input({"en": row["label_en"], "fa": row["label_fa"]}),
-        "help_text": _localized_input({"en": row["help_en"], "fa": row["help_fa"]}),
-    }
-    if row["type"] in ("choice", "multi_choice"):
-        choices = []
-        for line in row["choices"].splitlines():
-            value, _sep, label = line.strip().partition("|")
-            if value.strip():
-                choices.append({"value": value.strip(), "label": label.strip() or value.strip()})
-        definition["choices"] = choices
-    text = str(row.get("max_length") or "").strip()
-    if text:
-        definition["max_length"] = int(text) if text.isdigit() else text
-    if row["type"] == "hidden":
-        definition["value"] = row["value"]
-    return definition
-
-
 def parse_builder(post) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
     """The builder's POST -> (form data for services.form_create/update, rows and values to re-render)."""
-    try:
-        count = min(int(post.get("rows", "0")), engine.MAX_FIELDS + 5)
-    except ValueError:
-        count = 0
-    rows = []
-    for index in range(count):
-        if f"f-{index}-type" not in post:
-            continue
-        row = {key: post.get(f"f-{index}-{key}", "") for key in ROW_KEYS}
-        row["required"] = post.get(f"f-{index}-required") == "on"
-        rows.append(row)
+    rows = builder.parse_rows(post)
     values: dict[str, Any] = {key: post.get(key, "") for key in ("name", "slug", "language", "source_type", "channel", "redirect_url", "notify_emails")}
     for key in ("consent_enabled", "consent_required", "is_active"):
         values[key] = post.get(key) == "on"
@@ -130,29 +85,9 @@ def parse_builder(post) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str,
     data: dict[str, Any] = {key: values[key] for key in ("name", "slug", "language", "source_type", "channel", "redirect_url", "notify_emails", "consent_enabled", "consent_required", "is_active")}
     data["slug"] = data["slug"].strip().lower()
     for prefix, attr in LOCALIZED_FORM_KEYS.items():
-        data[attr] = _localized_input({lang: values[f"{prefix}_{lang}"] for lang in LANGS})
-    data["fields"] = [_row_definition(row) for row in rows]
+        data[attr] = builder.localized_input({lang: values[f"{prefix}_{lang}"] for lang in LANGS})
+    data["fields"] = builder.definitions(rows)
     return data, rows, values
-
-
-def _apply_row_action(action: str, rows: list[dict[str, Any]]) -> bool:
-    """add / remove:N / up:N / down:N; True when the action changed the rows."""
-    if action == "add":
-        rows.append({key: "" for key in ROW_KEYS} | {"type": "text", "required": False, "name": f"field_{len(rows) + 1}"})
-        return True
-    verb, _sep, index_text = action.partition(":")
-    if not index_text.isdigit() or int(index_text) >= len(rows):
-        return False
-    index = int(index_text)
-    if verb == "remove":
-        rows.pop(index)
-    elif verb == "up" and index > 0:
-        rows[index - 1], rows[index] = rows[index], rows[index - 1]
-    elif verb == "down" and index < len(rows) - 1:
-        rows[index + 1], rows[index] = rows[index], rows[index + 1]
-    else:
-        return False
-    return True
 
 
 def _property_choices() -> list[tuple[str, str]]:
@@ -168,19 +103,6 @@ def _property_choices() -> list[tuple[str, str]]:
     choices += [(d.key, _("Custom property: %(label)s") % {"label": d.label}) for d in property_definitions(ObjectType.CONTACT)]
     choices += [(f"company.{d.key}", _("Company custom property: %(label)s") % {"label": d.label}) for d in property_definitions(ObjectType.COMPANY)]
     return choices
-
-
-def _row_errors(errors: dict[str, list[str]], count: int) -> tuple[list[list[str]], dict[str, list[str]]]:
-    by_row: list[list[str]] = [[] for _i in range(count)]
-    rest: dict[str, list[str]] = {}
-    for key, messages_ in errors.items():
-        parts = key.split(".")
-        if len(parts) >= 2 and parts[0] == "fields" and parts[1].isdigit() and int(parts[1]) < count:
-            prefix = f"{parts[2]}: " if len(parts) > 2 else ""
-            by_row[int(parts[1])].extend(prefix + m for m in messages_)
-        else:
-            rest.setdefault(key, []).extend(messages_)
-    return by_row, rest
 
 
 def _preview_form(data: dict[str, Any]) -> Form:
@@ -208,13 +130,13 @@ def _builder(request, form: Form | None):
         action = request.POST.get("action", "save")
     else:
         data = {}
-        rows = rows_from_form(form) if form else [dict(row) | {"help_en": "", "help_fa": "", "choices": "", "max_length": "", "value": ""} for row in STARTER_ROWS]
+        rows = builder.rows_from_definitions(form.fields if form else STARTER_FIELDS)
         values, action = values_from_form(form), ""
     errors: dict[str, list[str]] = {}
     status = 200
     if action and action != "save":
-        _apply_row_action(action, rows)
-        data["fields"] = [_row_definition(row) for row in rows]
+        builder.apply_action(action, rows)
+        data["fields"] = builder.definitions(rows)
     elif action == "save":
         try:
             if form is None:
@@ -229,12 +151,16 @@ def _builder(request, form: Form | None):
             status = 422
     if not data:
         data = {**{k: values.get(k) for k in ("name", "slug", "language", "consent_enabled", "consent_required")},
-                **{attr: _localized_input({lang: values.get(f"{prefix}_{lang}", "") for lang in LANGS}) for prefix, attr in LOCALIZED_FORM_KEYS.items()},
-                "fields": [_row_definition(row) for row in rows]}
-    row_errors, form_errors = _row_errors(errors, len(rows))
+                **{attr: builder.localized_input({lang: values.get(f"{prefix}_{lang}", "") for lang in LANGS}) for prefix, attr in LOCALIZED_FORM_KEYS.items()},
+                "fields": builder.definitions(rows)}
+    row_errors, form_errors, general_errors = builder.split_errors(errors, len(rows))
+    keys = builder.fill_keys(rows)
     context = {
-        "form": form, "rows": list(zip(rows, row_errors, strict=True)), "row_count": len(rows), "values": values, "errors": form_errors,
-        "field_types": engine.FIELD_TYPES, "property_choices": _property_choices(), "source_types": SourceType.choices,
+        "form": form, "rows": [{"row": row, "errors": row_errors[i], "key": keys[i]} for i, row in enumerate(rows)],
+        "row_count": len(rows), "values": values, "errors": form_errors, "general_errors": general_errors,
+        "error_summary": builder.error_summary(row_errors, form_errors, general_errors) if errors else [],
+        "field_types": builder.type_choices(), "choice_types": builder.CHOICE_TYPES,
+        "property_choices": _property_choices(), "source_types": SourceType.choices,
         "channels": Channel.choices, "languages": [("", _("Visitor's language")), ("en", "English"), ("fa", "فارسی")],
         "preview": _preview_context(request, data),
     }
@@ -272,7 +198,10 @@ def _submission_rows(form: Form, submissions: list[FormSubmission]) -> list[dict
     for s in submissions:
         fields = s.fields if isinstance(s.fields, dict) else {}
         shown = [(labels.get(name, name), ", ".join(map(str, value)) if isinstance(value, list) else str(value)) for name, value in fields.items() if value not in ("", None, [])]
-        rows.append({"s": s, "fields": shown, "errors": [f"{labels.get(k, k)}: {' '.join(v)}" for k, v in (s.errors or {}).items()]})
+        rows.append({
+            "s": s, "fields": shown, "errors": [f"{labels.get(k, k)}: {' '.join(v)}" for k, v in (s.errors or {}).items()],
+            "spam_signals": spam_labels.signal_rows(s),
+        })
     return rows
 
 
@@ -287,7 +216,7 @@ def form_detail(request, slug: str):
         "form": form, "stats": selectors.form_stats(form), "counts": selectors.submission_status_counts(form),
         "statuses": FormSubmission.Status.choices, "status": status, "rows": _submission_rows(form, submissions),
         "next_before": next_before, "hosted_url": hosted_url(form), "embed_snippet": embed_snippet(form),
-        "can_manage": can(request.user, "forms.manage"),
+        "can_manage": can(request.user, "forms.manage"), "spam_threshold": intake.spam_threshold(),
     }
     return render(request, "capture/forms/detail.html", context)
 
@@ -315,6 +244,23 @@ def submission_retry(request, slug: str, submission_id: int):
             messages.success(request, _("Submission %(id)s processed.") % {"id": done.pk})
         else:
             messages.error(request, _("Submission %(id)s failed again: %(error)s") % {"id": done.pk, "error": done.error})
+    return redirect("forms:detail", slug=slug)
+
+
+@require("forms.manage")
+@require_POST
+def submission_release(request, slug: str, submission_id: int):
+    try:
+        done = processing.submission_release(form_slug=slug, submission_id=submission_id, actor=_actor(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if done.status == FormSubmission.Status.PROCESSED:
+            messages.success(request, _("Submission %(id)s released and processed.") % {"id": format_number(done.pk)})
+        elif done.status == FormSubmission.Status.INVALID:
+            messages.error(request, _("Submission %(id)s released, but its values do not fit the form; it is kept as invalid.") % {"id": format_number(done.pk)})
+        else:
+            messages.error(request, _("Submission %(id)s released, but processing failed: %(error)s") % {"id": format_number(done.pk), "error": done.error})
     return redirect("forms:detail", slug=slug)
 
 

@@ -10,17 +10,20 @@ from typing import Any
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sarnakh.core.nice_numbers import nice_step
-from sarnakh.core.ui.formatting import persian_digits
+from sarnakh.core.ui.formatting import format_number, format_percent, is_persian
 from sarnakh.core.ui.permissions import require
 from sarnakh.scoring.backtest.selectors import MAX_MONTHS, scoring_backtest
 from sarnakh.scoring.models import ScoringModel
 
-CHART_W, CHART_H = 560, 280
-PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 52, 16, 16, 40
+# Drawn at the width of its card (the SVG scales to 100%); the pads leave room for the
+# longest tick labels in either language (۱۲٫۵٪) so none is clipped.
+CHART_W, CHART_H = 960, 340
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 64, 28, 24, 46
+LABEL_ROOM = 120  # what a point's label ("suggested: 15") needs beside it
 
 
 class BacktestForm(forms.Form):
@@ -33,26 +36,15 @@ class BacktestForm(forms.Form):
         self.fields["model"].choices = [(m.key, _(m.name)) for m in models]
 
 
-def _persian() -> bool:
-    return (get_language() or "").startswith("fa")
-
-
-def _digits(text: str) -> str:
-    if not _persian():
-        return text
-    return persian_digits(text.replace(".", "٫"))
-
-
 def pct(rate: float | None) -> str:
     """A rate as a percentage with one decimal, in the reader's digits; a dash for none."""
     if rate is None:
         return "—"
-    return _digits(f"{rate * 100:.1f}") + ("٪" if _persian() else "%")
+    return format_number(rate * 100, 1) + ("٪" if is_persian() else "%")
 
 
 def figure(value: float | int) -> str:
-    text = f"{value:.1f}".removesuffix(".0") if isinstance(value, float) else str(value)
-    return _digits(text)
+    return format_number(round(value, 1) if isinstance(value, float) else value)
 
 
 def _nice_ticks(high: float, count: int = 5) -> list[float]:
@@ -64,9 +56,15 @@ def _nice_ticks(high: float, count: int = 5) -> list[float]:
 
 
 def _tick_pct(rate: float) -> str:
-    value = rate * 100
-    text = f"{value:.0f}" if abs(value - round(value)) < 1e-9 else f"{value:.1f}"
-    return _digits(text) + ("٪" if _persian() else "%")
+    return format_percent(rate, 1, ratio=True)
+
+
+def _anchor(side: str) -> str:
+    """The text-anchor that puts a label on `side` ("start": to the right of x) whatever the
+    text's direction: Persian labels are drawn right to left, where start is their right end."""
+    if not is_persian():
+        return side
+    return "end" if side == "start" else "start"
 
 
 def tradeoff_chart(curve: Sequence[dict], *, target: float | None, current: Any, suggested: Any) -> dict[str, Any]:
@@ -92,9 +90,12 @@ def tradeoff_chart(curve: Sequence[dict], *, target: float | None, current: Any,
             "x": f"{x(p['per_month']):.1f}", "y": f"{y(rate):.1f}", "threshold": figure(p["threshold"]),
             "per_month": figure(p["per_month"]), "rate": pct(p["customer_rate"]), "sql_rate": pct(p["sql_rate"]),
             "current": p["threshold"] == current, "suggested": suggested is not None and p["threshold"] == suggested,
-            # labels of the marked points go to the side with more room
-            "label_anchor": "start" if x(p["per_month"]) < PAD_LEFT + plot_w / 2 else "end",
-            "label_dx": 10 if x(p["per_month"]) < PAD_LEFT + plot_w / 2 else -10,
+            # The curve falls from left to right (higher bars: fewer, better MQLs), so a
+            # label above and to the right of its point stays clear of the other points;
+            # near the right edge it goes above and to the left, near the top below.
+            "label_anchor": _anchor("start" if x(p["per_month"]) + LABEL_ROOM < CHART_W - PAD_RIGHT else "end"),
+            "label_dx": 9 if x(p["per_month"]) + LABEL_ROOM < CHART_W - PAD_RIGHT else -9,
+            "label_dy": -11 if y(rate) > PAD_TOP + 24 else 20,
         })
     return {
         "width": CHART_W, "height": CHART_H, "left": PAD_LEFT, "right": CHART_W - PAD_RIGHT, "top": PAD_TOP, "base": base,
@@ -103,7 +104,8 @@ def tradeoff_chart(curve: Sequence[dict], *, target: float | None, current: Any,
         "x_ticks": [{"x": f"{x(t):.1f}", "label": figure(t)} for t in x_ticks],
         "y_ticks": [{"y": f"{y(t):.1f}", "label": _tick_pct(t)} for t in y_ticks],
         "target_x": f"{x(target):.1f}" if target else None,
-        "target_anchor": "end" if target and x(target) > PAD_LEFT + plot_w / 2 else "start",
+        "target_anchor": _anchor("end" if target and x(target) > PAD_LEFT + plot_w / 2 else "start"),
+        "text_direction": "rtl" if is_persian() else "ltr",
         "target_dx": -4 if target and x(target) > PAD_LEFT + plot_w / 2 else 4,
         "x_title_y": CHART_H - 4, "mid_x": PAD_LEFT + plot_w / 2,
     }
@@ -165,5 +167,5 @@ def backtest(request: HttpRequest) -> HttpResponse:
         target = form.cleaned_data["target"]
         result = scoring_backtest(model_key=form.cleaned_data["model"], months=form.cleaned_data["months"], target_per_month=target)
         context.update(_results(result.to_dict(), target))
-        context["in_use_version"] = result.version
+        context["in_use_version"] = figure(result.version) if isinstance(result.version, int) else result.version
     return render(request, "scoring/backtest.html", context, status=200 if form.is_valid() else 422)

@@ -27,6 +27,7 @@ from sarnakh.scoring.editor.form import ENGAGEMENT, FIT, EditorState
 from sarnakh.scoring.engine import conditions
 from sarnakh.scoring.engine.qualification import GRADES, QUALIFICATION_KINDS
 from sarnakh.scoring.engine.spec import EVENT_TYPE_CHOICES, INTENTS
+from sarnakh.scoring.field_labels import FIELD_LABELS, field_label, field_labels
 from sarnakh.scoring.models import RescoreRun
 
 RESERVED_KEYS = {"new"}  # would be shadowed by scoring/models/new/
@@ -64,6 +65,7 @@ def _choices() -> dict[str, Any]:
         "fit_fields": editor_form.fit_fields(),
         "engagement_fields": editor_form.engagement_fields(),
         "property_fields": editor_form.PROPERTY_FIELDS,
+        "field_labels": field_labels([*editor_form.fit_fields(), *editor_form.engagement_fields(), *FIELD_LABELS]),
         "event_types": EVENT_TYPE_CHOICES,
         "intents": INTENTS,
         "grades": GRADES,
@@ -181,7 +183,8 @@ def _condition_text(condition: dict[str, Any]) -> dict[str, Any]:
     label = str(conditions.OPERATORS.get(op).label) if op in conditions.OPERATORS else op
     value = condition.get("value")
     shown = ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else ("" if value is None else str(value))
-    return {"field": condition.get("field", ""), "op": label, "value": shown}
+    key = condition.get("field", "")
+    return {"field": key, "field_label": field_label(key), "op": label, "value": shown}
 
 
 def _readable(spec: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,10 @@ from django.utils.translation import gettext as _
 
 from sarnakh.contacts import selectors as contact_selectors
 from sarnakh.core.errors import NotFound
+from sarnakh.core.ui.formatting import format_number, format_percent, format_points
+from sarnakh.scoring.field_labels import predictive_label
 from sarnakh.scoring.models import ContactPrediction, PredictiveModel
+from sarnakh.scoring.predictive import summary
 
 TOP_CONTACTS = 25
 CHART_W, CHART_H, CHART_PAD = 240, 240, 28
@@ -61,15 +64,22 @@ def contact_prediction(*, contact_id: int) -> dict:
 
 
 def _percent(value) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+    return "—" if value is None else format_percent(value, 1, ratio=True)
+
+
+def _value(value):
+    """A feature's value as the reader writes numbers (counts of page views…); text as it is."""
+    return format_number(value) if isinstance(value, str) and value.lstrip("-").replace(".", "", 1).isdigit() else value
 
 
 def _feature_rows(items: list[dict], unit: str) -> list[dict]:
     rows = []
     for item in items:
         c = item["contribution"]
-        shown = f"{c * 100:+.1f} pp" if unit == "probability" else f"{c:+.2f}"
-        rows.append({"feature": item["feature"], "value": item["value"], "contribution": shown, "up": c > 0})
+        shown = format_points(c * 100) if unit == "probability" else ("+" if c > 0 else "") + format_number(c, 2)
+        rows.append({
+            "feature": item["feature"], "label": predictive_label(item["feature"]), "value": _value(item["value"]), "contribution": shown, "up": c > 0,
+        })
     return rows
 
 
@@ -144,17 +154,26 @@ def reliability_chart(report: dict) -> dict:
 
 def report_page_context() -> dict:
     model, run = latest_model(), latest_run()
-    context: dict = {"model": model, "run": run}
+    context: dict = {"model": model, "run": run, "run_stage_label": stage_label(run.target_stage) if run else ""}
     if model is not None:
         report = model.metrics
+        stage = stage_label(model.target_stage)
+        lift = lift_bars(report)
         context.update(
-            report=report, summary=model_summary(model), lift=lift_bars(report), chart=reliability_chart(report),
+            report=report, summary=model_summary(model), lift=lift, lift_rows=summary.lift_rows(lift), chart=reliability_chart(report),
+            headline=summary.headline(report, stage), stage_label=stage,
+            top_features=[{**f, "label": predictive_label(f["column"])} for f in report.get("top_features") or []],
             top=top_contacts(model), own=report.get("own_data") or {}, contributions=report.get("contributions") or {},
             auc=_fmt(report.get("auc")), baseline_auc=_fmt(report.get("baseline_auc")),
             brier=_fmt(report.get("brier"), 4), baseline_brier=_fmt(report.get("baseline_brier"), 4),
             brier_reference=_fmt(report.get("brier_reference"), 4),
         )
     return context
+
+
+def stage_label(key: str) -> str:
+    """The stage's name in the reader's language (its key when the stage is gone)."""
+    return next((s.display_name for s in contact_selectors.stage_list() if s.key == key), key)
 
 
 def _fmt(value, digits: int = 3) -> str:
