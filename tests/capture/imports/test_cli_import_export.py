@@ -57,3 +57,26 @@ def test_export_writes_filtered_contacts_with_bom(tmp_path, capsys):
     assert "Exported 2 contacts" in capsys.readouterr().out
     data = target.read_bytes()
     assert data.startswith(b"\xef\xbb\xbfid,") and "سارا" in data.decode("utf-8") and b"z@example.com" not in data
+
+
+def test_given_phones_and_signed_numbers_when_exported_and_imported_again_then_unchanged(tmp_path, capsys):
+    source = "email,phone,delta,note\r\na@example.com,+989121234567,-5,=HYPERLINK(\"http://x\")\r\nb@example.com,+4915112345678,+3.2,ok\r\n"
+    mapping = write_csv(tmp_path, json.dumps({"delta": "properties.delta", "note": "properties.note"}), name="mapping.json")
+    assert cli.main(["import", "contacts", str(write_csv(tmp_path, source)), "--mapping", str(mapping)]) == 0
+    before = {c.email: (c.phone, c.properties) for c in Contact.objects.all()}
+    exported = tmp_path / "out.csv"
+    assert cli.main(["export", "contacts", str(exported)]) == 0
+    lines = exported.read_text(encoding="utf-8-sig").splitlines()
+    assert ",+989121234567," in lines[1] and ",-5," in lines[1] and "'=HYPERLINK" in lines[1] and ",+3.2" in lines[2]
+    Contact.objects.all().delete()
+    capsys.readouterr()
+
+    back = write_csv(tmp_path, json.dumps({"properties.delta": "properties.delta", "id": ""}), name="back.json")
+    code = cli.main(["import", "contacts", str(exported), "--mapping", str(back)])
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "new 2, updated 0, skipped 0, invalid 0" in out
+    after = {c.email: (c.phone, c.properties["delta"]) for c in Contact.objects.all()}
+    assert after == {email: (phone, props["delta"]) for email, (phone, props) in before.items()}
+    assert after["a@example.com"] == ("+989121234567", "-5") and after["b@example.com"] == ("+4915112345678", "+3.2")
