@@ -36,10 +36,12 @@ from . import metrics
 from .features import (
     DATE,
     NUMERIC,
+    TYPED_SHARE,
     ColumnProfile,
     DataError,
     FeatureEncoder,
     Table,
+    is_missing,
     parse_target,
     profile_column,
     profile_table,
@@ -100,12 +102,9 @@ def _split(table: Table, options: Options, rows: np.ndarray, y: np.ndarray) -> t
     if options.split == "random":
         train, test = train_test_split(rows, test_size=options.test_share, stratify=y[rows], random_state=options.seed)
         return np.sort(train), np.sort(test), info
-    order = profile_column(options.order_by, table.cells[options.order_by])
-    if order.kind not in (NUMERIC, DATE):
-        raise DataError(f"--order-by {options.order_by!r} is not a date or number column, so it cannot order the rows in time")
-    values = order.values.astype(float)
+    values, order_kind = order_keys(options.order_by, table.cells[options.order_by])
     usable = rows[~np.isnan(values[rows])]
-    info.update(order_by=options.order_by, rows_without_order=int(len(rows) - len(usable)))
+    info.update(order_by=options.order_by, order_kind=order_kind, rows_without_order=int(len(rows) - len(usable)))
     if len(usable) < MIN_ROWS:
         raise DataError(f"only {len(usable)} rows have a usable {options.order_by!r} value; at least {MIN_ROWS} are needed")
     ranked = usable[np.argsort(values[usable], kind="stable")]
@@ -114,6 +113,28 @@ def _split(table: Table, options: Options, rows: np.ndarray, y: np.ndarray) -> t
     raw = table.cells[options.order_by]
     info.update(train_range=[raw[train[0]], raw[train[-1]]], test_range=[raw[test[0]], raw[test[-1]]])
     return train, test, info
+
+
+def order_keys(name: str, raw: np.ndarray) -> tuple[np.ndarray, str]:
+    """Sort keys for an explicit --order-by column (NaN where a row has none) and how it
+    was read: "number", "date" or "text". The person named the column as the order, so a
+    column the feature profiler would set aside (a sequential lead number, a Unix
+    timestamp: every value unique, so "an identifier") still orders the rows; a column
+    that is neither numbers nor dates orders by its text."""
+    profile = profile_column(name, raw)
+    if profile.kind in (NUMERIC, DATE):
+        return profile.values.astype(float), "number" if profile.kind == NUMERIC else "date"
+    filled = np.array([not is_missing(v) for v in raw], dtype=bool)
+    if filled.any():
+        numbers = profile_column(name, raw, kind=NUMERIC).values.astype(float)
+        if np.count_nonzero(~np.isnan(numbers)) >= TYPED_SHARE * np.count_nonzero(filled):
+            return numbers, "number"
+    text = np.array(["" if v is None else normalize_text(str(v)) for v in raw], dtype=object)
+    keys = np.full(len(raw), np.nan)
+    if filled.any():
+        _levels, ranks = np.unique(text[filled].astype(str), return_inverse=True)
+        keys[filled] = ranks
+    return keys, "text"
 
 
 def _check_classes(y: np.ndarray, train: np.ndarray, test: np.ndarray, options: Options, target) -> None:
@@ -254,7 +275,7 @@ def _resolve(table: Table, options: Options) -> Options:
     if options.split not in ("random", "ordered"):
         raise DataError(f"unknown split {options.split!r}: use random or ordered")
     if options.split == "ordered" and not options.order_by:
-        raise DataError("--split ordered needs --order-by COLUMN (a date or number saying when each row happened)")
+        raise DataError("--split ordered needs --order-by COLUMN (a date, number or sortable text saying when each row happened)")
     return replace(
         options, target=_column(table, options.target, "the target"),
         exclude=[_column(table, name, "--exclude") for name in options.exclude],
