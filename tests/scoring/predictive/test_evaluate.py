@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from sarnakh.scoring.predictive import metrics
-from sarnakh.scoring.predictive.evaluate import GRADIENT_BOOSTING, LOGISTIC, Options, evaluate_table
+from sarnakh.scoring.predictive.evaluate import (
+    GRADIENT_BOOSTING,
+    LOGISTIC,
+    NO_SKILL,
+    Options,
+    evaluate_table,
+)
 from sarnakh.scoring.predictive.features import DataError, Table
 from tests.scoring.predictive.support import HEADERS, history_table, lead_history
 
@@ -136,6 +142,47 @@ def test_an_honest_history_raises_no_leakage_warning():
     table, _truth = history_table(1500)
 
     assert evaluate_table(table, Options(target="converted")).report["leakage_warnings"] == []
+
+
+def sales_tag(table: Table, *, accurate: float, seed: int = 1) -> list[str]:
+    """A sales-outcome tag filled in after the deal: right for `accurate` of rows, noise for the rest."""
+    converted = outcomes(table, np.arange(table.n_rows))
+    rng = np.random.default_rng(seed)
+    noise = rng.choice(["won", "lost", "open"], table.n_rows)
+    return [("won" if c else "lost") if rng.random() < accurate else n for c, n in zip(converted, noise, strict=True)]
+
+
+def test_a_realistic_leak_below_the_auc_bar_is_named_with_both_figures():
+    table, _truth = history_table(1500)
+    table = with_column(table, "sales_tag", sales_tag(table, accurate=0.75))
+
+    report = evaluate_table(table, Options(target="converted")).report
+
+    assert report["leakage_warnings"] == []  # alone it stays under LEAK_AUC
+    [warning] = report["dominance_warnings"]
+    assert warning["column"] == "sales_tag"
+    assert 0.8 <= warning["auc"] < 0.95
+    assert warning["auc"] >= warning["others_auc"] and 0.6 < warning["others_auc"] < 0.85
+
+
+def test_an_honest_history_has_no_dominant_column_and_beats_the_base_rate():
+    table, _truth = history_table(1500)
+
+    report = evaluate_table(table, Options(target="converted")).report
+
+    assert report["dominance_warnings"] == []
+    assert report["brier_skill"] > 0 and report["no_better_than_base_rate"] is False
+
+
+def test_a_model_of_noise_is_reported_as_no_better_than_the_base_rate():
+    table, _truth = history_table(1500)
+    coin = np.random.default_rng(9).random(table.n_rows) < 0.3
+    table = Table(columns=table.columns, cells={**table.cells, "converted": np.array(["1" if c else "0" for c in coin], dtype=object)})
+
+    report = evaluate_table(table, Options(target="converted")).report
+
+    assert report["brier_skill"] <= NO_SKILL and report["no_better_than_base_rate"] is True
+    assert report["dominance_warnings"] == []
 
 
 def test_ordered_split_trains_on_the_earliest_rows_and_tests_on_the_latest():
