@@ -231,3 +231,20 @@ def test_given_someone_creates_the_same_person_mid_batch_then_batch_redone_row_b
     assert (done.status, done.new_count, done.updated_count) == ("done", 1, 1)
     assert Contact.objects.get(email="race@example.com").job_title == "CTO"
     assert Contact.objects.count() == 2
+
+
+def test_given_an_email_domain_of_another_company_when_a_company_is_named_then_the_named_one_wins(tmp_path, actor, engine):
+    agency = contact_upsert(data={"email": "boss@agency.com", "company": "Agency"}, actor=actor).contact.company
+    assert agency.domain == "agency.com"
+    contact_upsert(data={"email": "old@pars.ir", "company": "Pars Co"}, actor=actor)
+    text = "Email,Company\nali@agency.com,Pars Co\nsara@agency.com,Tehran Labs\nreza@agency.com,\nmina@newco.io,NewCo\n"
+
+    done = run_import(write_csv(tmp_path, text), actor, engine=engine)
+
+    assert (done.new_count, done.invalid_count) == (4, 0)
+    companies = dict(Contact.objects.filter(email__endswith="agency.com").values_list("email", "company__name"))
+    assert companies == {"boss@agency.com": "Agency", "ali@agency.com": "Pars Co", "sara@agency.com": "Tehran Labs", "reza@agency.com": "Agency"}
+    # A new company takes the email's domain only when no company holds it.
+    assert dict(Company.objects.values_list("name", "domain")) == {
+        "Agency": "agency.com", "Pars Co": "pars.ir", "Tehran Labs": "", "NewCo": "newco.io",
+    }

@@ -260,15 +260,16 @@ class _Companies:
         return self.by_domain.get(domain)
 
     def resolve(self, name: str, *, email: str, now: dt.datetime) -> Company:
-        """contacts.services._resolve_company for a name: by the email's company domain,
-        then by name, else a new company (saved with the batch)."""
-        domain = email_domain(email)
-        company_domain = domain if domain and not is_free_mail_domain(domain) else ""
-        if company_domain and self.by_domain.get(company_domain) is not None:
-            return self.by_domain[company_domain]
+        """contacts.services._resolve_company for a name: the company of that name (the
+        explicit value wins over the email's domain), else a new company (saved with the
+        batch) that takes the email's domain when no company holds it."""
         key = normalize_text(name)
         if self.by_name.get(key) is not None:
             return self.by_name[key]
+        domain = email_domain(email)
+        company_domain = domain if domain and not is_free_mail_domain(domain) else ""
+        if company_domain and self.by_domain.get(company_domain) is not None:
+            company_domain = ""
         company = Company(name=name, domain=company_domain, created_at=now, updated_at=now)
         company.search_text = company_search_text(company)
         self.pending.append(company)
