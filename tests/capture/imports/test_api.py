@@ -42,12 +42,12 @@ def test_given_import_when_job_runs_then_status_counts_and_error_report(write_ap
     assert status.status_code == 200
     body = status.json()
     assert body["status"] == "done"
-    assert body["counts"] == {"new": 2, "updated": 0, "skipped": 0, "invalid": 1, "total_rows": 3}
+    assert body["counts"] == {"new": 2, "updated": 0, "skipped": 0, "invalid": 1, "warnings": 0, "total_rows": 3}
     assert body["progress"]["percent"] == 100 and body["progress"]["rows_done"] == 3
     report = read_api.get(body["errors_url"])
     assert report.status_code == 200 and report["Content-Type"].startswith("text/csv")
     text = b"".join(report.streaming_content).decode("utf-8")
-    assert text.startswith("\ufeffrow,column,value,message\r\n")
+    assert text.startswith("\ufeffrow,column,value,message,level,contact_id,same_as_row\r\n")
     assert text.splitlines()[1].startswith("3,ایمیل,not-an-email,")
     ali = Contact.objects.get(email="ali@example.com")
     assert (ali.source_type, ali.channel) == ("outbound", "list_import")

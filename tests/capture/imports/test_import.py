@@ -134,7 +134,7 @@ def test_imported_contacts_record_source_channel_tag_timeline_and_created_date(t
 
 
 def test_given_dry_run_when_run_then_counts_preview_and_errors_but_nothing_written(tmp_path, actor, engine):
-    contact_upsert(data={"email": "old@example.com"}, actor=actor)
+    old = contact_upsert(data={"email": "old@example.com"}, actor=actor).contact
     text = "email,first name,Budget\nold@example.com,Old,5\nnew@example.com,New,6\nbad@,Bad,7\nNEW@example.com,Again,8\n"
     before = (Contact.objects.count(), Activity.objects.count(), Company.objects.count())
     done = run_import(write_csv(tmp_path, text), actor, engine=engine, batch_size=2, dry_run=True, mapping={"Budget": "properties.budget"})
@@ -146,7 +146,13 @@ def test_given_dry_run_when_run_then_counts_preview_and_errors_but_nothing_writt
     assert done.preview[1]["contact"]["email"] == "new@example.com"
     assert done.preview[1]["contact"]["properties"] == {"budget": "6"}
     assert done.preview[2]["errors"][0]["column"] == "email"
-    assert ImportRowError.objects.filter(contact_import=done).count() == 1
+    assert ImportRowError.objects.filter(contact_import=done, level="error").count() == 1
+    # The dry run says which rows update which contact, and which rows repeat an earlier one.
+    assert done.preview[0]["match"] == {"contact_id": old.pk, "same_as_row": None, "matched_on": "email", "email": "old@example.com", "phone": ""}
+    assert done.preview[3]["match"]["same_as_row"] == 3 and done.preview[3]["match"]["contact_id"] is None
+    notes = [(n.row_number, n.level, n.contact_id, n.same_as_row) for n in ImportRowError.objects.filter(contact_import=done).exclude(level="error")]
+    assert notes == [(2, "match", old.pk, None), (5, "warning", None, 3)]
+    assert done.warning_count == 1
 
 
 def test_given_import_when_job_runs_twice_then_second_run_does_nothing(tmp_path, actor):
