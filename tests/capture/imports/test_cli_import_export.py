@@ -80,3 +80,20 @@ def test_given_phones_and_signed_numbers_when_exported_and_imported_again_then_u
     after = {c.email: (c.phone, c.properties["delta"]) for c in Contact.objects.all()}
     assert after == {email: (phone, props["delta"]) for email, (phone, props) in before.items()}
     assert after["a@example.com"] == ("+989121234567", "-5") and after["b@example.com"] == ("+4915112345678", "+3.2")
+
+
+def test_dry_run_from_cli_names_date_order_matches_duplicates_and_unknown_values(tmp_path, capsys):
+    cli.main(["import", "contacts", str(write_csv(tmp_path, "email\nold@example.com\n", name="old.csv"))])
+    capsys.readouterr()
+    text = "email,source,created\nold@example.com,Trade Fair,31.12.2017\nnew@example.com,,01.02.2018\nnew@example.com,,\n"
+
+    code = cli.main(["import", "contacts", str(write_csv(tmp_path, text)), "--dry-run", "--unknown-channel", "event"])
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "warnings 2" in out
+    assert "Dates in 'created': day-first (detected from '31.12.2017')" in out
+    assert "Rows that update existing contacts (1):" in out and "row 2: email 'old@example.com' — Will update contact #" in out
+    assert "row 2: source 'Trade Fair' — Unknown channel: imported as “Event / trade show”." in out
+    assert "row 4: email 'new@example.com' — Same person as row 3" in out
+    assert Contact.objects.count() == 1

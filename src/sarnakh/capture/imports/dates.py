@@ -4,7 +4,8 @@ Spreadsheets write `31/12/2017`, `12/31/2017 6:30 PM`, `31-12-2017` and, in Pers
 `1403/05/12` or `۱۴۰۳/۰۵/۱۲ ۱۸:۳۰`. A value alone cannot say whether `04/05/2017` is
 4 May or 5 April, so the order is decided once per column from its values
 (`detect_order`): any value whose first part is above 12 makes the column day-first,
-any whose second part is above 12 month-first. A column with no such value is ambiguous:
+any whose second part is above 12 month-first (and dotted `01.02.2018` is day-first,
+as nobody writes month-first with dots). A column with no such value is ambiguous:
 the import's setting decides, and "auto" reads it month-first, as the US exports of
 HubSpot and Salesforce write it (Persian files use year-first, which is never ambiguous).
 A year from 1300 to 1499 is a Jalali year (today's Jalali years are in the 1400s; no
@@ -85,7 +86,8 @@ def detect_order(values: Iterable[str], *, setting: str = AUTO) -> ColumnOrder:
         first, second, _third, _time = parts
         if first > 0:
             year_example = year_example or value
-        elif -first > 12 and not day_example:
+        elif (-first > 12 or "." in _prepare(value).split(" ")[0]) and not day_example:
+            # Dotted dates with the year last (01.02.2018) are written day-first (German, Russian, Persian Excel).
             day_example = value
         elif second > 12 and not month_example:
             month_example = value
