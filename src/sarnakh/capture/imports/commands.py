@@ -183,7 +183,7 @@ def _print_notes(import_id: int, stdout) -> None:
         print(f"{title} ({total:,}):", file=stdout)
         for note in selectors.import_errors(import_id, level=level, limit=NOTES_SHOWN):
             value = f" {note.value!r}" if note.value else ""
-            print(f"  row {note.row_number}: {note.column}{value} — {note.message}", file=stdout)
+            print(f"  row {note.row_number}: {note.column}{value} — {note.text}", file=stdout)
         if total > NOTES_SHOWN:
             print(f"  … and {total - NOTES_SHOWN:,} more in the report", file=stdout)
 

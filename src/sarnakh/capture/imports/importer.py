@@ -17,12 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _
 
 from sarnakh.capture.events import ImportBatchWritten
 from sarnakh.capture.imports.dates import detect_order
 from sarnakh.capture.imports.mapping import PROPERTY_PREFIX
 from sarnakh.capture.imports.models import ContactImport, ImportRowError
+from sarnakh.capture.imports.notes import note
 from sarnakh.capture.imports.row_input import ImportOptions, RowCleaner, original_value_label
 from sarnakh.contacts.bulk.services import (
     NEW,
@@ -183,6 +183,8 @@ class ImportRun:
         self.kept_notes: list[tuple[str, RowError, RowResult | None]] = []
         self.seen = _SeenKeys() if self.dry_run else None
         self.created_rows: dict[int, int] = {}
+        # The file's email and phone columns, to name them in duplicate notes.
+        self.identity_columns = {t: h for h, t in contact_import.mapping.items() if t in ("email", "phone")}
 
     def run(self) -> Totals:
         """Processes the file; raises CancelledError when a cancel was asked for."""
@@ -329,22 +331,17 @@ class ImportRun:
                 continue
             if outcome.same_as_row is None and outcome.contact_id in self.created_rows:
                 outcome.same_as_row = self.created_rows[outcome.contact_id]
-            column = outcome.matched_on
-            value = outcome.matched_email if column == "email" else outcome.matched_phone
+            field_name = outcome.matched_on
+            column = self.identity_columns.get(field_name, field_name)
+            value = outcome.matched_email if field_name == "email" else outcome.matched_phone
             if outcome.same_as_row is not None:
-                if outcome.action == SKIPPED:
-                    message = _("Same person as row %(row)d (same %(field)s): skipped.")
-                else:
-                    message = _("Same person as row %(row)d (same %(field)s): this row's values are added on top of that row's.")
-                message %= {"row": outcome.same_as_row, "field": column}
-                notes.append((ImportRowError.Level.WARNING, RowError(outcome.number, column, value, message), outcome))
+                code = "same_person_skipped" if outcome.action == SKIPPED else "same_person_updated"
+                text, code, params = note(code, row=outcome.same_as_row, field=field_name)
+                notes.append((ImportRowError.Level.WARNING, RowError(outcome.number, column, value, text, code, params), outcome))
             elif self.dry_run:
-                if outcome.action == SKIPPED:
-                    message = _("Contact #%(id)d has the same %(field)s: the row will be skipped.")
-                else:
-                    message = _("Will update contact #%(id)d (same %(field)s).")
-                message %= {"id": outcome.contact_id or 0, "field": column}
-                notes.append((ImportRowError.Level.MATCH, RowError(outcome.number, column, value, message), outcome))
+                code = "match_skipped" if outcome.action == SKIPPED else "match_updated"
+                text, code, params = note(code, id=outcome.contact_id or 0, field=field_name)
+                notes.append((ImportRowError.Level.MATCH, RowError(outcome.number, column, value, text, code, params), outcome))
         return notes
 
     def _add_preview(self, pending, invalid_numbers, errors: list[RowError], result: BatchResult, notes) -> None:
@@ -355,9 +352,10 @@ class ImportRun:
         for error in errors:
             messages.setdefault(error.row_number, []).append({"column": error.column, "value": error.value, "message": error.message})
         warned: dict[int, list[dict]] = {}
-        for level, note, _outcome in notes:
+        for level, item, _outcome in notes:
             if level == ImportRowError.Level.WARNING:
-                warned.setdefault(note.row_number, []).append({"column": note.column, "value": note.value, "message": note.message})
+                warned.setdefault(item.row_number, []).append({"column": item.column, "value": item.value, "message": item.message,
+                                                               "code": item.code, "params": item.params or {}})
         invalid = set(invalid_numbers)
         for number, _cells in pending:
             if len(self.totals.preview) >= PREVIEW_ROWS:
@@ -376,7 +374,7 @@ class ImportRun:
     def _error_row(self, error: RowError, level: str = ImportRowError.Level.ERROR, outcome: RowResult | None = None) -> ImportRowError:
         contact_id = outcome.contact_id if outcome is not None and outcome.same_as_row is None else None
         return ImportRowError(contact_import_id=self.imp.pk, row_number=error.row_number, column=error.column[:255],
-                              value=error.value, message=error.message, level=level, contact_id=contact_id,
+                              value=error.value, message=error.message, code=error.code, params=error.params or {}, level=level, contact_id=contact_id,
                               same_as_row=outcome.same_as_row if outcome is not None else None)
 
     def save_dry_run_errors(self) -> None:

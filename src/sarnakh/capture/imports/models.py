@@ -124,6 +124,10 @@ class ImportRowError(models.Model):
     # For matches: the existing contact the row updates, or the earlier row of the same person.
     contact_id = models.PositiveBigIntegerField(null=True, blank=True)
     same_as_row = models.PositiveIntegerField(null=True, blank=True)
+    # Warnings and matches are worded when read (capture.imports.notes), in the reader's
+    # language; `message` keeps the wording of the run as a fallback.
+    code = models.CharField(max_length=40, blank=True, default="")
+    params = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["row_number", "id"]
@@ -131,3 +135,9 @@ class ImportRowError(models.Model):
 
     def __str__(self) -> str:
         return f"row {self.row_number} {self.column}: {self.message}"
+
+    @property
+    def text(self) -> str:
+        from sarnakh.capture.imports.notes import note_text
+
+        return note_text(self.code, self.params, self.message) if self.code else self.message

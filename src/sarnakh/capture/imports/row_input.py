@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from sarnakh.capture.imports.dates import MONTH_FIRST, DateFormatError, parse_import_date
 from sarnakh.capture.imports.mapping import PROPERTY_PREFIX, TARGETS, MappedRow, map_row
+from sarnakh.capture.imports.notes import note
 from sarnakh.contacts.bulk.services import CleanRow, RowError
 from sarnakh.contacts.selectors import ObjectType, PropertyType, stage_list
 from sarnakh.contacts.services import (
@@ -23,7 +24,6 @@ from sarnakh.contacts.services import (
     clean_property_values,
     property_specs,
 )
-from sarnakh.core.lead_source import Channel, SourceType
 
 MAX_VALUE_CHARS = 1000
 # Choice fields whose unknown values keep the row (a warning, not an error): the value
@@ -133,28 +133,26 @@ class RowCleaner:
     def _unknown_value(self, number: int, mapped: MappedRow, name: str, data: dict[str, Any], originals: dict[str, str]) -> RowError:
         """Replaces or drops an unknown choice value in `data` and says so."""
         original = mapped.raw.get(name, str(data.get(name, "")))
-        originals[ORIGINAL_KEYS[name]] = original
-        kept = _(" The original value is kept in the property %(key)s.") % {"key": ORIGINAL_KEYS[name]}
-        label = str(TARGETS.get(name, name)).lower()
+        key = ORIGINAL_KEYS[name]
+        originals[key] = original
+        spec = self.specs.get(key)
+        kept = key if spec is None or spec.type == PropertyType.TEXT else ""
         if name == "channel":
             data["channel"] = self.options.unknown_channel
-            message = _("Unknown channel: imported as “%(channel)s”.") % {"channel": Channel(self.options.unknown_channel).label}
+            text, code, params = note("unknown_channel", channel=self.options.unknown_channel, key=kept)
         elif name == "stage" and self.options.unknown_stage in self.stages:
             data["stage"] = self.options.unknown_stage
-            message = _("Unknown stage: imported as “%(stage)s”.") % {"stage": self.stages[self.options.unknown_stage]}
+            text, code, params = note("unknown_stage_set", stage=str(self.stages[self.options.unknown_stage]), key=kept)
         elif name == "stage":
             del data["stage"]
-            message = _("Unknown stage: left out (a new contact starts at the default stage; an existing one keeps its stage).")
+            text, code, params = note("unknown_stage_unset", key=kept)
         elif name == "source_type":
             data["source_type"] = self.options.source_type
-            message = _("Unknown source type: imported as “%(value)s”, the import's source type.") % {"value": SourceType(self.options.source_type).label}
+            text, code, params = note("unknown_source_type", value=self.options.source_type, key=kept)
         else:
             del data[name]
-            message = _("Unknown %(field)s: left out.") % {"field": label}
-        spec = self.specs.get(ORIGINAL_KEYS[name])
-        if spec is not None and spec.type != PropertyType.TEXT:
-            kept = ""
-        return RowError(number, mapped.columns.get(name, ""), original[:MAX_VALUE_CHARS], message + kept)
+            text, code, params = note("unknown_field", field=name, key=kept)
+        return RowError(number, mapped.columns.get(name, ""), original[:MAX_VALUE_CHARS], text, code, params)
 
     def _keep_originals(self, data: dict[str, Any], originals: dict[str, str]) -> None:
         """Original values into their text properties, unless the file fills that property

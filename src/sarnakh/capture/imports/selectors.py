@@ -73,13 +73,13 @@ def import_errors(import_id: int, *, limit: int | None = None, level: str | None
 
 
 def note_to_dict(note: ImportRowError) -> dict[str, Any]:
-    return {"row": note.row_number, "level": note.level, "column": note.column, "value": note.value, "message": note.message,
+    return {"row": note.row_number, "level": note.level, "column": note.column, "value": note.value, "message": note.text,
             "contact_id": note.contact_id, "same_as_row": note.same_as_row}
 
 
 def import_errors_csv(import_id: int) -> Iterator[bytes]:
     rows = (
-        (e.row_number, e.column, e.value, e.message, e.level, e.contact_id, e.same_as_row)
+        (e.row_number, e.column, e.value, e.text, e.level, e.contact_id, e.same_as_row)
         for e in ImportRowError.objects.filter(contact_import_id=import_id).order_by("row_number", "id").iterator(chunk_size=EXPORT_CHUNK)
     )
     return csv_chunks(ERROR_HEADER, rows)

@@ -49,6 +49,9 @@ class RowError:
     column: str
     value: str
     message: str
+    # A note the caller words in the reader's language later: its code and parameters.
+    code: str = ""
+    params: dict[str, Any] | None = None
 
 
 @dataclass
