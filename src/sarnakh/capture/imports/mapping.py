@@ -17,6 +17,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sarnakh.core.csv_export import FORMULA_STARTS
 from sarnakh.core.normalize import normalize_digits, normalize_text
 
 IGNORE = ""
@@ -249,6 +250,9 @@ def map_row(headers: list[str], mapping: dict[str, str], cells: list[str]) -> Ma
         if not target:
             continue
         value = cells[index].strip() if index < len(cells) else ""
+        if value[:1] == "'" and value[1:2] and value[1:2] in FORMULA_STARTS:
+            # A cell a CSV export neutralised (core.csv_export): the quote is not part of the value.
+            value = value[1:]
         if not value:
             continue
         raw[target] = value
