@@ -116,3 +116,4 @@ def test_given_a_crm_export_when_previewed_then_the_page_shows_warnings_matches_
     persian = client.get(detail_url, HTTP_ACCEPT_LANGUAGE="fa").content.decode()
     assert "هشدار" in persian and "با روز در اول" in persian and "همان شخص ردیف ۳" in persian
     assert '<bdi class="uv" dir="auto">Trade Fair</bdi>' in persian
+    assert 'ویژگی <bdi class="uv" dir="auto">source_detail</bdi>' in persian  # the property key is isolated too
