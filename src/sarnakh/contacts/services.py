@@ -84,16 +84,17 @@ def _resolve_company(clean: CleanContact, *, email: str, now) -> Company | None:
             raise ValidationFailed(_("Unknown company."), fields={"company": [_("Unknown company.")]})
         return company
     if isinstance(clean.company, str) and clean.company:
+        # A company named explicitly wins over the email's domain: a consultant at
+        # agency.com working for Pars goes to Pars. The domain only names the company
+        # when no name is given (and a new company takes it if nobody holds it yet).
         key = normalize_text(clean.company)
-        domain = email_domain(email)
-        company_domain = domain if domain and not is_free_mail_domain(domain) else ""
-        if company_domain:
-            by_domain = Company.objects.filter(domain=company_domain).first()
-            if by_domain is not None:
-                return by_domain
-        company = Company.objects.filter(search_text__startswith=key + "\n").first()
+        company = Company.objects.filter(search_text__startswith=key + "\n").order_by("name", "id").first()
         if company is not None:
             return company
+        domain = email_domain(email)
+        company_domain = domain if domain and not is_free_mail_domain(domain) else ""
+        if company_domain and Company.objects.filter(domain=company_domain).exists():
+            company_domain = ""
         company = Company(name=clean.company, domain=company_domain, created_at=now, updated_at=now)
         company.search_text = company_search_text(company)
         company.save()

@@ -2,7 +2,9 @@
 
 UTF-8 with a BOM so Excel shows Persian correctly, and cells that a spreadsheet would
 run as a formula (starting with =, +, -, @, tab or carriage return) neutralised with a
-leading single quote.
+leading single quote. A plain signed number (`-5`, `+3.2`) or phone (`+989121234567`)
+is left as it is: a spreadsheet reads it as a number, never as a formula, and the
+quote would stop it coming back unchanged through an import.
 """
 
 from __future__ import annotations
@@ -11,16 +13,22 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A sign, then only ASCII digits with at most one decimal point and an optional exponent:
+# nothing a spreadsheet could call or reference. E.164 phones (`+` and up to 15 digits)
+# are the common case. fullmatch, so a trailing newline or `+1-555` is not plain.
+PLAIN_SIGNED_NUMBER = re.compile(r"[+-](?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 
 
 def neutralize_cell(value: str) -> str:
-    """`=HYPERLINK(...)` -> `'=HYPERLINK(...)`: shown as text, never run as a formula."""
-    if value and value.startswith(FORMULA_STARTS):
+    """`=HYPERLINK(...)` -> `'=HYPERLINK(...)`: shown as text, never run as a formula.
+    `+989121234567` and `-5` stay as they are (plain numbers, see PLAIN_SIGNED_NUMBER)."""
+    if value and value.startswith(FORMULA_STARTS) and not PLAIN_SIGNED_NUMBER.fullmatch(value):
         return "'" + value
     return value
 

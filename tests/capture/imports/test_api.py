@@ -42,12 +42,12 @@ def test_given_import_when_job_runs_then_status_counts_and_error_report(write_ap
     assert status.status_code == 200
     body = status.json()
     assert body["status"] == "done"
-    assert body["counts"] == {"new": 2, "updated": 0, "skipped": 0, "invalid": 1, "total_rows": 3}
+    assert body["counts"] == {"new": 2, "updated": 0, "skipped": 0, "invalid": 1, "warnings": 0, "total_rows": 3}
     assert body["progress"]["percent"] == 100 and body["progress"]["rows_done"] == 3
     report = read_api.get(body["errors_url"])
     assert report.status_code == 200 and report["Content-Type"].startswith("text/csv")
     text = b"".join(report.streaming_content).decode("utf-8")
-    assert text.startswith("\ufeffrow,column,value,message\r\n")
+    assert text.startswith("\ufeffrow,column,value,message,level,contact_id,same_as_row\r\n")
     assert text.splitlines()[1].startswith("3,ایمیل,not-an-email,")
     ali = Contact.objects.get(email="ali@example.com")
     assert (ali.source_type, ali.channel) == ("outbound", "list_import")
@@ -120,3 +120,24 @@ def test_given_an_impossible_updated_since_when_exporting_then_422_like_the_list
         response = read_api.get(path, {"updated_since": "2024-13-01T00:00:00"})
         assert response.status_code == 422, path
         assert "updated_since" in response.json()["error"]["fields"]
+
+
+def test_dry_run_notes_and_options_over_the_api(write_api, read_api, admin_user):
+    existing = contact_upsert(data={"email": "ali@example.com"}, actor=Actor.for_user(admin_user)).contact
+    text = "email,source,created\r\nali@example.com,Trade Fair,31/12/2017\r\nnew@example.com,Web,01/02/2018\r\nNEW@example.com,,\r\n"
+    import_id = upload(write_api, text.encode(), dry_run="true", unknown_channel="event", date_order="auto").json()["id"]
+    run_pending_jobs()
+
+    body = read_api.get(f"/api/v1/imports/{import_id}").json()
+    assert body["options"]["unknown_channel"] == "event" and body["options"]["unknown_stage"] == ""
+    assert body["counts"]["warnings"] == 2 and body["counts"]["updated"] == 2
+    assert body["date_orders"] == {"created": {"order": "day_first", "how": "detected", "example": "31/12/2017"}}
+    assert body["preview"][0]["match"]["contact_id"] == existing.pk
+    assert body["preview"][0]["warnings"][0]["value"] == "Trade Fair"
+    matches = read_api.get(f"/api/v1/imports/{import_id}/notes", {"level": "match"}).json()
+    assert [(n["row"], n["contact_id"], n["column"], n["value"]) for n in matches] == [(2, existing.pk, "email", "ali@example.com")]
+    everything = read_api.get(f"/api/v1/imports/{import_id}/notes").json()
+    assert [(n["row"], n["level"], n["same_as_row"]) for n in everything] == [(2, "warning", None), (2, "match", None), (4, "warning", 3)]
+    assert read_api.get(f"/api/v1/imports/{import_id}/notes", {"level": "nope"}).status_code == 422
+    assert upload(write_api, text.encode(), unknown_stage="warm").status_code == 422
+    assert Contact.objects.count() == 1

@@ -57,3 +57,45 @@ def test_export_writes_filtered_contacts_with_bom(tmp_path, capsys):
     assert "Exported 2 contacts" in capsys.readouterr().out
     data = target.read_bytes()
     assert data.startswith(b"\xef\xbb\xbfid,") and "سارا" in data.decode("utf-8") and b"z@example.com" not in data
+
+
+def test_given_phones_and_signed_numbers_when_exported_and_imported_again_then_unchanged(tmp_path, capsys):
+    source = "email,phone,delta,note\r\na@example.com,+989121234567,-5,=HYPERLINK(\"http://x\")\r\nb@example.com,+4915112345678,+3.2,ok\r\n"
+    mapping = write_csv(tmp_path, json.dumps({"delta": "properties.delta", "note": "properties.note"}), name="mapping.json")
+    assert cli.main(["import", "contacts", str(write_csv(tmp_path, source)), "--mapping", str(mapping)]) == 0
+    before = {c.email: (c.phone, c.properties) for c in Contact.objects.all()}
+    exported = tmp_path / "out.csv"
+    assert cli.main(["export", "contacts", str(exported)]) == 0
+    lines = exported.read_text(encoding="utf-8-sig").splitlines()
+    assert ",+989121234567," in lines[1] and ",-5," in lines[1] and "'=HYPERLINK" in lines[1] and ",+3.2" in lines[2]
+    Contact.objects.all().delete()
+    capsys.readouterr()
+
+    back = write_csv(tmp_path, json.dumps({"properties.delta": "properties.delta", "properties.note": "properties.note", "id": ""}), name="back.json")
+    code = cli.main(["import", "contacts", str(exported), "--mapping", str(back)])
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "new 2, updated 0, skipped 0, invalid 0" in out
+    after = {c.email: (c.phone, c.properties["delta"]) for c in Contact.objects.all()}
+    assert after == {email: (phone, props["delta"]) for email, (phone, props) in before.items()}
+    assert after["a@example.com"] == ("+989121234567", "-5") and after["b@example.com"] == ("+4915112345678", "+3.2")
+    # The quote that kept the formula from running is not part of the value read back.
+    assert Contact.objects.get(email="a@example.com").properties["note"] == '=HYPERLINK("http://x")'
+
+
+def test_dry_run_from_cli_names_date_order_matches_duplicates_and_unknown_values(tmp_path, capsys):
+    cli.main(["import", "contacts", str(write_csv(tmp_path, "email\nold@example.com\n", name="old.csv"))])
+    capsys.readouterr()
+    text = "email,source,created\nold@example.com,Trade Fair,31.12.2017\nnew@example.com,,01.02.2018\nnew@example.com,,\n"
+
+    code = cli.main(["import", "contacts", str(write_csv(tmp_path, text)), "--dry-run", "--unknown-channel", "event"])
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "warnings 2" in out
+    assert "Dates in 'created': day-first (detected from '31.12.2017')" in out
+    assert "Rows that update existing contacts (1):" in out and "row 2: email 'old@example.com' — Will update contact #" in out
+    assert "row 2: source 'Trade Fair' — Unknown channel: imported as “Event / trade show”." in out
+    assert "row 4: email 'new@example.com' — Same person as row 3" in out
+    assert Contact.objects.count() == 1

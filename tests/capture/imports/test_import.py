@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from sarnakh.capture.imports import services
 from sarnakh.capture.imports.models import ContactImport, ImportRowError
@@ -134,7 +135,7 @@ def test_imported_contacts_record_source_channel_tag_timeline_and_created_date(t
 
 
 def test_given_dry_run_when_run_then_counts_preview_and_errors_but_nothing_written(tmp_path, actor, engine):
-    contact_upsert(data={"email": "old@example.com"}, actor=actor)
+    old = contact_upsert(data={"email": "old@example.com"}, actor=actor).contact
     text = "email,first name,Budget\nold@example.com,Old,5\nnew@example.com,New,6\nbad@,Bad,7\nNEW@example.com,Again,8\n"
     before = (Contact.objects.count(), Activity.objects.count(), Company.objects.count())
     done = run_import(write_csv(tmp_path, text), actor, engine=engine, batch_size=2, dry_run=True, mapping={"Budget": "properties.budget"})
@@ -146,7 +147,13 @@ def test_given_dry_run_when_run_then_counts_preview_and_errors_but_nothing_writt
     assert done.preview[1]["contact"]["email"] == "new@example.com"
     assert done.preview[1]["contact"]["properties"] == {"budget": "6"}
     assert done.preview[2]["errors"][0]["column"] == "email"
-    assert ImportRowError.objects.filter(contact_import=done).count() == 1
+    assert ImportRowError.objects.filter(contact_import=done, level="error").count() == 1
+    # The dry run says which rows update which contact, and which rows repeat an earlier one.
+    assert done.preview[0]["match"] == {"contact_id": old.pk, "same_as_row": None, "matched_on": "email", "email": "old@example.com", "phone": ""}
+    assert done.preview[3]["match"]["same_as_row"] == 3 and done.preview[3]["match"]["contact_id"] is None
+    notes = [(n.row_number, n.level, n.contact_id, n.same_as_row) for n in ImportRowError.objects.filter(contact_import=done).exclude(level="error")]
+    assert notes == [(2, "match", old.pk, None), (5, "warning", None, 3)]
+    assert done.warning_count == 1
 
 
 def test_given_import_when_job_runs_twice_then_second_run_does_nothing(tmp_path, actor):
@@ -231,3 +238,109 @@ def test_given_someone_creates_the_same_person_mid_batch_then_batch_redone_row_b
     assert (done.status, done.new_count, done.updated_count) == ("done", 1, 1)
     assert Contact.objects.get(email="race@example.com").job_title == "CTO"
     assert Contact.objects.count() == 2
+
+
+def test_given_an_email_domain_of_another_company_when_a_company_is_named_then_the_named_one_wins(tmp_path, actor, engine):
+    agency = contact_upsert(data={"email": "boss@agency.com", "company": "Agency"}, actor=actor).contact.company
+    assert agency.domain == "agency.com"
+    contact_upsert(data={"email": "old@pars.ir", "company": "Pars Co"}, actor=actor)
+    text = "Email,Company\nali@agency.com,Pars Co\nsara@agency.com,Tehran Labs\nreza@agency.com,\nmina@newco.io,NewCo\n"
+
+    done = run_import(write_csv(tmp_path, text), actor, engine=engine)
+
+    assert (done.new_count, done.invalid_count) == (4, 0)
+    companies = dict(Contact.objects.filter(email__endswith="agency.com").values_list("email", "company__name"))
+    assert companies == {"boss@agency.com": "Agency", "ali@agency.com": "Pars Co", "sara@agency.com": "Tehran Labs", "reza@agency.com": "Agency"}
+    # A new company takes the email's domain only when no company holds it.
+    assert dict(Company.objects.values_list("name", "domain")) == {
+        "Agency": "agency.com", "Pars Co": "pars.ir", "Tehran Labs": "", "NewCo": "newco.io",
+    }
+
+
+CRM_EXPORT = (
+    "Email,Lead Source,Lifecycle Stage,Lead Status,Country,Create Date\r\n"
+    "a@example.com,Trade Fair Tehran,Warm Lead,Nurturing,Atlantis,31-12-2017\r\n"
+    "b@example.com,Paid Search,Customer,New,Iran,01/02/2018 18:30\r\n"
+    "c@example.com,Partner Webinar,,,,\r\n"
+)
+
+
+def test_given_unknown_choice_values_when_importing_then_rows_kept_with_warnings_and_originals(tmp_path, actor, engine):
+    done = run_import(write_csv(tmp_path, CRM_EXPORT), actor, engine=engine)
+
+    assert (done.new_count, done.invalid_count, done.warning_count) == (3, 0, 5)
+    a = Contact.objects.get(email="a@example.com")
+    assert (a.channel, a.stage_id, a.lead_status, a.country) == ("other", "lead", "new", "")
+    assert a.properties == {"source_detail": "Trade Fair Tehran", "original_stage": "Warm Lead",
+                            "original_lead_status": "Nurturing", "original_country": "Atlantis"}
+    b = Contact.objects.get(email="b@example.com")
+    assert (b.channel, b.stage_id, b.country, b.properties) == ("paid_search", "customer", "IR", {})
+    assert Contact.objects.get(email="c@example.com").properties == {"source_detail": "Partner Webinar"}
+    warnings = list(ImportRowError.objects.filter(contact_import=done, level="warning").values_list("row_number", "column", "value"))
+    assert warnings == [(2, "Lead Source", "Trade Fair Tehran"), (2, "Lead Status", "Nurturing"), (2, "Country", "Atlantis"),
+                        (2, "Lifecycle Stage", "Warm Lead"), (4, "Lead Source", "Partner Webinar")]
+    assert not ImportRowError.objects.filter(contact_import=done, level="error").exists()
+    definition = PropertyDefinition.objects.get(key="source_detail")
+    assert definition.type == "text" and "Source detail" in definition.label
+
+
+def test_given_an_unknown_value_setting_when_importing_then_it_is_used(tmp_path, actor, engine):
+    done = run_import(write_csv(tmp_path, CRM_EXPORT), actor, engine=engine, unknown_channel="event", unknown_stage="mql")
+
+    a = Contact.objects.get(email="a@example.com")
+    assert (a.channel, a.stage_id, done.warning_count) == ("event", "mql", 5)
+    assert Contact.objects.get(email="c@example.com").channel == "event"
+
+
+def test_given_day_first_dates_when_importing_then_the_column_is_read_day_first_and_the_order_recorded(tmp_path, actor, engine):
+    done = run_import(write_csv(tmp_path, CRM_EXPORT), actor, engine=engine)
+
+    assert done.date_orders == {"Create Date": {"order": "day_first", "how": "detected", "example": "31-12-2017"}}
+    created = dict(Contact.objects.filter(email__in=["a@example.com", "b@example.com"]).values_list("email", "created_at"))
+    local = timezone.get_default_timezone()
+    assert created["a@example.com"].astimezone(local).date() == dt.date(2017, 12, 31)
+    assert created["b@example.com"].astimezone(local).replace(tzinfo=None) == dt.datetime(2018, 2, 1, 18, 30)
+
+
+def test_given_jalali_dates_in_persian_digits_when_importing_then_gregorian_created_dates(tmp_path, actor, engine):
+    text = "ایمیل,تاریخ ثبت\r\nx@example.com,۱۴۰۳/۰۵/۱۲ ۱۸:۳۰\r\ny@example.com,1402/12/29\r\n"
+
+    done = run_import(write_csv(tmp_path, text), actor, engine=engine)
+
+    assert (done.new_count, done.invalid_count) == (2, 0)
+    assert done.date_orders["تاریخ ثبت"]["order"] == "year_first"
+    dates = dict(Contact.objects.values_list("email", "created_at__date"))
+    assert dates == {"x@example.com": dt.date(2024, 8, 2), "y@example.com": dt.date(2024, 3, 19)}
+
+
+def test_given_a_chosen_month_first_order_when_a_value_is_day_first_then_that_row_is_refused(tmp_path, actor):
+    done = run_import(write_csv(tmp_path, CRM_EXPORT), actor, date_order="month-first")
+
+    assert done.date_orders["Create Date"]["how"] == "chosen"
+    assert (done.new_count, done.invalid_count) == (2, 1)
+    error = ImportRowError.objects.get(contact_import=done, level="error")
+    assert (error.row_number, error.column, error.value) == (2, "Create Date", "31-12-2017")
+
+
+def test_given_duplicates_across_batches_when_dry_run_then_each_says_which_row_or_contact_it_updates(tmp_path, actor, engine):
+    existing = contact_upsert(data={"phone": "09121112233"}, actor=actor).contact
+    text = "email,phone\nA@example.com,\n,09121112233\nz@example.com,\na@example.com,\nz@example.com,\n"
+
+    done = run_import(write_csv(tmp_path, text), actor, engine=engine, batch_size=2, dry_run=True)
+
+    assert (done.new_count, done.updated_count) == (2, 3)
+    notes = [(n.row_number, n.level, n.column, n.contact_id, n.same_as_row)
+             for n in ImportRowError.objects.filter(contact_import=done).order_by("row_number")]
+    assert notes == [(3, "match", "phone", existing.pk, None), (5, "warning", "email", None, 2), (6, "warning", "email", None, 4)]
+    assert [p["match"] and p["match"]["same_as_row"] for p in done.preview] == [None, None, None, 2, 4]
+
+
+def test_given_duplicates_when_really_imported_then_a_warning_names_the_first_row(tmp_path, actor, engine):
+    text = "email,job title\na@example.com,Dev\nb@example.com,\na@example.com,CTO\n"
+
+    done = run_import(write_csv(tmp_path, text), actor, engine=engine, batch_size=1)
+
+    assert (done.new_count, done.updated_count, done.warning_count) == (2, 1, 1)
+    note = ImportRowError.objects.get(contact_import=done)
+    assert (note.level, note.row_number, note.same_as_row) == ("warning", 4, 2)
+    assert "row 2" in note.message

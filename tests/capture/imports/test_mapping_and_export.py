@@ -94,8 +94,24 @@ def test_created_at_formats():
     ("cell", "safe"),
     [
         ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
-        ("+98912", "'+98912"),
-        ("-1", "'-1"),
+        ("+989121234567", "+989121234567"),
+        ("-5", "-5"),
+        ("+3.2", "+3.2"),
+        ("-.5", "-.5"),
+        ("-1.5e3", "-1.5e3"),
+        ("+1-555-1234", "'+1-555-1234"),
+        ("-2+3", "'-2+3"),
+        ("+98 912", "'+98 912"),
+        ("+1.2.3", "'+1.2.3"),
+        ("+5\n", "'+5\n"),
+        ("+۹۸۹۱۲", "'+۹۸۹۱۲"),
+        ("--5", "'--5"),
+        ("+", "'+"),
+        ("-", "'-"),
+        ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
+        ("+SUM(A1:A9)", "'+SUM(A1:A9)"),
+        ("=1", "'=1"),
+        ("@1", "'@1"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tcmd", "'\tcmd"),
         ("\rcmd", "'\rcmd"),
@@ -114,3 +130,13 @@ def test_export_csv_starts_with_bom_and_neutralises_every_cell():
     assert text.splitlines()[1:] == ["علی,'=1+1", ",a; b"]
     data = b"".join(csv_chunks(["n"], ([str(i)] for i in range(10000)), chunk_chars=1000))
     assert data.startswith(b"\xef\xbb\xbfn\r\n") and data.count(b"\r\n") == 10001
+
+
+def test_given_cells_an_export_neutralised_when_mapping_then_the_quote_is_dropped():
+    headers = ["Email", "Phone", "Note", "Other"]
+    mapping = {"Email": "email", "Phone": "phone", "Note": "properties.note", "Other": "properties.other"}
+
+    row = map_row(headers, mapping, ["a@example.com", "'+989121234567", "'=SUM(A1)", "'quoted on purpose"])
+
+    assert row.data["phone"] == "+989121234567"
+    assert row.data["properties"] == {"note": "=SUM(A1)", "other": "'quoted on purpose"}

@@ -88,3 +88,32 @@ def test_permissions_sales_cannot_import_but_can_export_anonymous_goes_to_login(
     assert export.status_code == 200 and b"".join(export.streaming_content).startswith(b"\xef\xbb\xbfid,")
     assert client.get("/imports/").status_code == 302
     assert client.get("/exports/contacts.csv").status_code == 302
+
+
+def test_given_a_crm_export_when_previewed_then_the_page_shows_warnings_matches_and_date_order_in_both_languages(marketer, admin_user):
+    from sarnakh.contacts.services import contact_upsert
+    from sarnakh.core.actor import Actor
+
+    existing = contact_upsert(data={"email": "old@example.com"}, actor=Actor.for_user(admin_user)).contact
+    client = logged_in(marketer)
+    text = "Email,Lead Source,Create Date\r\nold@example.com,Trade Fair,31/12/2017\r\nnew@example.com,Web,01/02/2018\r\nnew@example.com,,\r\n"
+    draft_url = upload(client, text.encode())["Location"]
+    mapping_page = client.get(draft_url).content.decode()
+    assert 'name="unknown_channel"' in mapping_page and 'name="unknown_stage"' in mapping_page and 'name="date_order"' in mapping_page
+    form = {"map_0": "email", "map_1": "channel", "map_2": "created_at", "source_type": "outbound", "channel": "list_import",
+            "unknown_channel": "event", "unknown_stage": "", "date_order": "auto", "on_duplicate": "update", "encoding": "utf-8",
+            "delimiter": ",", "action": "preview"}
+    detail_url = client.post(draft_url, form)["Location"]
+    run_pending_jobs()
+
+    page = client.get(detail_url).content.decode()
+    assert 'id="import-warnings"' in page and 'id="import-matches"' in page and 'id="import-date-orders"' in page
+    assert '<bdi class="uv" dir="auto">Trade Fair</bdi>' in page
+    assert f'href="/contacts/{existing.pk}/"' in page and "Same person as row 3" in page
+    assert "read day first" in page
+
+    client.cookies["django_language"] = "fa"
+    persian = client.get(detail_url, HTTP_ACCEPT_LANGUAGE="fa").content.decode()
+    assert "هشدار" in persian and "با روز در اول" in persian and "همان شخص ردیف ۳" in persian
+    assert '<bdi class="uv" dir="auto">Trade Fair</bdi>' in persian
+    assert 'ویژگی <bdi class="uv" dir="auto">source_detail</bdi>' in persian  # the property key is isolated too

@@ -9,6 +9,7 @@ import csv
 import io
 import json
 
+import numpy as np
 import pytest
 
 from sarnakh.scoring.predictive.commands import add_subcommands, cmd_model_evaluate, main
@@ -106,6 +107,25 @@ def test_leakage_is_printed_before_the_figures(tmp_path):
     assert "deal_status: single-column AUC 1.000" in out and "KEPT" in out
     warning = json.loads(json_out)["leakage_warnings"][0]
     assert warning["column"] == "deal_status" and warning["auc"] >= 0.95 and warning["dropped"] is False
+
+
+def test_a_column_as_good_as_all_others_and_a_model_of_noise_are_said_plainly(tmp_path):
+    rows, _truth = lead_history(1500)
+    rng = np.random.default_rng(1)
+    tagged = [[*row, ("won" if row[8] == "1" else "lost") if rng.random() < 0.75 else str(rng.choice(["won", "lost", "open"]))] for row in rows]
+    leaky = write_csv(tmp_path / "tagged.csv", [*HEADERS, "sales_tag"], tagged)
+    coin = write_csv(tmp_path / "coin.csv", HEADERS, [[*row[:8], "1" if rng.random() < 0.3 else "0"] for row in rows])
+
+    code, out, _err = run("--csv", str(leaky), "--target", "converted")
+    coin_code, coin_out, _ = run("--csv", str(coin), "--target", "converted")
+
+    assert code == 0 and coin_code == 0
+    assert out.index("POSSIBLE LEAK") < out.index("ROC AUC")
+    line = next(line for line in out.splitlines() if "sales_tag: alone AUC" in line)
+    assert "all other columns together 0." in line and "--exclude 'sales_tag'" in line
+    assert "NO BETTER THAN THE BASE RATE" not in out
+    assert coin_out.index("NO BETTER THAN THE BASE RATE") < coin_out.index("ROC AUC")
+    assert "not meaningful" in next(line for line in coin_out.splitlines() if line.startswith("ROC AUC"))
 
 
 def test_order_by_alone_means_a_time_ordered_split(history_csv):

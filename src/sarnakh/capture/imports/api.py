@@ -34,6 +34,9 @@ class ImportOptionsOut(Schema):
     tag: str
     on_duplicate: str
     mapping: dict[str, str]
+    unknown_channel: str = Field(description="channel given to rows whose channel value Sarnakh does not know")
+    unknown_stage: str = Field(description="stage given to rows whose stage value is unknown; empty: left unset")
+    date_order: str = Field(description="auto, day_first or month_first: how dates with the year last are read")
 
 
 class ImportProgressOut(Schema):
@@ -48,7 +51,24 @@ class ImportCountsOut(Schema):
     updated: int
     skipped: int
     invalid: int
+    warnings: int
     total_rows: int | None
+
+
+class ImportDateOrderOut(Schema):
+    order: str = Field(description="day_first, month_first or year_first")
+    how: str = Field(description="detected (from a value such as `example`), chosen (the import's date_order) or default (the column could not tell: month first)")
+    example: str
+
+
+class ImportRowNoteOut(Schema):
+    row: int
+    level: str = Field(description="error (row not imported), warning (imported with a value replaced or left out, or the same person as an earlier row) or match (dry run: updates an existing contact)")
+    column: str
+    value: str
+    message: str
+    contact_id: int | None = Field(description="match: the existing contact the row updates")
+    same_as_row: int | None = Field(description="the earlier row of the file with the same person")
 
 
 class ImportOut(Schema):
@@ -62,6 +82,7 @@ class ImportOut(Schema):
     finished_at: dt.datetime | None
     cancel_requested: bool
     options: ImportOptionsOut
+    date_orders: dict[str, ImportDateOrderOut] = Field(description="per date column: how its dates were read")
     headers: list[str]
     progress: ImportProgressOut
     counts: ImportCountsOut
@@ -95,12 +116,23 @@ def create_import(
     tag: Form[str] = "",
     on_duplicate: Form[str] = "update",
     dry_run: Form[bool] = False,
+    unknown_channel: Form[str] = "other",
+    unknown_stage: Form[str] = "",
+    date_order: Form[str] = "auto",
 ):
     """Multipart form: `file` (the CSV) and optional fields: `mapping` (JSON object
     {"column header": "field"}, `""` ignores a column; overrides the suggestion per column),
     `encoding` (utf-8, utf-16, cp1256, …; default detected), `delimiter` (`,` `;` or `tab`;
     default detected), `source_type`, `channel`, `tag`, `on_duplicate` (update or skip),
-    `dry_run` (count and preview without writing).
+    `dry_run` (count and preview without writing), `unknown_channel` (the channel for rows
+    whose channel value Sarnakh does not know; default other), `unknown_stage` (the stage
+    for unknown stage values; default empty: left unset), `date_order` (auto, day_first or
+    month_first; auto detects each date column from its values, month first if it cannot
+    tell; year-first and Jalali dates such as 1403/05/12 are always understood).
+
+    Unknown choice values (channel, stage, lead status, source type, country, language,
+    time zone) keep the row: a warning per row, the original value in a text property
+    (`source_detail` for the channel, `original_<field>` for the rest).
 
     The file is stored and the import runs in the background: poll `GET /imports/{id}`
     for progress and counts, download the per-row error report from `errors_url`."""
@@ -109,6 +141,7 @@ def create_import(
     options: dict[str, Any] = {
         "encoding": encoding, "delimiter": delimiter, "source_type": source_type, "channel": channel,
         "tag": tag, "on_duplicate": on_duplicate, "dry_run": dry_run,
+        "unknown_channel": unknown_channel, "unknown_stage": unknown_stage, "date_order": date_order,
     }
     if mapping:
         try:
@@ -132,11 +165,25 @@ def get_import(request, import_id: DbId):
 
 @router.get("/{int:import_id}/errors.csv", response={200: None, **ERRORS}, summary="Per-row error report (CSV)")
 def import_errors_csv(request, import_id: DbId):
-    """Columns: row (as numbered in a spreadsheet, the header being row 1), column, value, message."""
+    """Columns: row (as numbered in a spreadsheet, the header being row 1), column, value,
+    message, level (error, warning or match), contact_id (match: the contact the row
+    updates), same_as_row (the earlier row of the same person)."""
     contact_import = _get(import_id)
     response = StreamingHttpResponse(selectors.import_errors_csv(contact_import.pk), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{contact_import.pk}-errors.csv"'
     return response
+
+
+@router.get("/{int:import_id}/notes", response={200: list[ImportRowNoteOut], **ERRORS}, summary="An import's row errors, warnings and matches")
+def import_notes(request, import_id: DbId, level: str = "", limit: int = 100, offset: int = 0):
+    """Per-row notes in row order: `level=error`, `warning` or `match` (a dry run says
+    which rows will update which existing contact, and which rows are the same person as
+    an earlier row of the file). Paged with `limit` (at most 1000) and `offset`."""
+    contact_import = _get(import_id)
+    if level and level not in ("error", "warning", "match"):
+        raise ValidationFailed(_("Some fields are not valid."), fields={"level": [_("Use one of: %(values)s.") % {"values": "error, warning, match"}]})
+    notes = selectors.import_errors(contact_import.pk, level=level or None, limit=max(1, min(limit, 1000)), offset=max(0, offset))
+    return [selectors.note_to_dict(n) for n in notes]
 
 
 @router.post("/{int:import_id}/cancel", auth=write_auth, response={200: ImportOut, **ERRORS}, summary="Cancel an import")

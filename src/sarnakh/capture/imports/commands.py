@@ -25,7 +25,12 @@ def add_subcommands(sub) -> None:
     p.add_argument("--on-duplicate", choices=["update", "skip"], default="update")
     p.add_argument("--encoding", default="", help="default: detected (utf-8, utf-16, cp1256, …)")
     p.add_argument("--delimiter", default="", help="default: detected (, ; or tab)")
-    p.add_argument("--dry-run", action="store_true", help="count and preview, write nothing")
+    p.add_argument("--dry-run", action="store_true", help="count and preview, write nothing; says which rows update which contact")
+    p.add_argument("--unknown-channel", default="other", help="channel for channel values Sarnakh does not know (default other; "
+                   "the original value is kept in the property source_detail)")
+    p.add_argument("--unknown-stage", default="", help="stage for unknown stage values (default: left unset)")
+    p.add_argument("--date-order", choices=["auto", "day-first", "month-first"], default="auto",
+                   help="how dates with the year last are read (default auto: detected per column, month first if it cannot tell)")
     p.add_argument("--batch-size", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--engine", choices=["batch", "row"], default="batch", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_import)
@@ -77,6 +82,7 @@ def cmd_import(args, stdout=None, stderr=None) -> int:
     options = {
         "source_type": args.source_type, "channel": args.channel, "tag": args.tag, "on_duplicate": args.on_duplicate,
         "encoding": args.encoding, "delimiter": args.delimiter, "dry_run": args.dry_run,
+        "unknown_channel": args.unknown_channel, "unknown_stage": args.unknown_stage, "date_order": args.date_order,
     }
     if args.mapping:
         try:
@@ -138,24 +144,48 @@ def _run(import_id: int, *, engine: str = "batch", batch_size: int | None, stdou
     label = "Dry run (nothing written)" if done.dry_run else "Import"
     print(
         f"{label} {done.get_status_display().lower()}: {done.rows_done:,} rows — new {done.new_count:,}, "
-        f"updated {done.updated_count:,}, skipped {done.skipped_count:,}, invalid {done.invalid_count:,}",
+        f"updated {done.updated_count:,}, skipped {done.skipped_count:,}, invalid {done.invalid_count:,}, warnings {done.warning_count:,}",
         file=stdout,
     )
+    for header, found in (done.date_orders or {}).items():
+        how = {"detected": f"detected from {found['example']!r}", "chosen": "as chosen"}.get(found["how"], "the column could not tell: the default")
+        print(f"Dates in {header!r}: {found['order'].replace('_', '-')} ({how})", file=stdout)
     if done.error_message:
         print(f"error: {done.error_message}", file=stderr)
-    if selectors.import_error_count(done.pk):
+    if selectors.import_error_count(done.pk, level=None):
         report = services.imports_dir() / f"import-{done.pk}-errors.csv"
         with open(report, "wb") as out:
             for chunk in selectors.import_errors_csv(done.pk):
                 out.write(chunk)
-        print(f"Error report: {report}  (also /imports/{done.pk}/ in the web UI)", file=stdout)
+        print(f"Error report: {report}  (errors, warnings and matches; also /imports/{done.pk}/ in the web UI)", file=stdout)
     if done.dry_run:
         for row in done.preview:
             contact = row["contact"] or {}
             summary = ", ".join(f"{k}={v}" for k, v in contact.items() if v not in ("", None, [], {}))
             problems = "; ".join(f"{e['column']}: {e['message']}" for e in row["errors"])
             print(f"  row {row['row']}: {row['action']}  {summary or problems}", file=stdout)
+        _print_notes(done.pk, stdout)
     return 0 if done.status == "done" else 1
+
+
+NOTES_SHOWN = 50
+
+
+def _print_notes(import_id: int, stdout) -> None:
+    """A dry run's warnings and matches: which rows update which contact, which rows are
+    the same person as an earlier row, which values were replaced."""
+    from sarnakh.capture.imports import selectors
+
+    for level, title in (("match", "Rows that update existing contacts"), ("warning", "Warnings")):
+        total = selectors.import_error_count(import_id, level=level)
+        if not total:
+            continue
+        print(f"{title} ({total:,}):", file=stdout)
+        for note in selectors.import_errors(import_id, level=level, limit=NOTES_SHOWN):
+            value = f" {note.value!r}" if note.value else ""
+            print(f"  row {note.row_number}: {note.column}{value} — {note.text}", file=stdout)
+        if total > NOTES_SHOWN:
+            print(f"  … and {total - NOTES_SHOWN:,} more in the report", file=stdout)
 
 
 def cmd_export(args, stdout=None) -> int:

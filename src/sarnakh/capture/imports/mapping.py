@@ -17,6 +17,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sarnakh.core.csv_export import FORMULA_STARTS
 from sarnakh.core.normalize import normalize_digits, normalize_text
 
 IGNORE = ""
@@ -217,25 +218,12 @@ def split_tags(value: str) -> list[str]:
     return [t.strip() for t in re.split(r"[;,،]", value) if t.strip()]
 
 
-_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%d.%m.%Y")
-
-
 def parse_created_at(value: str, tz: dt.tzinfo) -> dt.datetime:
-    """ISO-8601 and the usual export formats; naive times are in `tz`. Raises ValueError."""
-    text = normalize_digits(value).strip()
-    moment = None
-    try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        for fmt in _DATE_FORMATS:
-            try:
-                moment = dt.datetime.strptime(text, fmt)
-                break
-            except ValueError:
-                continue
-    if moment is None or not 1900 <= moment.year <= 2200:
-        raise ValueError(_("Enter a date such as 2024-05-31 or 2024-05-31 14:30."))
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    """One date on its own (no column to judge the order by): see capture.imports.dates.
+    Raises ValueError."""
+    from sarnakh.capture.imports.dates import detect_order, parse_import_date
+
+    return parse_import_date(value, tz, order=detect_order([value]).order)
 
 
 @dataclass
@@ -262,6 +250,9 @@ def map_row(headers: list[str], mapping: dict[str, str], cells: list[str]) -> Ma
         if not target:
             continue
         value = cells[index].strip() if index < len(cells) else ""
+        if value[:1] == "'" and value[1:2] and value[1:2] in FORMULA_STARTS:
+            # A cell a CSV export neutralised (core.csv_export): the quote is not part of the value.
+            value = value[1:]
         if not value:
             continue
         raw[target] = value

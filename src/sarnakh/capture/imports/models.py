@@ -9,6 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from sarnakh.core.lead_source import Channel, SourceType
 
 
+class DateOrder(models.TextChoices):
+    AUTO = "auto", _("Detect from the column (month first when it cannot tell)")
+    DAY_FIRST = "day_first", _("Day first (31/12/2017)")
+    MONTH_FIRST = "month_first", _("Month first (12/31/2017)")
+
+
 class ContactImport(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Waiting for mapping")
@@ -46,6 +52,15 @@ class ContactImport(models.Model):
     tag = models.CharField(_("tag"), max_length=64, blank=True, default="")
     on_duplicate = models.CharField(_("when a contact exists"), max_length=6, choices=OnDuplicate.choices, default=OnDuplicate.UPDATE)
     dry_run = models.BooleanField(_("dry run"), default=False)
+    # Values the importer does not know (a CRM's own channel or stage labels) keep the
+    # row: the channel becomes `unknown_channel`, the stage `unknown_stage` ("" = left
+    # unset: new contacts start at the default stage, existing ones keep theirs), and
+    # the original value is kept in a custom property and reported as a warning.
+    unknown_channel = models.CharField(_("channel for unknown channel values"), max_length=20, choices=Channel.choices, default=Channel.OTHER)
+    unknown_stage = models.CharField(_("stage for unknown stage values"), max_length=40, blank=True, default="")
+    date_order = models.CharField(_("order of day and month in dates"), max_length=12, choices=DateOrder.choices, default=DateOrder.AUTO)
+    # {column header: {"order": day_first|month_first|year_first, "how": detected|chosen|default, "example": "31/12/2017"}}
+    date_orders = models.JSONField(default=dict, blank=True)
 
     # results and progress (updated in the same transaction as each batch)
     rows_done = models.PositiveIntegerField(default=0)
@@ -54,6 +69,7 @@ class ContactImport(models.Model):
     updated_count = models.PositiveIntegerField(default=0)
     skipped_count = models.PositiveIntegerField(default=0)
     invalid_count = models.PositiveIntegerField(default=0)
+    warning_count = models.PositiveIntegerField(default=0)
     total_rows = models.PositiveIntegerField(null=True, blank=True)
     preview = models.JSONField(default=list, blank=True)
     error_message = models.TextField(blank=True, default="")
@@ -90,11 +106,28 @@ class ContactImport(models.Model):
 
 
 class ImportRowError(models.Model):
+    """A note on one row of an import: an error (the row was not imported), a warning
+    (imported, with a value changed or left out) or, in a dry run, a match (the row
+    will update an existing contact, or is the same person as an earlier row)."""
+
+    class Level(models.TextChoices):
+        ERROR = "error", _("Error")
+        WARNING = "warning", _("Warning")
+        MATCH = "match", _("Updates")
+
     contact_import = models.ForeignKey(ContactImport, on_delete=models.CASCADE, related_name="row_errors")
     row_number = models.PositiveIntegerField()
     column = models.CharField(max_length=255, blank=True, default="")
     value = models.TextField(blank=True, default="")
     message = models.TextField()
+    level = models.CharField(max_length=8, choices=Level.choices, default=Level.ERROR)
+    # For matches: the existing contact the row updates, or the earlier row of the same person.
+    contact_id = models.PositiveBigIntegerField(null=True, blank=True)
+    same_as_row = models.PositiveIntegerField(null=True, blank=True)
+    # Warnings and matches are worded when read (capture.imports.notes), in the reader's
+    # language; `message` keeps the wording of the run as a fallback.
+    code = models.CharField(max_length=40, blank=True, default="")
+    params = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["row_number", "id"]
@@ -102,3 +135,9 @@ class ImportRowError(models.Model):
 
     def __str__(self) -> str:
         return f"row {self.row_number} {self.column}: {self.message}"
+
+    @property
+    def text(self) -> str:
+        from sarnakh.capture.imports.notes import note_text
+
+        return note_text(self.code, self.params, self.message) if self.code else self.message

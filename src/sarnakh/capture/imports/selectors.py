@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from django.db.models import Count
+
 from sarnakh.capture.imports.models import ContactImport, ImportRowError
 from sarnakh.contacts.selectors import (
     ContactFilters,
@@ -17,7 +19,9 @@ from sarnakh.core.csv_export import csv_chunks
 from sarnakh.core.workers import dead_worker_ids
 
 EXPORT_CHUNK = 2000
-ERROR_HEADER = ["row", "column", "value", "message"]
+# level: error (row not imported), warning (imported with a value replaced or left out, or
+# the same person as row same_as_row), match (dry run: will update contact contact_id).
+ERROR_HEADER = ["row", "column", "value", "message", "level", "contact_id", "same_as_row"]
 CONTACT_COLUMNS = [
     "id", "first_name", "last_name", "email", "phone", "company", "job_title", "country", "city", "language", "time_zone",
     "stage", "lead_status", "owner", "source_type", "channel", "utm_source", "utm_medium", "utm_campaign", "utm_term",
@@ -49,18 +53,33 @@ def imports_interrupted(*, limit: int = 50) -> list[ContactImport]:
     return [i for i in mark_interrupted(list(unfinished.order_by("-created_at", "-id")[:limit])) if i.interrupted]
 
 
-def import_error_count(import_id: int) -> int:
-    return ImportRowError.objects.filter(contact_import_id=import_id).count()
+def import_error_count(import_id: int, *, level: str | None = ImportRowError.Level.ERROR) -> int:
+    """Notes of one level (errors by default; None: all of them)."""
+    qs = ImportRowError.objects.filter(contact_import_id=import_id)
+    return (qs.filter(level=level) if level else qs).count()
 
 
-def import_errors(import_id: int, *, limit: int | None = None) -> list[ImportRowError]:
-    qs = ImportRowError.objects.filter(contact_import_id=import_id).order_by("row_number", "id")
+def import_note_counts(import_id: int) -> dict[str, int]:
+    counts = dict(ImportRowError.objects.filter(contact_import_id=import_id).values_list("level").annotate(n=Count("id")).values_list("level", "n"))
+    return {level: counts.get(level, 0) for level in ImportRowError.Level.values}
+
+
+def import_errors(import_id: int, *, limit: int | None = None, level: str | None = ImportRowError.Level.ERROR, offset: int = 0) -> list[ImportRowError]:
+    qs = ImportRowError.objects.filter(contact_import_id=import_id)
+    if level:
+        qs = qs.filter(level=level)
+    qs = qs.order_by("row_number", "id")[offset:]
     return list(qs[:limit] if limit else qs)
+
+
+def note_to_dict(note: ImportRowError) -> dict[str, Any]:
+    return {"row": note.row_number, "level": note.level, "column": note.column, "value": note.value, "message": note.text,
+            "contact_id": note.contact_id, "same_as_row": note.same_as_row}
 
 
 def import_errors_csv(import_id: int) -> Iterator[bytes]:
     rows = (
-        (e.row_number, e.column, e.value, e.message)
+        (e.row_number, e.column, e.value, e.text, e.level, e.contact_id, e.same_as_row)
         for e in ImportRowError.objects.filter(contact_import_id=import_id).order_by("row_number", "id").iterator(chunk_size=EXPORT_CHUNK)
     )
     return csv_chunks(ERROR_HEADER, rows)
@@ -85,7 +104,11 @@ def import_to_dict(contact_import: ContactImport) -> dict[str, Any]:
             "tag": contact_import.tag,
             "on_duplicate": contact_import.on_duplicate,
             "mapping": contact_import.mapping,
+            "unknown_channel": contact_import.unknown_channel,
+            "unknown_stage": contact_import.unknown_stage,
+            "date_order": contact_import.date_order,
         },
+        "date_orders": contact_import.date_orders or {},
         "headers": contact_import.headers,
         "progress": {
             "rows_done": contact_import.rows_done,
@@ -98,6 +121,7 @@ def import_to_dict(contact_import: ContactImport) -> dict[str, Any]:
             "updated": contact_import.updated_count,
             "skipped": contact_import.skipped_count,
             "invalid": contact_import.invalid_count,
+            "warnings": contact_import.warning_count,
             "total_rows": contact_import.total_rows,
         },
         "preview": contact_import.preview,

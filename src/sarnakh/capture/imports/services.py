@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from sarnakh.capture.imports import selectors
 from sarnakh.capture.imports.importer import CancelledError, ImportRun, define_mapped_properties
 from sarnakh.capture.imports.mapping import IGNORE, suggest_mapping, validate_mapping
-from sarnakh.capture.imports.models import ContactImport
-from sarnakh.contacts.selectors import ObjectType, property_definitions
+from sarnakh.capture.imports.models import ContactImport, DateOrder
+from sarnakh.contacts.selectors import ObjectType, property_definitions, stage_list
 from sarnakh.core import clock, csv_engine
 from sarnakh.core.actor import Actor
 from sarnakh.core.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -29,7 +29,8 @@ from sarnakh.core.workers import current_worker_id, may_take_over
 logger = logging.getLogger("sarnakh.capture")
 
 IDENTITY_TARGETS = {"email", "phone", "first_name", "last_name", "full_name"}
-OPTION_NAMES = ("mapping", "encoding", "delimiter", "source_type", "channel", "tag", "on_duplicate", "dry_run")
+OPTION_NAMES = ("mapping", "encoding", "delimiter", "source_type", "channel", "tag", "on_duplicate", "dry_run",
+                "unknown_channel", "unknown_stage", "date_order")
 
 
 def imports_dir() -> Path:
@@ -69,6 +70,13 @@ def _clean_options(options: dict[str, Any], headers: list[str], suggested: dict[
     out["source_type"] = _choice(options.get("source_type") or SourceType.OUTBOUND, SourceType, "source_type", errors)
     out["channel"] = _choice(options.get("channel") or Channel.LIST_IMPORT, Channel, "channel", errors)
     out["on_duplicate"] = _choice(options.get("on_duplicate") or ContactImport.OnDuplicate.UPDATE, ContactImport.OnDuplicate, "on_duplicate", errors)
+    out["unknown_channel"] = _choice(options.get("unknown_channel") or Channel.OTHER, Channel, "unknown_channel", errors)
+    out["date_order"] = _choice(options.get("date_order") or DateOrder.AUTO, DateOrder, "date_order", errors)
+    unknown_stage = str(options.get("unknown_stage") or "").strip()
+    stage_keys = [stage.key for stage in stage_list()]
+    if unknown_stage and unknown_stage not in stage_keys:
+        errors["unknown_stage"] = [_("Use one of: %(values)s, or leave it empty.") % {"values": ", ".join(stage_keys)}]
+    out["unknown_stage"] = unknown_stage
     tag = clean_display_text(options.get("tag") or "")
     if len(tag) > 64:
         errors["tag"] = [_("Keep this under %(max)d characters.") % {"max": 64}]
@@ -103,7 +111,10 @@ def import_create(
     """Stores the file and records the import. With `start` it is queued at once (the
     background job runs it); without, it waits as a draft for its mapping (UI).
 
-    Options: mapping, encoding, delimiter, source_type, channel, tag, on_duplicate, dry_run.
+    Options: mapping, encoding, delimiter, source_type, channel, tag, on_duplicate, dry_run,
+    unknown_channel (the channel for channel values Sarnakh does not know; default other),
+    unknown_stage (the stage for unknown stage values; default "": left unset),
+    date_order (auto, day_first or month_first: how dates with the year last are read).
     `upload` is an uploaded file, a binary file object, or (with store_copy=False) a path
     that is read in place. `background=False` queues no job: the caller runs it (the CLI).
     """

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 from sarnakh.capture.imports import selectors, services
 from sarnakh.capture.imports.api import contacts_csv_response
 from sarnakh.capture.imports.mapping import IGNORE, PROPERTY_PREFIX, TARGETS, property_key_for
-from sarnakh.capture.imports.models import ContactImport
-from sarnakh.contacts.selectors import ContactFilters, ObjectType, property_definitions
+from sarnakh.capture.imports.models import ContactImport, DateOrder, ImportRowError
+from sarnakh.contacts.selectors import ContactFilters, ObjectType, property_definitions, stage_list
 from sarnakh.core.actor import Actor
 from sarnakh.core.errors import DomainError
 from sarnakh.core.lead_source import Channel, SourceType
@@ -43,6 +43,8 @@ def _option_context() -> dict:
         "on_duplicate_choices": ContactImport.OnDuplicate.choices,
         "encodings": ENCODINGS,
         "delimiter_choices": [(",", _("Comma")), (";", _("Semicolon")), ("tab", _("Tab"))],
+        "stages": [(stage.key, str(stage)) for stage in stage_list()],
+        "date_order_choices": DateOrder.choices,
     }
 
 
@@ -93,6 +95,8 @@ def import_mapping(request, import_id: int):
         "source_type": contact_import.source_type, "channel": contact_import.channel, "tag": contact_import.tag,
         "on_duplicate": contact_import.on_duplicate, "encoding": contact_import.encoding,
         "delimiter": "tab" if contact_import.delimiter == "\t" else contact_import.delimiter,
+        "unknown_channel": contact_import.unknown_channel, "unknown_stage": contact_import.unknown_stage,
+        "date_order": contact_import.date_order,
     }
     mapping = dict(contact_import.mapping)
     if request.method == "POST":
@@ -124,11 +128,23 @@ def import_mapping(request, import_id: int):
 
 
 def _detail_context(contact_import: ContactImport) -> dict:
+    counts = selectors.import_note_counts(contact_import.pk) if contact_import.is_finished or contact_import.interrupted else None
+    if counts is None:  # while it runs, only the errors table refreshes every second
+        counts = {ImportRowError.Level.ERROR: selectors.import_error_count(contact_import.pk)}
+    shown = {
+        level: selectors.import_errors(contact_import.pk, level=level, limit=ERRORS_SHOWN) if counts.get(level) else []
+        for level in ImportRowError.Level.values
+    }
     return {
         "imp": contact_import,
-        "row_errors": selectors.import_errors(contact_import.pk, limit=ERRORS_SHOWN),
-        "error_count": selectors.import_error_count(contact_import.pk),
+        "row_errors": shown[ImportRowError.Level.ERROR],
+        "row_warnings": shown[ImportRowError.Level.WARNING],
+        "row_matches": shown[ImportRowError.Level.MATCH],
+        "error_count": counts.get(ImportRowError.Level.ERROR, 0),
+        "warning_count": counts.get(ImportRowError.Level.WARNING, 0),
+        "match_count": counts.get(ImportRowError.Level.MATCH, 0),
         "errors_shown": ERRORS_SHOWN,
+        "stage_names": {stage.key: str(stage) for stage in stage_list()} if contact_import.dry_run and contact_import.preview else {},
     }
 
 

@@ -17,6 +17,7 @@ from sarnakh.contacts.bulk.upsert import (  # noqa: F401 - the batch writers, fo
     BatchWriter,
     CleanRow,
     RowError,
+    RowResult,
     RowWriter,
     UpsertOptions,
 )

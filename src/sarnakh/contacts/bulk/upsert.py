@@ -49,6 +49,9 @@ class RowError:
     column: str
     value: str
     message: str
+    # A note the caller words in the reader's language later: its code and parameters.
+    code: str = ""
+    params: dict[str, Any] | None = None
 
 
 @dataclass
@@ -87,6 +90,12 @@ class RowResult:
     action: str
     preview: dict[str, Any] | None = None
     contact_id: int | None = None
+    # An updated or skipped row: what it matched on ("email"/"phone"), the contact as it
+    # was found, and, when an earlier row of the same batch created that contact, its row.
+    matched_on: str = ""
+    matched_email: str = ""
+    matched_phone: str = ""
+    same_as_row: int | None = None
 
 
 @dataclass
@@ -176,9 +185,13 @@ class RowWriter:
 
     def write(self, rows: list[CleanRow], *, preview_limit: int = 0) -> BatchResult:
         result = BatchResult()
+        created_by_row: dict[int, int] = {}  # contact id -> the row of this batch that created it
         for row in rows:
-            if self.options.on_duplicate == "skip" and find_existing(row.clean.values) is not None:
-                result.rows.append(RowResult(row.number, SKIPPED))
+            existing = find_existing(row.clean.values)
+            if self.options.on_duplicate == "skip" and existing is not None:
+                result.rows.append(RowResult(row.number, SKIPPED, contact_id=existing.pk, matched_on=_matched_on(existing, row),
+                                             matched_email=existing.email, matched_phone=existing.phone,
+                                             same_as_row=created_by_row.get(existing.pk)))
                 continue
             try:
                 with transaction.atomic():
@@ -194,8 +207,18 @@ class RowWriter:
             preview = None
             if len(result.rows) < preview_limit:
                 preview = contact_preview(upsert.contact, upsert.contact.tags.values_list("name", flat=True))
-            result.rows.append(RowResult(row.number, NEW if upsert.created else UPDATED, preview, upsert.contact.pk))
+            outcome = RowResult(row.number, NEW if upsert.created else UPDATED, preview, upsert.contact.pk)
+            if upsert.created:
+                created_by_row[upsert.contact.pk] = row.number
+            elif existing is not None:
+                outcome.matched_on, outcome.matched_email, outcome.matched_phone = upsert.matched_on, existing.email, existing.phone
+                outcome.same_as_row = created_by_row.get(upsert.contact.pk)
+            result.rows.append(outcome)
         return result
+
+
+def _matched_on(contact: Contact, row: CleanRow) -> str:
+    return "email" if row.email and contact.email == row.email else "phone"
 
 
 @dataclass
@@ -205,6 +228,7 @@ class _Slot:
     seq: int
     tags: set[str] | None = None
     dirty: bool = False
+    row: int | None = None  # the file row that created it (new contacts)
 
     @property
     def order(self) -> tuple[int, int]:
@@ -260,15 +284,16 @@ class _Companies:
         return self.by_domain.get(domain)
 
     def resolve(self, name: str, *, email: str, now: dt.datetime) -> Company:
-        """contacts.services._resolve_company for a name: by the email's company domain,
-        then by name, else a new company (saved with the batch)."""
-        domain = email_domain(email)
-        company_domain = domain if domain and not is_free_mail_domain(domain) else ""
-        if company_domain and self.by_domain.get(company_domain) is not None:
-            return self.by_domain[company_domain]
+        """contacts.services._resolve_company for a name: the company of that name (the
+        explicit value wins over the email's domain), else a new company (saved with the
+        batch) that takes the email's domain when no company holds it."""
         key = normalize_text(name)
         if self.by_name.get(key) is not None:
             return self.by_name[key]
+        domain = email_domain(email)
+        company_domain = domain if domain and not is_free_mail_domain(domain) else ""
+        if company_domain and self.by_domain.get(company_domain) is not None:
+            company_domain = ""
         company = Company(name=name, domain=company_domain, created_at=now, updated_at=now)
         company.search_text = company_search_text(company)
         self.pending.append(company)
@@ -432,8 +457,11 @@ class BatchWriter:
         skip = self.options.on_duplicate == "skip"
         for seq, row in enumerate(rows):
             slot, matched_on = self._match(row, by_email, by_phone)
+            if slot is not None:
+                matched = {"matched_on": matched_on, "matched_email": slot.contact.email, "matched_phone": slot.contact.phone,
+                           "same_as_row": slot.row if slot.is_new else None}
             if slot is not None and skip:
-                result.rows.append(RowResult(row.number, SKIPPED))
+                result.rows.append(RowResult(row.number, SKIPPED, contact_id=slot.contact.pk, **matched))
                 continue
             if slot is not None:
                 old_email, old_phone = slot.contact.email, slot.contact.phone
@@ -448,14 +476,16 @@ class BatchWriter:
                     by_phone.setdefault(slot.contact.phone, []).append(slot)
             else:
                 slot = self._create(row, now, seq, plan)
+                slot.row = row.number
                 new_slots.append(slot)
                 action = NEW
+                matched = {}
                 if slot.contact.email:
                     by_email[slot.contact.email] = slot
                 if slot.contact.phone:
                     by_phone.setdefault(slot.contact.phone, []).append(slot)
             preview = contact_preview(slot.contact, slot.tags or ()) if len(result.rows) < preview_limit else None
-            result.rows.append(RowResult(row.number, action, preview))
+            result.rows.append(RowResult(row.number, action, preview, **matched))
             written.append((result.rows[-1], slot))
         self._save(new_slots, [s for s in slots.values() if s.dirty and not s.is_new], plan)
         for row_result, slot in written:  # new contacts have their ids only now

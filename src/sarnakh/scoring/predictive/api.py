@@ -33,6 +33,9 @@ class PredictiveRunOut(Schema):
     brier: float | None = None
     baseline_auc: float | None = None
     baseline_brier: float | None = None
+    brier_skill: float | None = None
+    no_better_than_base_rate: bool | None = None
+    dominance_warnings: list[dict[str, Any]] = []
     features: list[str] = []
 
 

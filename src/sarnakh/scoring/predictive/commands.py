@@ -22,7 +22,7 @@ def add_evaluate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--exclude", action="extend", nargs="+", default=[], metavar="COLUMN", help="columns not to learn from (repeatable)")
     p.add_argument("--split", choices=["random", "ordered"], default=None,
                    help="random: stratified 75/25 (default); ordered: train on the earliest 75%% by --order-by, test on the latest 25%%")
-    p.add_argument("--order-by", default="", metavar="COLUMN", help="date or number column giving each row's time (implies --split ordered)")
+    p.add_argument("--order-by", default="", metavar="COLUMN", help="column giving each row's time: dates, numbers (a lead number, a Unix timestamp) or sortable text (implies --split ordered)")
     p.add_argument("--seed", type=int, default=42, help="random seed for the split and the model (default 42)")
     p.add_argument("--model", choices=["auto", "gradient-boosting", "logistic"], default="auto",
                    help="auto: gradient boosting, or logistic regression on small data (default)")

@@ -36,10 +36,12 @@ from . import metrics
 from .features import (
     DATE,
     NUMERIC,
+    TYPED_SHARE,
     ColumnProfile,
     DataError,
     FeatureEncoder,
     Table,
+    is_missing,
     parse_target,
     profile_column,
     profile_table,
@@ -54,6 +56,18 @@ ISOTONIC_TRAIN_ROWS = 3000  # 3 calibration folds of >= 1,000 rows: below that i
 ISOTONIC_TRAIN_MINORITY = 150
 LEAK_AUC = 0.95
 LEAK_MATCH = 0.98
+# A column that alone ranks about as well as every other column together is a leak
+# suspect even below LEAK_AUC (a sales-outcome tag, a call duration known only after the
+# call sit at 0.8-0.92). Only the DOMINANCE_TOP strongest single columns get the extra
+# model fit, on at most DOMINANCE_ROWS training rows; below DOMINANCE_MIN_AUC a column
+# that beats weak neighbours is just the best of a weak lot, not a suspect.
+DOMINANCE_TOP = 3
+DOMINANCE_ROWS = 20_000
+DOMINANCE_MARGIN = 0.02
+DOMINANCE_MIN_AUC = 0.7
+# Brier skill at or below this is "no better than the base rate". A touch above 0, not 0:
+# a model of pure noise scores +0.001 on a few hundred test rows by chance alone.
+NO_SKILL = 0.005
 TOP_FEATURES = 10
 HGB_TOL = 1e-5  # stop when the validation loss stops improving: a leaking column would otherwise run all 1,000 rounds
 IMPORTANCE_ROWS = 5_000
@@ -100,12 +114,9 @@ def _split(table: Table, options: Options, rows: np.ndarray, y: np.ndarray) -> t
     if options.split == "random":
         train, test = train_test_split(rows, test_size=options.test_share, stratify=y[rows], random_state=options.seed)
         return np.sort(train), np.sort(test), info
-    order = profile_column(options.order_by, table.cells[options.order_by])
-    if order.kind not in (NUMERIC, DATE):
-        raise DataError(f"--order-by {options.order_by!r} is not a date or number column, so it cannot order the rows in time")
-    values = order.values.astype(float)
+    values, order_kind = order_keys(options.order_by, table.cells[options.order_by])
     usable = rows[~np.isnan(values[rows])]
-    info.update(order_by=options.order_by, rows_without_order=int(len(rows) - len(usable)))
+    info.update(order_by=options.order_by, order_kind=order_kind, rows_without_order=int(len(rows) - len(usable)))
     if len(usable) < MIN_ROWS:
         raise DataError(f"only {len(usable)} rows have a usable {options.order_by!r} value; at least {MIN_ROWS} are needed")
     ranked = usable[np.argsort(values[usable], kind="stable")]
@@ -114,6 +125,28 @@ def _split(table: Table, options: Options, rows: np.ndarray, y: np.ndarray) -> t
     raw = table.cells[options.order_by]
     info.update(train_range=[raw[train[0]], raw[train[-1]]], test_range=[raw[test[0]], raw[test[-1]]])
     return train, test, info
+
+
+def order_keys(name: str, raw: np.ndarray) -> tuple[np.ndarray, str]:
+    """Sort keys for an explicit --order-by column (NaN where a row has none) and how it
+    was read: "number", "date" or "text". The person named the column as the order, so a
+    column the feature profiler would set aside (a sequential lead number, a Unix
+    timestamp: every value unique, so "an identifier") still orders the rows; a column
+    that is neither numbers nor dates orders by its text."""
+    profile = profile_column(name, raw)
+    if profile.kind in (NUMERIC, DATE):
+        return profile.values.astype(float), "number" if profile.kind == NUMERIC else "date"
+    filled = np.array([not is_missing(v) for v in raw], dtype=bool)
+    if filled.any():
+        numbers = profile_column(name, raw, kind=NUMERIC).values.astype(float)
+        if np.count_nonzero(~np.isnan(numbers)) >= TYPED_SHARE * np.count_nonzero(filled):
+            return numbers, "number"
+    text = np.array(["" if v is None else normalize_text(str(v)) for v in raw], dtype=object)
+    keys = np.full(len(raw), np.nan)
+    if filled.any():
+        _levels, ranks = np.unique(text[filled].astype(str), return_inverse=True)
+        keys[filled] = ranks
+    return keys, "text"
 
 
 def _check_classes(y: np.ndarray, train: np.ndarray, test: np.ndarray, options: Options, target) -> None:
@@ -170,6 +203,62 @@ def leakage_check(table: Table, profiles: list[ColumnProfile], target: str, rows
             reason = f"equals the target in {match:.0%} of rows" if match >= LEAK_MATCH else "predicts the target almost perfectly on its own"
             warnings.append({"column": profile.name, "auc": round(single_auc, 4), "match_rate": round(match, 4), "reason": reason})
     return sorted(warnings, key=lambda w: (-w["auc"], w["column"]))
+
+
+def _held_out_auc(groups: np.ndarray, fit: np.ndarray, check: np.ndarray, y: np.ndarray) -> float:
+    """AUC on `check` of the outcome rate each group had on `fit` (unseen groups: the base rate)."""
+    _keys, inverse = np.unique(groups, return_inverse=True)
+    counts = np.bincount(inverse[fit], minlength=len(_keys))
+    sums = np.bincount(inverse[fit], weights=y[fit], minlength=len(_keys))
+    rates = np.where(counts > 0, sums / np.maximum(counts, 1), y[fit].mean())
+    return metrics.auc(y[check], rates[inverse[check]])
+
+
+def dominance_check(profiles: list[ColumnProfile], rows: np.ndarray, y: np.ndarray, *, seed: int, skip: set[str]) -> list[dict]:
+    """Columns that alone predict the outcome about as well as all the other columns
+    together, or better, on the training rows only (`rows`, outcomes `y`): each is ranked
+    by its held-out single-column AUC on a 70/30 split of those rows, and the strongest
+    DOMINANCE_TOP are compared with a logistic regression on every other column, fitted
+    and judged on the same split. Columns in `skip` were already warned about."""
+    candidates = [p for p in profiles if p.name not in skip]
+    if len(candidates) < 2 or len(profiles) < 2:
+        return []
+    if len(rows) > DOMINANCE_ROWS:
+        keep = np.sort(np.random.default_rng(seed).choice(len(rows), DOMINANCE_ROWS, replace=False))
+        rows, y = rows[keep], y[keep]
+    if min(np.bincount(y, minlength=2)) < MIN_CLASS_ROWS:
+        return []
+    fit, check = train_test_split(np.arange(len(rows)), test_size=0.3, stratify=y, random_state=seed)
+    encoder_min = max(5, int(np.ceil(0.005 * len(fit))))
+    alone = {p.name: _held_out_auc(_group_ids(p, rows, encoder_min), fit, check, y) for p in candidates}
+    strongest = sorted(candidates, key=lambda p: (-np.nan_to_num(alone[p.name]), p.name))[:DOMINANCE_TOP]
+    warnings = []
+    for profile in strongest:
+        single = alone[profile.name]
+        if not single >= DOMINANCE_MIN_AUC:
+            continue
+        others = [p for p in profiles if p.name != profile.name]
+        encoder = FeatureEncoder().fit(others, rows[fit])
+        if encoder.feature_names:
+            model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000))
+            model.fit(encoder.transform(others, rows[fit]), y[fit])
+            together = metrics.auc(y[check], model.predict_proba(encoder.transform(others, rows[check]))[:, 1])
+        else:
+            together = 0.5
+        if single >= together - DOMINANCE_MARGIN:
+            warnings.append({
+                "column": profile.name, "auc": round(single, 4), "others_auc": round(together, 4),
+                "reason": "predicts the outcome alone about as well as all the other columns together, or better",
+            })
+    return warnings
+
+
+def brier_skill(brier: float, reference: float) -> float | None:
+    """1 - Brier / Brier of predicting the base rate: above 0 the probabilities say more
+    than the base rate does; at or below 0 they say nothing more (or mislead)."""
+    if reference is None or not np.isfinite(reference) or reference <= 0 or brier is None or not np.isfinite(brier):
+        return None
+    return round(1.0 - brier / reference, 4)
 
 
 def _choose_c(X: np.ndarray, y: np.ndarray, seed: int) -> float:
@@ -254,7 +343,7 @@ def _resolve(table: Table, options: Options) -> Options:
     if options.split not in ("random", "ordered"):
         raise DataError(f"unknown split {options.split!r}: use random or ordered")
     if options.split == "ordered" and not options.order_by:
-        raise DataError("--split ordered needs --order-by COLUMN (a date or number saying when each row happened)")
+        raise DataError("--split ordered needs --order-by COLUMN (a date, number or sortable text saying when each row happened)")
     return replace(
         options, target=_column(table, options.target, "the target"),
         exclude=[_column(table, name, "--exclude") for name in options.exclude],
@@ -262,8 +351,9 @@ def _resolve(table: Table, options: Options) -> Options:
     )
 
 
-def _usable_columns(table: Table, options: Options, train: np.ndarray, y: np.ndarray) -> tuple[list[ColumnProfile], list[dict], list[dict]]:
-    """The columns to learn from, those left out (with why) and the leakage warnings."""
+def _usable_columns(table: Table, options: Options, train: np.ndarray, y: np.ndarray) -> tuple[list[ColumnProfile], list[dict], list[dict], list[dict]]:
+    """The columns to learn from, those left out (with why), the leakage warnings and the
+    columns that alone predict as well as all the others (dominance_check)."""
     excluded = [{"column": name, "reason": "excluded with --exclude"} for name in options.exclude]
     if options.split == "ordered" and options.order_by not in options.exclude and options.order_by != options.target:
         excluded.append({"column": options.order_by, "reason": "the order column (time-ordered validation)"})
@@ -278,7 +368,8 @@ def _usable_columns(table: Table, options: Options, train: np.ndarray, y: np.nda
         leaky = {w["column"] for w in leaks}
         excluded += [{"column": name, "reason": "leaky (--drop-leaky)"} for name in sorted(leaky)]
         profiles = [p for p in profiles if p.name not in leaky]
-    return profiles, excluded, leaks
+    dominant = dominance_check(profiles, train, y[train], seed=options.seed, skip={w["column"] for w in leaks})
+    return profiles, excluded, leaks, dominant
 
 
 def _model_kind(options: Options, train_rows: int, train_minority: int) -> tuple[str, str]:
@@ -304,7 +395,7 @@ def _evaluate(table: Table, options: Options) -> Evaluation:
         raise DataError(f"only {minority} rows have the rarer outcome of {options.target!r}; at least {MIN_CLASS_ROWS} are needed")
     train, test, split_info = _split(table, options, rows, y)
     _check_classes(y, train, test, options, target)
-    profiles, excluded, leaks = _usable_columns(table, options, train, y)
+    profiles, excluded, leaks, dominant = _usable_columns(table, options, train, y)
     encoder = FeatureEncoder().fit(profiles, train)
     if not encoder.feature_names:
         raise DataError("no usable columns are left to learn from (see the excluded columns)")
@@ -334,6 +425,8 @@ def _evaluate(table: Table, options: Options) -> Evaluation:
     top = sorted(top, key=lambda t: -t["importance"])[:TOP_FEATURES]
 
     ours, base = metrics.summary(y_test, p_test), metrics.summary(y_test, p_base)
+    reference = metrics.brier(y_test, np.full(len(y_test), y_train.mean()))
+    skill = brier_skill(ours["brier"], reference)
     one_hot = encoder.source_groups()
     split_info.update(train_rows=len(train), test_rows=len(test), train_positives=int(y_train.sum()), test_positives=int(y_test.sum()))
     report = {
@@ -344,12 +437,17 @@ def _evaluate(table: Table, options: Options) -> Evaluation:
         "split": split_info,
         "model": kind, "model_reason": reason, "calibration": calibration,
         "auc": ours["auc"], "brier": ours["brier"],
-        "brier_reference": metrics.brier(y_test, np.full(len(y_test), y_train.mean())),
+        "brier_reference": reference,
+        "brier_skill": skill, "baseline_brier_skill": brier_skill(base["brier"], reference),
+        # Probabilities no better than the base rate for everyone: the ranking figures
+        # describe noise, and every surface says so instead of showing them plainly.
+        "no_better_than_base_rate": skill is None or skill <= NO_SKILL,
         "baseline": LOGISTIC,
         "baseline_auc": base["auc"], "baseline_brier": base["brier"],
         "lift_by_decile": ours["lift_by_decile"], "reliability": ours["reliability"],
         "baseline_lift_by_decile": base["lift_by_decile"], "baseline_reliability": base["reliability"],
         "leakage_warnings": leaks,
+        "dominance_warnings": dominant,
         "excluded_columns": excluded,
         "features": [{"column": p.name, "kind": p.kind, "one_hot_width": len(one_hot.get(p.name, []))} for p in profiles],
         "feature_count": len(encoder.feature_names),

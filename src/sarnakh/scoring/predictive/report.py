@@ -41,15 +41,37 @@ def _pct(value) -> str:
 
 def _leakage_lines(report: dict) -> list[str]:
     leaks = report["leakage_warnings"]
-    if not leaks:
+    dominant = report.get("dominance_warnings") or []
+    if not leaks and not dominant:
         return []
     bar = "!" * 78
-    lines = [bar, f"!! LEAKAGE WARNING: {len(leaks)} column(s) predict the outcome suspiciously well on their own.",
-             "!! Such a column is usually filled in after the outcome is known; the figures below are not trustworthy."]
+    lines = [bar]
+    if leaks:
+        lines += [f"!! LEAKAGE WARNING: {len(leaks)} column(s) predict the outcome suspiciously well on their own.",
+                  "!! Such a column is usually filled in after the outcome is known; the figures below are not trustworthy."]
     for leak in leaks:
         state = "dropped (--drop-leaky)" if leak.get("dropped") else "KEPT: use --exclude or --drop-leaky"
         lines.append(f"!!   {leak['column']}: single-column AUC {_num(leak['auc'])}, {leak['reason']} — {state}")
+    if dominant:
+        lines += [f"!! POSSIBLE LEAK: {len(dominant)} column(s) alone predict the outcome about as well as all the other columns together.",
+                  "!! Check that each is known before the outcome (not a sales-outcome tag, not a call duration logged after the call)."]
+    for item in dominant:
+        lines.append(f"!!   {item['column']}: alone AUC {_num(item['auc'])}, all other columns together {_num(item['others_auc'])}"
+                     f" — to see the model without it: --exclude {item['column']!r}")
     return [*lines, bar, ""]
+
+
+def _base_rate_lines(report: dict) -> list[str]:
+    if not report.get("no_better_than_base_rate"):
+        return []
+    skill = report.get("brier_skill")
+    return [
+        "NO BETTER THAN THE BASE RATE: the model's probabilities are no better than giving every row the base rate "
+        f"of {_pct(report['positive_rate'])} (Brier skill {_num(skill)}: about 0 or below).",
+        "These columns do not predict the outcome: the AUC, lift and calibration figures below describe noise, "
+        "not a model to rank leads with.",
+        "",
+    ]
 
 
 def _split_line(report: dict) -> str:
@@ -69,6 +91,7 @@ def _split_line(report: dict) -> str:
 def render_text(report: dict, *, source: str = "") -> str:
     lines = [f"Predictive model evaluation{' — ' + source if source else ''}", ""]
     lines += _leakage_lines(report)
+    lines += _base_rate_lines(report)
     lines.append(
         f"Target: {report['target']!r}, positive value {report['positive_label']!r} ({report['positive_rule']}); "
         f"{report['rows']:,} rows, {report['positives']:,} positive ({_pct(report['positive_rate'])})"
@@ -82,11 +105,17 @@ def render_text(report: dict, *, source: str = "") -> str:
     lines.append("")
 
     flag = "   (inflated: see the leakage warning)" if report["leakage_warnings"] and not all(w.get("dropped") for w in report["leakage_warnings"]) else ""
+    if not flag and report.get("dominance_warnings"):
+        flag = "   (may be inflated: see the possible leak above)"
+    if report.get("no_better_than_base_rate"):
+        flag = "   (no better than the base rate: not meaningful)"
     lines += [
         f"{'Test rows':<14}{'model':>10}{'baseline':>10}",
         f"{'ROC AUC':<14}{_num(report['auc']):>10}{_num(report['baseline_auc']):>10}{flag}",
         f"{'Brier score':<14}{_num(report['brier'], 4):>10}{_num(report['baseline_brier'], 4):>10}"
         f"   (predicting the base rate: {_num(report['brier_reference'], 4)}; lower is better)",
+        f"{'Brier skill':<14}{_num(report.get('brier_skill')):>10}{_num(report.get('baseline_brier_skill')):>10}"
+        "   (1 − Brier / base-rate Brier; about 0 or below: no better than the base rate)",
         "",
         "Lift by decile (test rows ranked by score, best first)",
         f"{'decile':>6}{'rows':>8}{'positive':>10}{'rate':>9}{'lift':>7}{'capture':>9}   {'baseline lift':>13}{'capture':>9}",
@@ -109,8 +138,11 @@ def render_text(report: dict, *, source: str = "") -> str:
         lines += [f"  {item['column']}: {item['reason']}" for item in report["excluded_columns"]]
     seconds = report["seconds"]
     lines += ["", f"Time: {seconds['total']:.1f} s (preparing {seconds['prepare']:.1f} s, training {seconds['train']:.1f} s)"]
-    if report["leakage_warnings"]:
-        lines.append(f"Reminder: leakage warnings above for {', '.join(w['column'] for w in report['leakage_warnings'])}.")
+    warned = [w["column"] for w in [*report["leakage_warnings"], *(report.get("dominance_warnings") or [])]]
+    if warned:
+        lines.append(f"Reminder: leakage warnings above for {', '.join(warned)}.")
+    if report.get("no_better_than_base_rate"):
+        lines.append("Reminder: this model is no better than predicting the base rate.")
     return "\n".join(lines) + "\n"
 
 

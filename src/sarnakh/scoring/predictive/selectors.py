@@ -34,6 +34,8 @@ def model_summary(run: PredictiveModel) -> dict:
         "scored": run.scored, "error": run.error, "features": run.features,
         "auc": report.get("auc"), "brier": report.get("brier"),
         "baseline_auc": report.get("baseline_auc"), "baseline_brier": report.get("baseline_brier"),
+        "brier_skill": report.get("brier_skill"), "no_better_than_base_rate": report.get("no_better_than_base_rate"),
+        "dominance_warnings": report.get("dominance_warnings") or [],
     }
 
 
