@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('capture', '0005_contactimport_worker'),
+        ('capture', '0006_submission_spam_score'),
     ]
 
     operations = [
