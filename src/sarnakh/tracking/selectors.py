@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from sarnakh.core import clock
 from sarnakh.core.lead_source import Channel
+from sarnakh.tracking.event_names import event_name_label
 from sarnakh.tracking.models import Event, Session, Site, Visitor
 
 EventType = Event.Type  # page_view, track, identify: for callers of the querysets below
@@ -204,6 +205,19 @@ def recent_events(*, site_id: int | None = None, limit: int = 50, after_id: int 
     if after_id is not None:
         qs = qs.filter(id__gt=after_id)
     return list(qs[:limit])
+
+
+def newest_events(*, site_id: int | None = None, limit: int = 50) -> list[Event]:
+    """The events that happened last (bots and unprocessed ones included), by when they
+    occurred, newest first; the id breaks ties so the order holds between refreshes. Each
+    carries `name_label`: the human label of a known event name, None for a custom one."""
+    qs = Event.objects.select_related("site", "contact").order_by("-occurred_at", "-id")
+    if site_id is not None:
+        qs = qs.filter(site_id=site_id)
+    events = list(qs[:limit])
+    for event in events:
+        event.name_label = event_name_label(event.name)
+    return events
 
 
 @dataclass(frozen=True)
