@@ -120,8 +120,6 @@ def contact_list(request):
         "sort": sort,
         "sorts": [(key, label) for key, (label, _order) in sorts.items()],
         "headers": _list_headers(sort, columns),
-        # A header click swaps only the results: the Sort menu above them follows (out of band).
-        "sort_out_of_band": partial,
         "stages": selectors.stage_list(),
         "funnel_stages": [s for s in selectors.stage_list() if s.kind == StageKind.FUNNEL],
         "source_types": SourceType.choices,
@@ -280,10 +278,24 @@ def _timeline_context(contact, before: str = "") -> dict:
     }
 
 
+def _default_move(contact, stages, history) -> str:
+    """The stage "Move to" offers first: the next funnel stage after the contact's, a
+    forward move. From a side state (recycled, disqualified, cold), the funnel stage it was
+    in before; at the last funnel stage nothing ("" : the staff member chooses)."""
+    funnel = [s for s in stages if s.kind == StageKind.FUNNEL]
+    if contact.stage.kind == StageKind.FUNNEL:
+        later = [s for s in funnel if s.order > contact.stage.order]
+        return later[0].key if later else ""
+    funnel_keys = {s.key for s in funnel}
+    before = next((change.from_stage for change in history if change.to_stage == contact.stage_id), "")
+    return before if before in funnel_keys else (funnel[0].key if funnel else "")
+
+
 def _stage_context(contact, *, error: str = "", reason: str = "", chosen: str = "") -> dict:
     stages = selectors.stage_list()
     names = {s.key: s.display_name for s in stages}
     history = selectors.contact_stage_history(contact.pk)
+    chosen = chosen or _default_move(contact, stages, history)
     for change in history:
         change.from_name = names.get(change.from_stage, change.from_stage)
         change.to_name = names.get(change.to_stage, change.to_stage)
