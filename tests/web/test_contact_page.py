@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sarnakh.contacts import settings_services
@@ -178,8 +180,13 @@ def test_given_percent_encoded_first_touch_urls_then_shown_decoded_and_linked_as
 
     page = admin_client.get(f"/contacts/{contact.pk}/").content.decode()
 
-    assert f'<a href="{landing}"' in page and "https://www.example.ir/محصولات?utm_source=nl</bdi>" in page
-    assert "https://t.me/سلام</bdi>" in page
+    first_touch = page[page.index('id="h-source"'):page.index("</section>", page.index('id="h-source"'))]
+    assert f'<a href="{landing}"' in first_touch and "https://www.example.ir/محصولات?utm_source=nl</bdi>" in first_touch
+    assert "https://t.me/سلام</bdi>" in first_touch
+    # and so does the timeline's "Contact created" row listing them
+    timeline = page.split('id="timeline-list"')[1]
+    assert f'<a href="{landing}"' in timeline and "https://t.me/سلام</bdi>" in timeline
+    assert "%D9" not in re.sub(r'href="[^"]*"', "", timeline)  # encoded only inside the links
 
 
 def test_given_many_activities_when_paging_timeline_then_newest_first_and_older_on_request(admin_client, make_contact):
