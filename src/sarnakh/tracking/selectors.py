@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from sarnakh.core import clock
 from sarnakh.core.lead_source import Channel
+from sarnakh.core.ui.formatting import readable_url
 from sarnakh.tracking.event_names import event_name_label
 from sarnakh.tracking.models import Event, Session, Site, Visitor
 from sarnakh.tracking.processor import INTERNAL_SOURCE
@@ -220,13 +221,15 @@ def recent_events(*, site_id: int | None = None, limit: int = 50, after_id: int 
 def newest_events(*, site_id: int | None = None, limit: int = 50) -> list[Event]:
     """The events that happened last (bots and unprocessed ones included), by when they
     occurred, newest first; the id breaks ties so the order holds between refreshes. Each
-    carries `name_label`: the human label of a known event name, None for a custom one."""
+    carries `name_label`: the human label of a known event name, None for a custom one, and
+    `where`: its path (else URL) decoded for reading."""
     qs = Event.objects.select_related("site", "contact").order_by("-occurred_at", "-id")
     if site_id is not None:
         qs = qs.filter(site_id=site_id)
     events = list(qs[:limit])
     for event in events:
         event.name_label = event_name_label(event.name)
+        event.where = readable_url(event.path or event.url)
     return events
 
 

@@ -81,6 +81,14 @@ def test_given_known_and_custom_event_names_when_opening_live_view_then_labels_a
     assert '<bdi class="uv" dir="auto">watched_video_50pct</bdi>' in events
 
 
+def test_given_a_percent_encoded_path_when_opening_live_view_then_it_reads_decoded(sales_client):
+    make_event(site=make_site("Main site"), path="/%D9%82%DB%8C%D9%85%D8%AA")
+
+    events = sales_client.get("/tracking/live/").content.decode().split('id="live-events"')[1]
+
+    assert '<bdi class="uv" dir="auto">/قیمت</bdi>' in events
+
+
 def test_given_persian_reader_when_opening_live_view_then_event_names_are_translated(sales_client):
     make_event(site=make_site("Main site"), type="track", name="became_mql")
     sales_client.cookies["django_language"] = "fa"
