@@ -6,6 +6,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export SARNAKH_HOME ?= $(CURDIR)/.sarnakh
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
+# `make run HOST=0.0.0.0 PORT=8130`: where the server listens. Without SARNAKH_BASE_URL, links,
+# form pages and embed snippets point at this host and port (127.0.0.1 for 0.0.0.0).
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -25,6 +27,8 @@ install: $(BIN)/sarnakh frontend/node_modules/.package-lock.json messages
 messages: $(BIN)/sarnakh
 	cd src/sarnakh && ../../$(BIN)/django-admin compilemessages --ignore=.venv -v 0
 
+run: export SARNAKH_HOST = $(HOST)
+run: export SARNAKH_PORT = $(PORT)
 run: install
 	$(BIN)/sarnakh init
 	$(BIN)/sarnakh demo --if-empty

@@ -162,6 +162,10 @@ def test_given_serve_then_healthz_api_and_embedded_background_work_answer(home, 
         status, body = _get(port, "/api/v1/contacts?q=علي".replace("علي", "%D8%B9%D9%84%D9%8A"), auth)
         assert status == 200 and [c["email"] for c in json.loads(body)["items"]] == ["ali@example.com"]
         assert _get(port, "/api/v1/contacts")[0] == 401
+        # no SARNAKH_BASE_URL: the snippet loads the tracker from the port actually served
+        status, body = _get(port, "/api/v1/sites", auth, "POST", {"name": "Blog", "origins": ["https://blog.example.com"]})
+        assert status == 201, body
+        assert f'"http://127.0.0.1:{port}/t/sarnakh.js"' in json.loads(body)["snippet"]
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not (tmp_path / "from-embedded-worker").exists():
             time.sleep(0.1)

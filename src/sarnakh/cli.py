@@ -103,9 +103,15 @@ def cmd_serve(args) -> int:
     if executor.migration_plan(executor.loader.graph.leaf_nodes()):
         print("Applying database migrations…")
         call_command("migrate", interactive=False, verbosity=0)
+    from sarnakh.config import WILDCARD_HOSTS, served_base_url
+
     run_worker = settings.SARNAKH_EMBEDDED_WORKER and not args.no_worker
-    host_for_url = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
-    print(f"Sarnakh is up at http://{host_for_url}:{args.port}/  (API docs: /api/v1/docs)")
+    print(f"Sarnakh is up at {served_base_url(args.host, args.port)}/  (API docs: /api/v1/docs)")
+    if settings.SARNAKH_BASE_URL != served_base_url(args.host, args.port):
+        print(f"Links, form pages and snippets use SARNAKH_BASE_URL: {settings.SARNAKH_BASE_URL}")
+    elif args.host.strip() in WILDCARD_HOSTS:
+        print("Links, form pages and snippets point at this machine only: set SARNAKH_BASE_URL to the address "
+              "others reach it at (and add its host name to SARNAKH_ALLOWED_HOSTS)")
     if args.workers > 1:
         print(f"Web processes: {args.workers} × {args.threads} threads (gunicorn)")
         print("Background work: " + ("in a `sarnakh worker` process started with the server" if run_worker else "run `sarnakh worker` separately"))
@@ -249,8 +255,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("serve", help="run the web server (waitress, or gunicorn with --workers > 1) and, in embedded mode, background work")
-    p.add_argument("--host", default=os.environ.get("SARNAKH_HOST", "127.0.0.1"))
-    p.add_argument("--port", type=int, default=int(os.environ.get("SARNAKH_PORT", "8000")))
+    p.add_argument("--host", default=os.environ.get("SARNAKH_HOST", "127.0.0.1"),
+                   help="address to listen on (default SARNAKH_HOST or 127.0.0.1; 0.0.0.0 for every interface)")
+    p.add_argument("--port", type=int, default=int(os.environ.get("SARNAKH_PORT", "8000")),
+                   help="port to listen on (default SARNAKH_PORT or 8000); without SARNAKH_BASE_URL, links use this host and port")
     p.add_argument("--threads", type=int, default=int(os.environ.get("SARNAKH_THREADS", "8")))
     p.add_argument(
         "--workers", type=int, default=int(os.environ.get("SARNAKH_WEB_WORKERS", "1")),
@@ -304,9 +312,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _export_served_address(args) -> None:
+    """`serve --host/--port` become SARNAKH_HOST/SARNAKH_PORT before the settings are read, so
+    that without SARNAKH_BASE_URL links and snippets point where this server listens; the
+    worker process a multi-process serve starts inherits them."""
+    os.environ["SARNAKH_HOST"] = args.host
+    os.environ["SARNAKH_PORT"] = str(args.port)
+
+
 def main(argv: list[str] | None = None) -> int:
+    from sarnakh.config import load_env_file
+
+    load_env_file()  # SARNAKH_HOST/SARNAKH_PORT in .env are the defaults of serve's options
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "func", None) is cmd_serve:
+        _export_served_address(args)
     _setup_django()
     return args.func(args)
 

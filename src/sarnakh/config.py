@@ -134,8 +134,52 @@ def _private_sqlite_file(database_url: str) -> None:
             file.chmod(0o600)
 
 
-def load_config() -> Config:
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+# Addresses that mean "every interface": a browser cannot open them, so links use loopback.
+WILDCARD_HOSTS = {"0.0.0.0", "::", "[::]", ""}
+
+
+def load_env_file() -> None:
+    """The optional .env: read before the CLI's defaults and before the settings, so both see
+    it; variables already in the environment win."""
     load_dotenv(os.environ.get("SARNAKH_ENV_FILE", ".env"), override=False)
+
+
+def served_port() -> int:
+    """SARNAKH_PORT, the port `sarnakh serve` listens on (its --port exports it)."""
+    value = os.environ.get("SARNAKH_PORT", "").strip()
+    if not value:
+        return DEFAULT_PORT
+    try:
+        port = int(value)
+    except ValueError:
+        raise ValueError(f"SARNAKH_PORT must be a port number, not {value!r}") from None
+    if not 0 < port < 65536:
+        raise ValueError(f"SARNAKH_PORT must be between 1 and 65535, not {port}")
+    return port
+
+
+def served_host() -> str:
+    """SARNAKH_HOST, the address `sarnakh serve` listens on (its --host exports it)."""
+    return os.environ.get("SARNAKH_HOST", "").strip() or DEFAULT_HOST
+
+
+def served_base_url(host: str, port: int) -> str:
+    """The address a browser on this machine reaches a server listening on host:port.
+
+    Used when SARNAKH_BASE_URL is not set, so `make run PORT=8130` links to :8130 rather
+    than to a port nobody listens on. A wildcard bind has no address of its own to give."""
+    host = host.strip()
+    if host in WILDCARD_HOSTS:
+        host = DEFAULT_HOST
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 literal
+    return f"http://{host}:{port}"
+
+
+def load_config() -> Config:
+    load_env_file()
     home = Path(os.environ.get("SARNAKH_HOME", "./.sarnakh")).expanduser().resolve()
     home.mkdir(parents=True, exist_ok=True)
     (home / "static").mkdir(exist_ok=True)
@@ -145,7 +189,7 @@ def load_config() -> Config:
     if language not in {"en", "fa"}:
         raise ValueError("SARNAKH_LANGUAGE must be 'en' or 'fa'")
     hosts = os.environ.get("SARNAKH_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
-    base_url = os.environ.get("SARNAKH_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    base_url = (os.environ.get("SARNAKH_BASE_URL", "").strip() or served_base_url(served_host(), served_port())).rstrip("/")
     return Config(
         home=home,
         database_url=database_url,

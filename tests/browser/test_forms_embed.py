@@ -105,7 +105,7 @@ def test_given_form_built_in_ui_when_embedded_on_another_site_then_visitor_submi
     log_in(page, live_server.url, "marketer1")
     page.get(f"{live_server.url}/contacts/{contact.pk}/")
     text = page.find_element(By.TAG_NAME, "main").text
-    for expected in ("Inbound", "Web form", "spring", "Subscribed", CONSENT, "Form submitted"):
+    for expected in ("Inbound", "Web form", "spring", "Subscribed", CONSENT, "Submitted the form"):
         assert expected in text, expected
     page.get(f"{live_server.url}/forms/spring-webinar/")
     assert "negar@example.com" in page.find_element(By.ID, "submissions").text

@@ -45,6 +45,7 @@ def test_given_company_with_contacts_then_contacts_listed_and_counted(write_api)
     page = write_api.get(f"/api/v1/companies/{company['id']}/contacts", {"limit": 2}).json()
     rest = write_api.get(f"/api/v1/companies/{company['id']}/contacts", {"cursor": page["next_cursor"]}).json()
     assert sorted(c["id"] for c in page["items"] + rest["items"]) == sorted(ids)
+    assert page["total"] == rest["total"] == 3
     assert write_api.get(f"/api/v1/companies/{company['id']}").json()["contact_count"] == 3
     assert write_api.get("/api/v1/companies/999999/contacts").status_code == 404
 

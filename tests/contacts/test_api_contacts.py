@@ -178,6 +178,17 @@ def test_given_many_contacts_when_paging_then_every_contact_exactly_once(write_a
     assert seen == sorted(seen, reverse=True)
 
 
+def test_given_filters_when_listing_then_total_counts_every_match_on_every_page(write_api):
+    for i in range(7):
+        create(write_api, email=f"p{i}@example.com", channel="web_form" if i < 5 else "cold_call")
+    first = write_api.get("/api/v1/contacts", {"limit": 2, "channel": "web_form"}).json()
+    second = write_api.get("/api/v1/contacts", {"limit": 2, "channel": "web_form", "cursor": first["next_cursor"]}).json()
+    assert (len(first["items"]), first["total"]) == (2, 5)
+    assert second["total"] == 5
+    assert write_api.get("/api/v1/contacts", {"q": "nobody-matches"}).json()["total"] == 0
+    assert write_api.get("/api/v1/contacts").json()["total"] == 7
+
+
 def test_given_exact_multiple_of_limit_then_last_page_has_no_cursor(write_api):
     for i in range(4):
         create(write_api, email=f"p{i}@example.com")

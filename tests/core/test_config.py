@@ -143,3 +143,42 @@ def test_given_bad_hsts_seconds_then_a_clear_error(clean_env, monkeypatch, value
     monkeypatch.setenv("SARNAKH_HSTS_SECONDS", value)
     with pytest.raises(ValueError, match="SARNAKH_HSTS_SECONDS"):
         load_config()
+
+
+@pytest.fixture
+def no_address(monkeypatch):
+    for name in ["SARNAKH_BASE_URL", "SARNAKH_HOST", "SARNAKH_PORT"]:
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_given_no_base_url_and_no_served_address_then_links_use_the_default_port(clean_env, no_address):
+    assert load_config().base_url == "http://127.0.0.1:8000"
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "expected"),
+    [
+        ("127.0.0.1", "8130", "http://127.0.0.1:8130"),
+        ("localhost", "8140", "http://localhost:8140"),
+        ("0.0.0.0", "8130", "http://127.0.0.1:8130"),  # every interface: this machine's own address
+        ("::", "8130", "http://127.0.0.1:8130"),
+        ("::1", "8150", "http://[::1]:8150"),
+    ],
+)
+def test_given_no_base_url_when_served_on_a_host_and_port_then_links_follow_them(clean_env, no_address, monkeypatch, host, port, expected):
+    monkeypatch.setenv("SARNAKH_HOST", host)
+    monkeypatch.setenv("SARNAKH_PORT", port)
+    assert load_config().base_url == expected
+
+
+def test_given_base_url_when_served_on_another_port_then_the_base_url_wins(clean_env, no_address, monkeypatch):
+    monkeypatch.setenv("SARNAKH_BASE_URL", "https://crm.example.com/")
+    monkeypatch.setenv("SARNAKH_PORT", "8130")
+    assert load_config().base_url == "https://crm.example.com"
+
+
+@pytest.mark.parametrize("value", ["eighty", "0", "70000"])
+def test_given_bad_port_then_a_clear_error(clean_env, no_address, monkeypatch, value):
+    monkeypatch.setenv("SARNAKH_PORT", value)
+    with pytest.raises(ValueError, match="SARNAKH_PORT"):
+        load_config()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sarnakh.contacts import settings_services
@@ -133,6 +135,58 @@ def test_given_reason_when_recycling_then_moved_and_reason_in_history(admin_clie
     assert change.reason == "No budget this year" and change.is_backward
     page = admin_client.get(f"/contacts/{contact.pk}/").content.decode()
     assert "No budget this year" in page and "Recycled" in page
+
+
+def _chosen_move(page: str) -> str:
+    select = page[page.index('id="stage-select"'):page.index("</select>", page.index('id="stage-select"'))]
+    chosen = select.split(" selected>")[0].rsplit('value="', 1)[1]
+    return chosen.split('"')[0]
+
+
+@pytest.mark.parametrize(("stage", "expected"), [("subscriber", "lead"), ("lead", "mql"), ("mql", "sql"), ("opportunity", "customer")])
+def test_given_a_funnel_stage_when_opening_the_page_then_move_to_offers_the_next_stage(admin_client, make_contact, stage, expected):
+    contact = make_contact(first_name="Mina", stage=stage)
+
+    assert _chosen_move(admin_client.get(f"/contacts/{contact.pk}/").content.decode()) == expected
+
+
+def test_given_a_customer_when_opening_the_page_then_move_to_asks_for_a_choice(admin_client, make_contact):
+    contact = make_contact(first_name="Mina", stage="customer")
+
+    page = admin_client.get(f"/contacts/{contact.pk}/").content.decode()
+
+    assert _chosen_move(page) == "" and "Choose a stage…" in page
+    assert 'value="disqualified" formnovalidate' in page  # the side actions still submit past the empty choice
+
+
+def test_given_a_recycled_contact_when_opening_the_page_then_move_to_offers_the_stage_it_left(admin_client, make_contact):
+    contact = make_contact(first_name="Mina", stage="sql")
+    admin_client.post(f"/contacts/{contact.pk}/stage/", {"action": "recycled", "reason": "No budget this year"})
+
+    assert _chosen_move(admin_client.get(f"/contacts/{contact.pk}/").content.decode()) == "sql"
+
+
+def test_given_a_long_stage_name_when_shown_in_the_stage_bar_then_its_full_name_is_there_to_read(admin_client, make_contact):
+    contact = make_contact(first_name="Mina", stage="lead")
+
+    page = admin_client.get(f"/contacts/{contact.pk}/").content.decode()
+
+    assert '<li class="" title="Marketing qualified lead">Marketing qualified lead</li>' in page
+
+
+def test_given_percent_encoded_first_touch_urls_then_shown_decoded_and_linked_as_stored(admin_client, make_contact):
+    landing = "https://www.example.ir/%D9%85%D8%AD%D8%B5%D9%88%D9%84%D8%A7%D8%AA?utm_source=nl"
+    contact = make_contact(first_name="Mina", landing_page=landing, referrer="https://t.me/%D8%B3%D9%84%D8%A7%D9%85")
+
+    page = admin_client.get(f"/contacts/{contact.pk}/").content.decode()
+
+    first_touch = page[page.index('id="h-source"'):page.index("</section>", page.index('id="h-source"'))]
+    assert f'<a href="{landing}"' in first_touch and "https://www.example.ir/محصولات?utm_source=nl</bdi>" in first_touch
+    assert "https://t.me/سلام</bdi>" in first_touch
+    # and so does the timeline's "Contact created" row listing them
+    timeline = page.split('id="timeline-list"')[1]
+    assert f'<a href="{landing}"' in timeline and "https://t.me/سلام</bdi>" in timeline
+    assert "%D9" not in re.sub(r'href="[^"]*"', "", timeline)  # encoded only inside the links
 
 
 def test_given_many_activities_when_paging_timeline_then_newest_first_and_older_on_request(admin_client, make_contact):

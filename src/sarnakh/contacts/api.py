@@ -88,7 +88,8 @@ class ListFilters(ContactFilterQuery):
 @router.get("", response={200: ContactPage, **ERRORS}, summary="List and search contacts")
 def list_contacts(request, filters: Query[ListFilters]):
     """Newest first. `q` searches names, email, phone and company like the UI does
-    (insensitive to Persian/Arabic letter variants and digits). Follow `next_cursor`."""
+    (insensitive to Persian/Arabic letter variants and digits). Follow `next_cursor`;
+    `total` counts every match over all pages."""
     if not 1 <= filters.limit <= 200:
         raise ValidationFailed(_("Limit must be between 1 and 200."), fields={"limit": [_("Use 1 to 200.")]})
     after_id = None
@@ -99,7 +100,11 @@ def list_contacts(request, filters: Query[ListFilters]):
             raise ValidationFailed(_("Invalid cursor."), fields={"cursor": [_("Use the next_cursor of a previous page.")]}) from None
     contact_filters = contact_filters_from(filters)
     rows, next_id = selectors.contact_page_by_cursor(contact_filters, after_id=after_id, limit=filters.limit)
-    return {"items": [contact_to_dict(c) for c in rows], "next_cursor": encode_cursor(next_id) if next_id else None}
+    return {
+        "items": [contact_to_dict(c) for c in rows],
+        "next_cursor": encode_cursor(next_id) if next_id else None,
+        "total": selectors.contact_count(contact_filters),
+    }
 
 
 @router.post("", auth=write_auth, response={200: UpsertOut, 201: UpsertOut, **ERRORS}, summary="Create a contact (or update the matching one)")

@@ -93,8 +93,13 @@ def delete_company(request, company_id: DbId):
 def company_contacts(request, company_id: DbId, cursor: str | None = None, limit: int = 50):
     _company(company_id)
     limit = _limit(limit)
-    rows, next_id = selectors.contact_page_by_cursor(selectors.ContactFilters(company=company_id), after_id=_after(cursor), limit=limit)
-    return {"items": [contact_to_dict(c) for c in rows], "next_cursor": encode_cursor(next_id) if next_id else None}
+    filters = selectors.ContactFilters(company=company_id)
+    rows, next_id = selectors.contact_page_by_cursor(filters, after_id=_after(cursor), limit=limit)
+    return {
+        "items": [contact_to_dict(c) for c in rows],
+        "next_cursor": encode_cursor(next_id) if next_id else None,
+        "total": selectors.contact_count(filters),
+    }
 
 
 @router.get("/{int:company_id}/notes", response={200: list[NoteOut], **ERRORS}, summary="Notes on a company")

@@ -126,6 +126,9 @@ class Contact(models.Model):
             models.Index(fields=["email"], name="contact_email_idx"),
             models.Index(fields=["phone"]),
             models.Index(fields=["updated_at", "id"]),
+            # The list's default order (newest first, by the Created column) reads the
+            # first page from this index instead of sorting every contact.
+            models.Index(fields=["created_at", "id"], name="contact_created_idx"),
             models.Index(fields=["stage", "id"]),
             models.Index(fields=["owner", "id"]),
             models.Index(fields=["channel"]),

@@ -120,6 +120,7 @@ class UpsertOut(Schema):
 class ContactPage(Schema):
     items: list[ContactOut]
     next_cursor: str | None
+    total: int = Field(description="How many contacts match the filters, over all pages (one COUNT with the same filters).")
 
 
 class ActivityOut(Schema):

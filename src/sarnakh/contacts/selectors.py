@@ -31,13 +31,18 @@ from sarnakh.contacts.models import (
 )
 from sarnakh.contacts.search import search_terms
 
+# The list's own orders; other apps' columns add theirs (core.contact_list). Newest and
+# oldest follow the Created column (created_at: an import may carry the original date,
+# so ids need not follow it), with the id as the tiebreak.
 SORTS = {
-    "newest": ("-id",),
-    "oldest": ("id",),
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
     "updated": ("-updated_at", "-id"),
     "name": ("last_name", "first_name", "id"),
+    "name_desc": ("-last_name", "-first_name", "-id"),
     "email": ("email", "id"),
     "stage": ("stage__order", "-id"),
+    "stage_desc": ("-stage__order", "-id"),
 }
 
 
@@ -141,6 +146,12 @@ def contact_page_by_cursor(filters: ContactFilters, *, after_id: int | None, lim
     rows = list(with_relations(qs)[: limit + 1])
     next_cursor = rows[limit - 1].pk if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+def contact_count(filters: ContactFilters) -> int:
+    """How many live contacts match, over all pages: one COUNT with the list's filters
+    (an index-only or trigram-index scan on PostgreSQL; see docs/api.md for its cost)."""
+    return contact_queryset(filters).count()
 
 
 def resolve_contact_id(contact_id: int) -> tuple[int | None, bool]:

@@ -15,7 +15,10 @@ from sarnakh.contacts.choices import Consent, LeadStatus, ObjectType
 from sarnakh.contacts.models import Activity, Contact
 from sarnakh.core.lead_source import Channel, SourceType
 from sarnakh.core.timeline import render_entry
+from sarnakh.core.ui.formatting import url_link
 
+# Shown decoded for reading, linked as stored (core.ui.formatting.url_link).
+URL_FIELDS = {"landing_page", "referrer"}
 CHOICE_LABELS = {
     "lead_status": dict(LeadStatus.choices),
     "source_type": dict(SourceType.choices),
@@ -64,6 +67,8 @@ class PageValues:
         name = name.removesuffix("_id")
         if value is None or value == "" or value == []:
             return "—"
+        if name in URL_FIELDS:
+            return url_link(value)
         if name == "stage":
             return self.stages.get(value, str(value))
         if name == "owner":

@@ -8,6 +8,7 @@ answer htmx; the same URLs answer plain form posts so pages work without JavaScr
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -26,6 +27,7 @@ from sarnakh.contacts.fields import contact_fields, contact_property_fields, fin
 from sarnakh.contacts.inline import field_context, field_view
 from sarnakh.contacts.timeline_display import describe_activities
 from sarnakh.core.actor import Actor
+from sarnakh.core.contact_list import ListSort, contact_list_columns, with_list_columns
 from sarnakh.core.contact_page import TIMELINE_SOURCES, contact_cards
 from sarnakh.core.cursors import decode_cursor, encode_cursor
 from sarnakh.core.errors import DomainError
@@ -42,8 +44,16 @@ SORT_LABELS = {
     "oldest": gettext_lazy("Oldest first"),
     "updated": gettext_lazy("Recently updated"),
     "name": gettext_lazy("Name"),
+    "name_desc": gettext_lazy("Name, Z to A"),
     "email": gettext_lazy("Email"),
     "stage": gettext_lazy("Stage"),
+    "stage_desc": gettext_lazy("Stage, furthest first"),
+}
+# The list's own sortable headers: (first click, second click), as in core.contact_list.
+OWN_HEADER_SORTS = {
+    "name": (ListSort("name", "", (), "ascending"), ListSort("name_desc", "", ())),
+    "stage": (ListSort("stage", "", (), "ascending"), ListSort("stage_desc", "", ())),
+    "created": (ListSort("newest", "", ()), ListSort("oldest", "", (), "ascending")),
 }
 SIDE_ACTIONS = ("recycled", "disqualified")
 NEW_CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "company", "job_title", "stage", "source_type", "channel", "owner", "tags")
@@ -68,19 +78,48 @@ def _safe_next(request, fallback: str) -> str:
     return fallback
 
 
+def _list_sorts() -> dict[str, tuple[Any, tuple]]:
+    """Every order of the list by ?sort= key: (label, order_by), the list's own then the columns'."""
+    sorts: dict[str, tuple[Any, tuple]] = {key: (SORT_LABELS.get(key, key), order) for key, order in selectors.SORTS.items()}
+    for column in contact_list_columns():
+        for sort in column.sorts:
+            sorts[sort.key] = (sort.label, sort.order_by)
+    return sorts
+
+
+def _header(label: Any, pair: tuple[ListSort, ...], sort: str, th_class: str = "") -> dict[str, Any]:
+    """A column header that sorts: on, it says which way (aria-sort) and a click turns it around."""
+    current = next((s for s in pair if s.key == sort), None)
+    following = pair[1] if current is pair[0] and len(pair) > 1 else pair[0]
+    return {"label": label, "th_class": th_class, "direction": current.direction if current else "", "next_sort": following.key}
+
+
+def _list_headers(sort: str, columns: list) -> dict[str, Any]:
+    return {
+        "name": _header(_("Name"), OWN_HEADER_SORTS["name"], sort),
+        "stage": _header(_("Stage"), OWN_HEADER_SORTS["stage"], sort),
+        "created": _header(_("Created"), OWN_HEADER_SORTS["created"], sort, "hide-sm"),
+        "columns": [(column, _header(column.label, column.sorts, sort, column.cell_class)) for column in columns],
+    }
+
+
 @require("contacts.view")
 def contact_list(request):
     filters = _filters(request.GET)
+    sorts = _list_sorts()
     sort = request.GET.get("sort", "newest")
-    if sort not in selectors.SORTS:
+    if sort not in sorts:
         sort = "newest"
-    queryset = selectors.with_relations(selectors.contact_queryset(filters).order_by(*selectors.SORTS[sort]))
+    columns = contact_list_columns()
+    queryset = selectors.with_relations(with_list_columns(selectors.contact_queryset(filters)).order_by(*sorts[sort][1]))
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    partial = htmx_target(request) == "contact-results"
     context = {
         "page": page,
         "filters": filters,
         "sort": sort,
-        "sorts": [(key, SORT_LABELS.get(key, key)) for key in selectors.SORTS],
+        "sorts": [(key, label) for key, (label, _order) in sorts.items()],
+        "headers": _list_headers(sort, columns),
         "stages": selectors.stage_list(),
         "funnel_stages": [s for s in selectors.stage_list() if s.kind == StageKind.FUNNEL],
         "source_types": SourceType.choices,
@@ -89,7 +128,7 @@ def contact_list(request):
         "tags": selectors.tag_names(),
         "has_filters": any([filters.q, filters.stage, filters.source_type, filters.channel, filters.owner, filters.tag]),
     }
-    if htmx_target(request) == "contact-results":
+    if partial:
         return render(request, "contacts/_results.html", context)
     return render(request, "contacts/list.html", context)
 
@@ -239,10 +278,24 @@ def _timeline_context(contact, before: str = "") -> dict:
     }
 
 
+def _default_move(contact, stages, history) -> str:
+    """The stage "Move to" offers first: the next funnel stage after the contact's, a
+    forward move. From a side state (recycled, disqualified, cold), the funnel stage it was
+    in before; at the last funnel stage nothing ("" : the staff member chooses)."""
+    funnel = [s for s in stages if s.kind == StageKind.FUNNEL]
+    if contact.stage.kind == StageKind.FUNNEL:
+        later = [s for s in funnel if s.order > contact.stage.order]
+        return later[0].key if later else ""
+    funnel_keys = {s.key for s in funnel}
+    before = next((change.from_stage for change in history if change.to_stage == contact.stage_id), "")
+    return before if before in funnel_keys else (funnel[0].key if funnel else "")
+
+
 def _stage_context(contact, *, error: str = "", reason: str = "", chosen: str = "") -> dict:
     stages = selectors.stage_list()
     names = {s.key: s.display_name for s in stages}
     history = selectors.contact_stage_history(contact.pk)
+    chosen = chosen or _default_move(contact, stages, history)
     for change in history:
         change.from_name = names.get(change.from_stage, change.from_stage)
         change.to_name = names.get(change.to_stage, change.to_stage)

@@ -8,4 +8,4 @@ class ScoringConfig(AppConfig):
     verbose_name = _("Lead scoring")
 
     def ready(self) -> None:
-        from sarnakh.scoring import contact_page  # noqa: F401 - registers what scoring shows on the contact page
+        from sarnakh.scoring import contact_list, contact_page  # noqa: F401 - registers what scoring shows on the contact page and list

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import CharField, DecimalField, F, FilteredRelation, Q, QuerySet, Value
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -217,3 +218,23 @@ def runs_interrupted(*, limit: int = 20) -> list[dict[str, Any]]:
         for run in trainings if run.worker_id in dead
     ]
     return found
+
+
+# ------------------------------------------------------------------ the contacts list
+
+
+def with_default_score(queryset: QuerySet) -> QuerySet:
+    """Contacts annotated with their stored score and grade under the default model
+    (`score_value`, `score_grade`; None when not scored): one LEFT JOIN on the
+    (contact, model) unique index, so the list can sort by them in SQL. Applied once
+    however many columns ask for it."""
+    if "score_value" in queryset.query.annotations:
+        return queryset
+    model_id = ScoringModel.objects.filter(is_default=True).values_list("id", flat=True).first()
+    if model_id is None:
+        return queryset.annotate(score_value=Value(None, output_field=DecimalField()), score_grade=Value(None, output_field=CharField()))
+    return queryset.annotate(
+        default_score=FilteredRelation("scores", condition=Q(scores__model_id=model_id)),
+        score_value=F("default_score__score"),
+        score_grade=F("default_score__grade"),
+    )

@@ -17,7 +17,10 @@ from django.utils.translation import gettext as _
 
 from sarnakh.core import clock
 from sarnakh.core.lead_source import Channel
+from sarnakh.core.ui.formatting import readable_url
+from sarnakh.tracking.event_names import event_name_label
 from sarnakh.tracking.models import Event, Session, Site, Visitor
+from sarnakh.tracking.processor import INTERNAL_SOURCE
 
 EventType = Event.Type  # page_view, track, identify: for callers of the querysets below
 
@@ -70,6 +73,13 @@ def _before(qs: QuerySet, at_field: str, before: Keyset | None) -> QuerySet:
     return qs.filter(Q(**{f"{at_field}__lt": at}) | Q(**{at_field: at, "id__lt": row_id}))
 
 
+# Events another app recorded together with a timeline row of its own: a form submission's
+# `form_submitted` sits next to capture's "Form submitted" row, which has the answers, the
+# page and the consent. The contact's timeline shows that row only; the event stays for
+# scoring, reports and triggers. Filtered when shown, so rows stored earlier follow too.
+ON_TIMELINE_ELSEWHERE = Q(source=INTERNAL_SOURCE, type=Event.Type.TRACK, name="form_submitted")
+
+
 def contact_sessions(
     contact_id: int, *, limit: int = 20, before: Keyset | None = None, events_per_session: int = EVENTS_PER_SESSION
 ) -> tuple[list[Session], Keyset | None]:
@@ -77,11 +87,12 @@ def contact_sessions(
 
     Each session carries `shown_events` (its first `events_per_session` human events in
     order), `event_total` and `more_events` (how many were left out)."""
-    events = Event.objects.filter(is_bot=False).order_by("occurred_at", "id")[:events_per_session]
+    events = Event.objects.filter(is_bot=False).exclude(ON_TIMELINE_ELSEWHERE).order_by("occurred_at", "id")[:events_per_session]
+    elsewhere = Q(events__source=INTERNAL_SOURCE, events__type=Event.Type.TRACK, events__name="form_submitted")
     qs = (
         Session.objects.filter(contact_id=contact_id, is_bot=False)
         .select_related("site")
-        .annotate(event_total=Count("events", filter=Q(events__is_bot=False)))
+        .annotate(event_total=Count("events", filter=Q(events__is_bot=False) & ~elsewhere))
         .order_by("-last_event_at", "-id")
     )
     qs = _before(qs, "last_event_at", before).prefetch_related(Prefetch("events", queryset=events, to_attr="shown_events"))
@@ -101,6 +112,7 @@ def contact_standalone_events(contact_id: int, *, limit: int = 20, before: Keyse
     qs = (
         Event.objects.filter(contact_id=contact_id, session__isnull=True, is_bot=False)
         .exclude(type=Event.Type.IDENTIFY)
+        .exclude(ON_TIMELINE_ELSEWHERE)
         .order_by("-occurred_at", "-id")
     )
     rows = list(_before(qs, "occurred_at", before)[: limit + 1])
@@ -204,6 +216,21 @@ def recent_events(*, site_id: int | None = None, limit: int = 50, after_id: int 
     if after_id is not None:
         qs = qs.filter(id__gt=after_id)
     return list(qs[:limit])
+
+
+def newest_events(*, site_id: int | None = None, limit: int = 50) -> list[Event]:
+    """The events that happened last (bots and unprocessed ones included), by when they
+    occurred, newest first; the id breaks ties so the order holds between refreshes. Each
+    carries `name_label`: the human label of a known event name, None for a custom one, and
+    `where`: its path (else URL) decoded for reading."""
+    qs = Event.objects.select_related("site", "contact").order_by("-occurred_at", "-id")
+    if site_id is not None:
+        qs = qs.filter(site_id=site_id)
+    events = list(qs[:limit])
+    for event in events:
+        event.name_label = event_name_label(event.name)
+        event.where = readable_url(event.path or event.url)
+    return events
 
 
 @dataclass(frozen=True)

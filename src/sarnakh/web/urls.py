@@ -5,6 +5,7 @@ from sarnakh.web import background_views, settings_views, views
 app_name = "web"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("settings/", settings_views.settings_stages, name="settings_stages"),

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 
 from sarnakh.contacts import selectors
 from sarnakh.contacts.selectors import Funnel
@@ -20,6 +24,15 @@ from sarnakh.core.proxy import client_ip
 from sarnakh.core.ui.permissions import require
 
 DASHBOARD_WINDOW_DAYS = 30
+FAVICON = Path(__file__).resolve().parent / "static" / "web" / "favicon.ico"
+
+
+@require_safe
+@cache_control(public=True, max_age=7 * 24 * 3600)
+def favicon(request):
+    """/favicon.ico, which browsers ask for on every host whatever the page links (and API
+    docs, error pages and plain files link nothing): the brand mark instead of a logged 404."""
+    return HttpResponse(FAVICON.read_bytes(), content_type="image/x-icon")
 
 
 class LoginView(auth_views.LoginView):

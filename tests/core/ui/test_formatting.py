@@ -66,3 +66,39 @@ def test_the_template_filters_use_them():
     with translation.override("fa"):
         text = template.render(context)
     assert text.startswith("۱٬۲۳۴ ۰٫۵۰ ۱۶٫۷٪ ۵۰٪ +۱٫۵ ") and '<bdi class="uv" dir="auto">a@b.com</bdi>' in text
+
+
+# ------------------------------------------------------------------ URLs shown on pages
+
+
+@pytest.mark.parametrize(
+    "stored, shown",
+    [
+        ("https://www.example.ir/%D9%85%D8%AD%D8%B5%D9%88%D9%84%D8%A7%D8%AA?q=%D8%B3%D9%84%D8%A7%D9%85", "https://www.example.ir/محصولات?q=سلام"),
+        ("/blog/%D9%86%DB%8C%DA%A9%E2%80%8C%D9%86%D8%A7%D9%85", "/blog/نیک\u200cنام"),  # ZWNJ kept: Persian needs it
+        ("/a%20b", "/a%20b"),  # a space would hide where the URL ends
+        ("/x%E2%80%AEgpj.exe", "/x%E2%80%AEgpj.exe"),  # a right-to-left override would disguise it
+        ("/bad-%FF-bytes", "/bad-%FF-bytes"),  # not UTF-8: left as stored
+        ("", ""),
+    ],
+)
+def test_given_stored_url_when_made_readable_then_escapes_decoded_except_the_unsafe(stored, shown):
+    from sarnakh.core.ui.formatting import readable_url
+
+    assert readable_url(stored) == shown
+
+
+def test_given_a_web_url_when_shown_as_link_then_the_href_stays_encoded_and_the_text_is_readable_and_isolated():
+    rendered = Template("{% load sarnakh_ui %}{{ u|url }}").render(Context({"u": "https://ex.ir/%D8%B3?a=1&b=2"}))
+
+    assert rendered == (
+        '<a href="https://ex.ir/%D8%B3?a=1&amp;b=2" rel="noopener noreferrer nofollow" class="break">'
+        '<bdi class="uv" dir="auto">https://ex.ir/س?a=1&amp;b=2</bdi></a>'
+    )
+
+
+@pytest.mark.parametrize("stored", ["javascript:alert(1)", "/relative/path", "data:text/html,<b>x</b>"])
+def test_given_a_url_that_is_not_a_web_address_when_shown_then_text_only_never_a_link(stored):
+    rendered = Template("{% load sarnakh_ui %}{{ u|url }}").render(Context({"u": stored}))
+
+    assert "<a " not in rendered and rendered.startswith('<bdi class="uv" dir="auto">') and "<b>" not in rendered

@@ -52,6 +52,52 @@ def test_given_events_when_opening_live_view_then_sites_counts_and_newest_events
     assert 'hx-trigger="every 2s"' in body and 'href="/settings/tracking/"' in body
 
 
+def test_given_old_events_arriving_after_new_ones_when_opening_live_view_then_newest_occurrence_first(sales_client):
+    # given today's views, then a batch of old ones stored after them (a backfill, a late beacon)
+    site = make_site("Main site")
+    make_event(site=site, path="/today-early", at=T0 - minutes(30))
+    make_event(site=site, path="/today-late", at=T0)
+    make_event(site=site, path="/last-week", at=T0 - dt.timedelta(days=7))
+    make_event(site=site, path="/yesterday-a", at=T0 - dt.timedelta(days=1))
+    make_event(site=site, path="/yesterday-b", at=T0 - dt.timedelta(days=1))  # same instant: the later id first
+
+    with clock.frozen_at(T0 + minutes(5)):
+        events = sales_client.get("/tracking/live/").content.decode().split('id="live-events"')[1]
+
+    order = ["/today-late", "/today-early", "/yesterday-b", "/yesterday-a", "/last-week"]
+    assert sorted(order, key=events.index) == order
+
+
+def test_given_known_and_custom_event_names_when_opening_live_view_then_labels_and_the_custom_name_isolated(sales_client):
+    site = make_site("Main site")
+    make_event(site=site, type="track", name="became_mql")
+    make_event(site=site, type="track", name="demo_requested")
+    make_event(site=site, type="track", name="watched_video_50pct")
+
+    events = sales_client.get("/tracking/live/").content.decode().split('id="live-events"')[1]
+
+    assert '<span title="became_mql">Became a marketing qualified lead</span>' in events
+    assert '<span title="demo_requested">Requested a demo</span>' in events
+    assert '<bdi class="uv" dir="auto">watched_video_50pct</bdi>' in events
+
+
+def test_given_a_percent_encoded_path_when_opening_live_view_then_it_reads_decoded(sales_client):
+    make_event(site=make_site("Main site"), path="/%D9%82%DB%8C%D9%85%D8%AA")
+
+    events = sales_client.get("/tracking/live/").content.decode().split('id="live-events"')[1]
+
+    assert '<bdi class="uv" dir="auto">/قیمت</bdi>' in events
+
+
+def test_given_persian_reader_when_opening_live_view_then_event_names_are_translated(sales_client):
+    make_event(site=make_site("Main site"), type="track", name="became_mql")
+    sales_client.cookies["django_language"] = "fa"
+
+    events = sales_client.get("/tracking/live/").content.decode().split('id="live-events"')[1]
+
+    assert "سرنخ واجد شرایط بازاریابی شد" in events and ">became_mql<" not in events
+
+
 def test_given_htmx_poll_when_refreshing_live_view_then_fragment_for_the_chosen_site(sales_client):
     site, other = make_site("A"), make_site("B")
     make_event(site=site, visitor_id="v-1", path="/from-a")

@@ -7,6 +7,7 @@ inline fields, messages) call these; no page formats a number or a date any othe
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 import jdatetime
@@ -112,3 +113,37 @@ def isolate(value) -> str:
     if value is None or value == "":
         return ""
     return format_html('<bdi class="uv" dir="auto">{}</bdi>', value)
+
+
+# Kept escaped when a URL is shown: invisible or direction-changing characters would let a
+# link read as something else. ZWNJ and ZWJ stay: Persian words need them.
+_KEEP_ESCAPED = {"Cc", "Cf", "Zl", "Zp"}
+_JOINERS = {"\u200c", "\u200d"}
+
+
+def readable_url(url) -> str:
+    """A URL as a person reads it: percent-escapes decoded (`/blog/سلام` rather than
+    `/blog/%D8%B3%D9%84%D8%A7%D9%85`), for display only (a link keeps the URL as stored).
+    Bytes that are not UTF-8 and invisible or bidi control characters stay escaped."""
+    from urllib.parse import quote, unquote
+
+    text = str(url or "")
+    try:
+        decoded = unquote(text, errors="strict")
+    except UnicodeDecodeError:
+        return text
+    return "".join(
+        quote(ch, safe="") if ch not in _JOINERS and (unicodedata.category(ch) in _KEEP_ESCAPED or ch in "\t\n\r ") else ch
+        for ch in decoded
+    )
+
+
+def url_link(url) -> str:
+    """A stored URL on a page: its readable text, isolated, linking to the URL as stored
+    when it is a web address (http/https); only the text otherwise (never a javascript: link)."""
+    text = str(url or "")
+    if not text:
+        return ""
+    if text.lower().startswith(("http://", "https://")):
+        return format_html('<a href="{}" rel="noopener noreferrer nofollow" class="break">{}</a>', text, isolate(readable_url(text)))
+    return isolate(readable_url(text))

@@ -34,7 +34,7 @@ def live(request):
         "sites": sites,
         "site_id": site_id,
         "site_counts": selectors.site_event_counts(),
-        "events": selectors.recent_events(site_id=site_id, limit=LIVE_ROWS),
+        "events": selectors.newest_events(site_id=site_id, limit=LIVE_ROWS),
         "tab": "live",
     }
     if is_htmx(request) and request.GET.get("fragment"):

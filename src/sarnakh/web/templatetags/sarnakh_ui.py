@@ -12,6 +12,8 @@ from sarnakh.core.ui.formatting import (
     format_points,
     format_when,
     isolate,
+    readable_url,
+    url_link,
 )
 
 register = template.Library()
@@ -80,3 +82,15 @@ def person(user) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.get_username()
+
+
+@register.filter
+def url_text(value) -> str:
+    """A stored URL shown as text: percent-escapes decoded, isolated (`{{ session.referrer|url_text }}`)."""
+    return isolate(readable_url(value))
+
+
+@register.filter
+def url(value) -> str:
+    """A stored URL shown as a link: readable text, isolated; the href keeps the URL as stored."""
+    return url_link(value)

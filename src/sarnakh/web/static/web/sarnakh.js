@@ -29,7 +29,15 @@
     updateBulkbar(target.closest("#bulk-form"));
   });
 
-  function init() { updateBulkbar(document.getElementById("bulk-form")); }
+  // A sortable column header swaps only the contact results: the Sort menu above them
+  // follows the order the results say they are in.
+  function syncSortMenu() {
+    var results = document.getElementById("bulk-form");
+    var menu = document.getElementById("sort-select");
+    if (results && menu && results.dataset.sort && menu.value !== results.dataset.sort) menu.value = results.dataset.sort;
+  }
+
+  function init() { updateBulkbar(document.getElementById("bulk-form")); syncSortMenu(); }
   document.addEventListener("DOMContentLoaded", init);
   document.addEventListener("htmx:afterSettle", init);
 
