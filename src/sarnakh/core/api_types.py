@@ -16,6 +16,8 @@ from pydantic_core import PydanticCustomError
 from sarnakh.core.storable import MAX_DB_INT
 
 DbId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
+# A paging offset: a row count, bounded like an id so no database overflows on it.
+Offset = Annotated[int, Field(ge=0, le=MAX_DB_INT)]
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

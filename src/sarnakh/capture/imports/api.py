@@ -16,7 +16,7 @@ from sarnakh.contacts.schemas import ContactFilterQuery, contact_filters_from
 from sarnakh.contacts.selectors import ContactFilters
 from sarnakh.core.actor import Actor
 from sarnakh.core.api import ErrorOut, write_auth
-from sarnakh.core.api_types import DbId
+from sarnakh.core.api_types import DbId, Offset
 from sarnakh.core.errors import NotFound, ValidationFailed
 
 # Operation ids keep the module path they were published under (core.api.SarnakhAPI).
@@ -175,7 +175,7 @@ def import_errors_csv(request, import_id: DbId):
 
 
 @router.get("/{int:import_id}/notes", response={200: list[ImportRowNoteOut], **ERRORS}, summary="An import's row errors, warnings and matches")
-def import_notes(request, import_id: DbId, level: str = "", limit: int = 100, offset: int = 0):
+def import_notes(request, import_id: DbId, level: str = "", limit: int = 100, offset: Offset = 0):
     """Per-row notes in row order: `level=error`, `warning` or `match` (a dry run says
     which rows will update which existing contact, and which rows are the same person as
     an earlier row of the file). Paged with `limit` (at most 1000) and `offset`."""
