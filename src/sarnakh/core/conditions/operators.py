@@ -56,6 +56,7 @@ class OperatorSpec(Spec):
     negated: bool = False  # on a list-valued fact: must hold for every element
     whole_value: bool = False  # sees a list-valued fact as one value
     uses_clock: bool = False  # the handler is (fact, prepared, now): relative dates
+    filter_only: bool = False  # not offered to scoring rules (clock and count operators)
 
 
 OPERATORS: Registry[OperatorSpec] = Registry("condition operator")
@@ -208,6 +209,16 @@ def _prep_days(value: Any) -> int:
     return int(number)
 
 
+def _prep_times(value: Any) -> int:
+    """A count: a whole number, or a behaviour condition's {"times": n, …}."""
+    if isinstance(value, dict):
+        value = value.get("times", 1)
+    number = None if isinstance(value, bool) else _number(value)
+    if number is None or number != number.to_integral_value() or not 0 <= number <= 1_000_000:
+        raise ValueError(_("Enter a whole number of times."))
+    return int(number)
+
+
 def _prep_substring(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(_("Enter some text."))
@@ -324,6 +335,7 @@ _LIST = {"type": "array", "items": {"type": "string"}}
 _NONE: dict = {}
 _BOUND = {"type": ["number", "string"]}
 _DAYS = {"type": "integer", "minimum": 0, "maximum": MAX_DAYS}
+_TIMES = {"type": "object", "properties": {"times": {"type": "integer", "minimum": 0}}}
 
 for spec in (
     OperatorSpec("eq", _("is"), _TEXT, _eq, prepare=_prep_scalar),
@@ -340,9 +352,12 @@ for spec in (
     OperatorSpec("lt", _("is less than"), _BOUND, _lt, prepare=_prep_bound),
     OperatorSpec("between", _("is between"), {"type": "array", "items": _BOUND, "minItems": 2, "maxItems": 2}, _between, prepare=_prep_range),
     OperatorSpec("contains", _("contains"), _TEXT, _contains, prepare=_prep_substring),
-    OperatorSpec("in_last_days", _("in the last N days"), _DAYS, _in_last_days, prepare=_prep_days, uses_clock=True),
-    OperatorSpec("more_than_days_ago", _("more than N days ago"), _DAYS, _more_than_days_ago, prepare=_prep_days, uses_clock=True),
-    OperatorSpec("in_next_days", _("in the next N days"), _DAYS, _in_next_days, prepare=_prep_days, uses_clock=True),
+    OperatorSpec("in_last_days", _("in the last N days"), _DAYS, _in_last_days, prepare=_prep_days, uses_clock=True, filter_only=True),
+    OperatorSpec("more_than_days_ago", _("more than N days ago"), _DAYS, _more_than_days_ago, prepare=_prep_days, uses_clock=True, filter_only=True),
+    OperatorSpec("in_next_days", _("in the next N days"), _DAYS, _in_next_days, prepare=_prep_days, uses_clock=True, filter_only=True),
+    # Behaviour counts: the fact is how many times something happened.
+    OperatorSpec("at_least", _("at least N times"), _TIMES, lambda a, p: _number(a) is not None and _number(a) >= p, prepare=_prep_times, whole_value=True, filter_only=True),
+    OperatorSpec("fewer_than", _("fewer than N times"), _TIMES, lambda a, p: (_number(a) or 0) < p, prepare=_prep_times, whole_value=True, filter_only=True),
     OperatorSpec("is_set", _("is filled in"), _NONE, lambda a, p: not _blank(a), takes_value=False, whole_value=True),
     OperatorSpec("is_not_set", _("is empty"), _NONE, lambda a, p: _blank(a), takes_value=False, whole_value=True),
     OperatorSpec("is_yes", _("is answered yes"), _NONE, _is_yes, takes_value=False),

@@ -1,6 +1,6 @@
 """The condition operators scoring rules use: the shared registry (sarnakh.core.conditions)
-without the operators that need the clock (relative dates), since a rule is decided from a
-fact alone. Same operator objects, same code; only the view differs."""
+without the filter-only ones (relative dates, behaviour counts), since a rule is decided
+from one fact alone. Same operator objects, same code; only the view differs."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from sarnakh.core.registry import Registry
 
 OPERATORS: Registry[OperatorSpec] = Registry("condition operator")
 for _spec in _shared.OPERATORS:
-    if not _spec.uses_clock:
+    if not _spec.filter_only:
         OPERATORS.register(_spec)
 
 
@@ -28,7 +28,7 @@ def prepare(op: str, value: Any) -> Any:
 
 
 def holds(op: str, prepared: Any, actual: Any) -> bool:
-    OPERATORS.get(op)  # unknown here (a clock operator) raises as before
+    OPERATORS.get(op)  # unknown here (a filter-only operator) raises as before
     return _shared.holds(op, prepared, actual)
 
 
