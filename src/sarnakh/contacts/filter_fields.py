@@ -4,7 +4,6 @@ fields, custom properties, tags, owner, lifecycle stage and stage history."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -19,12 +18,11 @@ from sarnakh.core.filters import evaluate as py
 from sarnakh.core.filters import sql
 from sarnakh.core.filters.fields import (
     DATE_OPS,
-    NUMBER_OPS,
-    TEXT_OPS,
+    JSON_OPS,
     FieldSpec,
     fact_loader,
     field,
-    prepare_generic,
+    prepare_json,
 )
 from sarnakh.core.filters.tree import FilterError
 from sarnakh.core.lead_source import Channel, SourceType
@@ -186,90 +184,24 @@ field("stage_reached", _("Reached lifecycle stage"), group=CONTACT, value_type="
 
 # ---------------------------------------------------------------- custom properties
 
-PROPERTY_OPS = (*TEXT_OPS, *(op for op in NUMBER_OPS if op not in TEXT_OPS))
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-_AS_TEXT = FieldSpec("property", "", {}, None, value_type="text")
-_AS_NUMBER = FieldSpec("property", "", {}, None, value_type="number")
-
-
-def _property_prepare(op: str, value: Any) -> tuple[str, Any]:
-    """("n", number(s)) for comparisons and numeric values, ("t", text) otherwise."""
-    if op in ("gt", "lt", "gte", "lte", "between"):
-        return ("n", _floats(prepare_generic(_AS_NUMBER, op, value)))
-    values = value if isinstance(value, list) else [value]
-    if op in ("eq", "ne", "in", "not_in") and values and all(_is_number(v) for v in values):
-        return ("n", _floats(prepare_generic(_AS_NUMBER, op, value)))
-    return ("t", prepare_generic(_AS_TEXT, op, value))
-
-
-def _floats(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return tuple(float(v) for v in value)
-    if isinstance(value, frozenset):
-        return frozenset(float(v) for v in value)
-    return float(value)
-
-
-def _json_number(value: Any) -> float | None:
-    """A JSON value as the SQL sees it as a number (sql.json_number)."""
-    if _is_number(value):
-        return float(value)
-    if isinstance(value, str) and re.match(sql.NUMBER_PATTERN, value):
-        return float(value)
-    return None
-
-
-def _json_text(value: Any) -> str | None:
-    if value is None or isinstance(value, dict | list):
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"  # as PostgreSQL reads it (SQLite reads 1/0)
-    return value if isinstance(value, str) else str(value)
-
 
 def _property(column: str, facts_key: str, group: Any):
     def bind(name: str) -> FieldSpec:
         def to_q(op: str, prepared: Any, now: dt.datetime) -> Q:
-            kind, value = prepared or ("t", None)
-            if kind == "n":
-                return sql.float_number_q(sql.json_number(column, name), op, value)
-            return sql.text_q(sql.json_text(column, name), op, value)
+            return sql.json_q(column, name, op, prepared)
 
         def evaluate(facts: dict, op: str, prepared: Any, now: dt.datetime) -> bool:
-            kind, value = prepared or ("t", None)
-            actual = (facts[facts_key] or {}).get(name)
-            if kind == "n":
-                return _float_compare(op, value, _json_number(actual))
-            return py.text(op, value, _json_text(actual))
+            return py.json_value(op, prepared, (facts[facts_key] or {}).get(name))
 
         return FieldSpec(f"{facts_key}:{name}", _("Property"), {}, to_q, group=group, value_type="text",
-                         operators=PROPERTY_OPS, evaluate=evaluate, prepare=_property_prepare)
+                         operators=JSON_OPS, evaluate=evaluate, prepare=prepare_json)
 
     return bind
 
 
-def _float_compare(op: str, prepared: Any, actual: float | None) -> bool:
-    if op in ("is_set", "is_not_set"):
-        return (actual is not None) == (op == "is_set")
-    if actual is None:
-        return op in ("ne", "not_in")
-    return {
-        "eq": lambda: actual == prepared, "ne": lambda: actual != prepared,
-        "in": lambda: actual in prepared, "not_in": lambda: actual not in prepared,
-        "gt": lambda: actual > prepared, "lt": lambda: actual < prepared,
-        "gte": lambda: actual >= prepared, "lte": lambda: actual <= prepared,
-        "between": lambda: prepared[0] <= actual <= prepared[1],
-    }[op]()
-
-
-field("property", _("Contact property"), group=CONTACT, family=True, operators=PROPERTY_OPS,
+field("property", _("Contact property"), group=CONTACT, family=True, operators=JSON_OPS,
       bind=_property("properties", "property", CONTACT), to_q=None, evaluate=None)
-field("company_property", _("Company property"), group=COMPANY, family=True, operators=PROPERTY_OPS,
+field("company_property", _("Company property"), group=COMPANY, family=True, operators=JSON_OPS,
       bind=_property("company__properties", "company_property", COMPANY), to_q=None, evaluate=None)
 
 

@@ -11,12 +11,14 @@ Comparisons and relative dates reuse the shared operators (sarnakh.core.conditio
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
 from sarnakh.core.conditions import as_datetime
 from sarnakh.core.conditions import holds as shared_holds
 
+NUMBER_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"  # the same as core.filters.sql's
 NEGATIVE = frozenset({"ne", "not_in", "is_not_set"})
 CLOCK_OPS = frozenset({"in_last_days", "more_than_days_ago", "in_next_days"})
 
@@ -141,3 +143,44 @@ def dates_any(op: str, prepared: Any, moments: list[Any], now: dt.datetime) -> b
     if op == "is_not_set":
         return not moments
     return any(date(op, prepared, m, now) for m in moments)
+
+
+def _json_number(value: Any) -> float | None:
+    """A JSON value as SQL reads it as a number: a JSON number or a plain decimal string."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and re.match(NUMBER_PATTERN, value):
+        return float(value)
+    return None
+
+
+def _json_text(value: Any) -> str | None:
+    if value is None or isinstance(value, dict | list):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as PostgreSQL reads it (SQLite reads 1 / 0)
+    return value if isinstance(value, str) else str(value)
+
+
+def floats(op: str, prepared: Any, actual: float | None) -> bool:
+    if op == "is_set":
+        return actual is not None
+    if op == "is_not_set":
+        return actual is None
+    if actual is None:
+        return op in NEGATIVE
+    if op == "between":
+        return prepared[0] <= actual <= prepared[1]
+    if op in ("in", "not_in"):
+        return (actual in prepared) == (op == "in")
+    compare = {"eq": float.__eq__, "ne": float.__ne__, "gt": float.__gt__, "lt": float.__lt__,
+               "gte": float.__ge__, "lte": float.__le__}[op]
+    return compare(float(actual), float(prepared))
+
+
+def json_value(op: str, prepared: tuple[str, Any] | None, actual: Any) -> bool:
+    """A condition prepared by fields.prepare_json, on one JSON value."""
+    kind, value = prepared or ("t", None)
+    if kind == "n":
+        return floats(op, value, _json_number(actual))
+    return text(op, value, _json_text(actual))

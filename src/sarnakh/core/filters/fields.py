@@ -35,6 +35,7 @@ DATE_OPS = ("gt", "lt", "gte", "lte", "between", "in_last_days", "more_than_days
 CHOICE_OPS = ("eq", "ne", "in", "not_in")
 LIST_OPS = ("in", "not_in", "is_set", "is_not_set")
 BOOLEAN_OPS = ("eq",)
+JSON_OPS = (*TEXT_OPS, "gt", "lt", "gte", "lte", "between")
 MAX_PREFIXES = 100  # starts_with ORs its prefixes; SQLite bounds an expression's depth
 _MEMBER = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -189,6 +190,33 @@ def prepare_generic(spec: FieldSpec, op: str, value: Any) -> Any:
     if kind == "list":
         return frozenset(_texts(value))
     raise ValueError(f"no generic check for {kind!r} values")
+
+
+_AS_TEXT = FieldSpec("json", "", {}, None, value_type="text")
+_AS_NUMBER = FieldSpec("json", "", {}, None, value_type="number")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def as_floats(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return tuple(float(v) for v in value)
+    if isinstance(value, frozenset):
+        return frozenset(float(v) for v in value)
+    return float(value)
+
+
+def prepare_json(op: str, value: Any) -> tuple[str, Any]:
+    """A condition on a JSON value (custom properties, event properties): ("n", float(s))
+    for comparisons and for numeric values, ("t", text) otherwise."""
+    if op in ("gt", "lt", "gte", "lte", "between"):
+        return ("n", as_floats(prepare_generic(_AS_NUMBER, op, value)))
+    values = value if isinstance(value, list) else [value]
+    if op in ("eq", "ne", "in", "not_in") and values and all(_is_number(v) for v in values):
+        return ("n", as_floats(prepare_generic(_AS_NUMBER, op, value)))
+    return ("t", prepare_generic(_AS_TEXT, op, value))
 
 
 class Catalog:

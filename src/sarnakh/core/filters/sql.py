@@ -156,6 +156,14 @@ def float_number_q(target: Any, op: str, prepared: Any) -> Q:
     return number_q(target, op, prepared)
 
 
+def json_q(column: str, key: str, op: str, prepared: tuple[str, Any] | None) -> Q:
+    """A condition prepared by fields.prepare_json on the JSON value at `key` of `column`."""
+    kind, value = prepared or ("t", None)
+    if kind == "n":
+        return float_number_q(json_number(column, key), op, value)
+    return text_q(json_text(column, key), op, value)
+
+
 def window(op: str, prepared: Any, now: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None, bool]:
     """(low, high, high_inclusive) of a date condition: None is unbounded."""
     if op == "in_last_days":
@@ -196,5 +204,5 @@ def date_filter(field: str, op: str, prepared: Any, now: dt.datetime) -> dict[st
     return {f"{field}__{op}": prepared}
 
 
-__all__ = ["date_filter", "date_q", "exact_q", "expr", "float_number_q", "json_number",
+__all__ = ["json_q", "date_filter", "date_q", "exact_q", "expr", "float_number_q", "json_number",
            "json_text", "number_q", "text_q", "window"]
