@@ -235,7 +235,8 @@ class Catalog:
         try:
             return spec.prepare(op, value) if spec.prepare else prepare_generic(spec, op, value)
         except FilterError as exc:
-            raise FilterError(f"value.{exc.path}" if exc.path else "value", exc.message) from None
+            sub = exc.path if not exc.path or exc.path.startswith("[") else f".{exc.path}"
+            raise FilterError(f"value{sub}", exc.message) from None
         except ValueError as exc:
             raise FilterError("value", str(exc)) from None
 
