@@ -178,8 +178,13 @@ def _stage_reached(stage: str) -> FieldSpec:
                      value_type="date", operators=DATE_OPS, evaluate=evaluate)
 
 
+def _known_stage(key: str) -> None:
+    if not LifecycleStage.objects.filter(key=key).exists():
+        raise ValueError(f"No lifecycle stage {key!r}.")
+
+
 field("stage_reached", _("Reached lifecycle stage"), group=CONTACT, value_type="date",
-      family=True, bind=_stage_reached, to_q=None, evaluate=None)
+      family=True, bind=_stage_reached, check_member=_known_stage, to_q=None, evaluate=None)
 
 
 # ---------------------------------------------------------------- custom properties

@@ -59,6 +59,7 @@ def test_round_trip_keeps_the_json():
     (group(cond("stage", "in", ["lead", "astronaut"])), "conditions[0].value[1]", "Unknown lifecycle stage"),
     (group(cond("property:Bad Key", "eq", "x")), "conditions[0].field", "Unknown field"),
     (group(cond("property", "eq", "x")), "conditions[0].field", "Unknown field"),
+    (group(cond("stage_reached:astronaut", "is_set", None)), "conditions[0].field", "No lifecycle stage 'astronaut'"),
     (group(cond("page_views", "at_least", {"times": -1})), "conditions[0].value.times", "whole number"),
     (group(cond("page_views", "at_least", {"times": 2, "colour": "red"})), "conditions[0].value.colour", "Unknown key"),
     (group(cond("custom_event", "at_least", {"times": 2})), "conditions[0].value.name", "Enter some text"),

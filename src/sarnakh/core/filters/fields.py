@@ -57,6 +57,7 @@ class FieldSpec(Spec):
     prepare: Callable[[str, Any], Any] | None = None
     family: bool = False
     bind: Callable[[str], FieldSpec] | None = None
+    check_member: Callable[[str], None] | None = None  # a family's: ValueError for an unknown name
 
     def to_q(self, op: str, prepared: Any, now: dt.datetime) -> Any:
         return self.handler(op, prepared, now)
@@ -87,8 +88,9 @@ def fact_loader(function: Callable[[list[int]], dict[int, dict[str, Any]]]):
     return function
 
 
-def field_for(key: str) -> FieldSpec:
-    """The spec of `key`, a family member (`property:tier`) bound to its name."""
+def field_for(key: str, *, check: bool = False) -> FieldSpec:
+    """The spec of `key`, a family member (`property:tier`) bound to its name; `check`
+    asks the family whether the name exists (when a filter is parsed, not compiled)."""
     if key in FIELDS:
         spec = FIELDS.get(key)
         if not spec.family:
@@ -99,6 +101,11 @@ def field_for(key: str) -> FieldSpec:
         if not _MEMBER.match(member):
             raise UnknownKey(f"{member!r} is not a property name")
         spec = FIELDS.get(family)
+        if check and spec.check_member is not None:
+            try:
+                spec.check_member(member)
+            except ValueError as exc:
+                raise UnknownKey(str(exc)) from None
         assert spec.bind is not None
         return replace(spec.bind(member), key=key, family=False)
     return FIELDS.get(key)
@@ -224,9 +231,10 @@ class Catalog:
 
     def prepare(self, key: str, op: str, value: Any) -> Any:
         try:
-            spec = field_for(key)
-        except UnknownKey:
-            raise FilterError("field", f"Unknown field {key!r}.") from None
+            spec = field_for(key, check=True)
+        except UnknownKey as exc:
+            detail = str(exc).strip("'\"") if ":" in key else ""
+            raise FilterError("field", f"Unknown field {key!r}." + (f" {detail}" if detail else "")) from None
         if op not in spec.operators:
             if op not in OPERATORS:
                 raise FilterError("op", f"Unknown operator {op!r}.")
