@@ -9,6 +9,7 @@ from operator import or_
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sarnakh.contacts.choices import Consent, EmployeeBand, LeadStatus
@@ -129,7 +130,7 @@ def _stage_keys(op: str, value: Any) -> Any:
     for i, item in enumerate(values):
         if item not in known:
             path = "" if op in ("eq", "ne") else f"[{i}]"
-            raise FilterError(path, f"Unknown lifecycle stage {item!r}; known: {', '.join(sorted(known))}.")
+            raise FilterError(path, gettext("Unknown lifecycle stage %(stage)s; known: %(known)s.") % {"stage": repr(item), "known": ", ".join(sorted(known))})
     return values[0] if op in ("eq", "ne") else frozenset(values)
 
 
@@ -180,7 +181,7 @@ def _stage_reached(stage: str) -> FieldSpec:
 
 def _known_stage(key: str) -> None:
     if not LifecycleStage.objects.filter(key=key).exists():
-        raise ValueError(f"No lifecycle stage {key!r}.")
+        raise ValueError(gettext("No lifecycle stage %(stage)s.") % {"stage": repr(key)})
 
 
 field("stage_reached", _("Reached lifecycle stage"), group=CONTACT, value_type="date",

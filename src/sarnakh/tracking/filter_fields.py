@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, OuterRef, Q, Subquery
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sarnakh.core.conditions import MAX_DAYS
@@ -60,7 +61,7 @@ class Behaviour:
 
 def _int(value: Any, key: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise FilterError(key, f"Enter a whole number from {low} to {high}.")
+        raise FilterError(key, gettext("Enter a whole number from %(low)s to %(high)s.") % {"low": low, "high": high})
     return value
 
 
@@ -69,7 +70,7 @@ def _text(data: dict, key: str, required: bool = False) -> str | None:
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise FilterError(key, "Enter some text.")
+        raise FilterError(key, gettext("Enter some text."))
     return value.strip()
 
 
@@ -79,7 +80,7 @@ def _behaviour_prepare(allowed: set[str]):
             raise ValueError(_('Enter {"times": N, "days": D, …}.'))
         unknown = set(value) - allowed - {"times", "days"}
         if unknown:
-            raise FilterError(sorted(unknown)[0], f"Unknown key; expected: {', '.join(sorted(allowed | {'times', 'days'}))}.")
+            raise FilterError(sorted(unknown)[0], gettext("Unknown key; expected: %(keys)s.") % {"keys": ", ".join(sorted(allowed | {"times", "days"}))})
         times = _int(value.get("times", 1), "times", 0, 1_000_000)
         OPERATORS.get(op).prepare(times)
         days = None if value.get("days") is None else _int(value["days"], "days", 0, MAX_DAYS)
@@ -89,12 +90,12 @@ def _behaviour_prepare(allowed: set[str]):
         condition = value.get("property")
         if condition is not None:
             if not isinstance(condition, dict) or set(condition) - {"key", "op", "value"}:
-                raise FilterError("property", 'Enter {"key": …, "op": …, "value": …}.')
+                raise FilterError("property", gettext('Enter {"key": …, "op": …, "value": …}.'))
             key, prop_op = condition.get("key"), condition.get("op")
             if not isinstance(key, str) or not re.match(r"^[A-Za-z0-9_.-]{1,64}$", key):
-                raise FilterError("property.key", "Enter a property name.")
+                raise FilterError("property.key", gettext("Enter a property name."))
             if prop_op not in JSON_OPS:
-                raise FilterError("property.op", f"Unknown operator {prop_op!r}; use one of: {', '.join(JSON_OPS)}.")
+                raise FilterError("property.op", gettext("Unknown operator %(op)s; use one of: %(ops)s.") % {"op": repr(prop_op), "ops": ", ".join(JSON_OPS)})
             try:
                 found.update(prop_key=key, prop_op=prop_op, prop=prepare_json(prop_op, condition.get("value")))
             except ValueError as exc:

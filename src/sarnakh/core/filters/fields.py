@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sarnakh.core.conditions import OPERATORS, as_datetime
@@ -234,12 +235,13 @@ class Catalog:
             spec = field_for(key, check=True)
         except UnknownKey as exc:
             detail = str(exc).strip("'\"") if ":" in key else ""
-            raise FilterError("field", f"Unknown field {key!r}." + (f" {detail}" if detail else "")) from None
+            message = gettext("Unknown field %(field)s.") % {"field": repr(key)}
+            raise FilterError("field", f"{message} {detail}".strip()) from None
         if op not in spec.operators:
             if op not in OPERATORS:
-                raise FilterError("op", f"Unknown operator {op!r}.")
-            raise FilterError("op", f"The operator {op!r} does not apply to {key!r} "
-                              f"({spec.value_type}); use one of: {', '.join(spec.operators)}.")
+                raise FilterError("op", gettext("Unknown operator %(op)s.") % {"op": repr(op)})
+            raise FilterError("op", gettext("The operator %(op)s does not apply to %(field)s (%(type)s); use one of: %(ops)s.")
+                              % {"op": repr(op), "field": repr(key), "type": spec.value_type, "ops": ", ".join(spec.operators)})
         try:
             return spec.prepare(op, value) if spec.prepare else prepare_generic(spec, op, value)
         except FilterError as exc:

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from django.utils.translation import gettext as _
+
 MAX_DEPTH = 10  # groups nested inside the root, counting the root as 1
 MAX_CONDITIONS = 200
 MAX_LIST_ITEMS = 1_000
@@ -69,24 +71,24 @@ def _join(path: str, part: str) -> str:
 def _check_size(value: Any, path: str, depth: int = 0) -> None:
     """Values are small JSON: strings ≤ 2,000 characters, lists ≤ 1,000 items."""
     if depth > 3:
-        raise FilterError(path, "The value is nested too deeply.")
+        raise FilterError(path, _("The value is nested too deeply."))
     if isinstance(value, str):
         if len(value) > MAX_TEXT:
-            raise FilterError(path, f"Text longer than {MAX_TEXT} characters.")
+            raise FilterError(path, _("Text longer than %(max)s characters.") % {"max": MAX_TEXT})
     elif isinstance(value, list):
         if len(value) > MAX_LIST_ITEMS:
-            raise FilterError(path, f"More than {MAX_LIST_ITEMS} values.")
+            raise FilterError(path, _("More than %(max)s values.") % {"max": MAX_LIST_ITEMS})
         for i, item in enumerate(value):
             _check_size(item, f"{path}[{i}]", depth + 1)
     elif isinstance(value, dict):
         if len(value) > 20:
-            raise FilterError(path, "Too many keys.")
+            raise FilterError(path, _("Too many keys."))
         for key, item in value.items():
             if not isinstance(key, str):
-                raise FilterError(path, "Keys must be text.")
+                raise FilterError(path, _("Keys must be text."))
             _check_size(item, _join(path, key), depth + 1)
     elif value is not None and not isinstance(value, bool | int | float):
-        raise FilterError(path, "Not a JSON value.")
+        raise FilterError(path, _("Not a JSON value."))
 
 
 class _Parser:
@@ -96,23 +98,23 @@ class _Parser:
 
     def group(self, data: Any, path: str, depth: int) -> Group:
         if depth > MAX_DEPTH:
-            raise FilterError(path, f"Groups are nested more than {MAX_DEPTH} levels deep.")
+            raise FilterError(path, _("Groups are nested more than %(max)s levels deep.") % {"max": MAX_DEPTH})
         if not isinstance(data, dict) or "conditions" not in data:
-            raise FilterError(path, "Expected a group: {\"match\": \"all\"|\"any\", \"conditions\": [...]}.")
+            raise FilterError(path, _("Expected a group: {\"match\": \"all\"|\"any\", \"conditions\": [...]}."))
         unknown = set(data) - {"match", "not", "conditions"}
         if unknown:
-            raise FilterError(_join(path, sorted(unknown)[0]), "Unknown key in a group.")
+            raise FilterError(_join(path, sorted(unknown)[0]), _("Unknown key in a group."))
         match = data.get("match", "all")
         if match not in MATCHES:
-            raise FilterError(_join(path, "match"), "Expected \"all\" or \"any\".")
+            raise FilterError(_join(path, "match"), _("Expected \"all\" or \"any\"."))
         negate = data.get("not", False)
         if not isinstance(negate, bool):
-            raise FilterError(_join(path, "not"), "Expected true or false.")
+            raise FilterError(_join(path, "not"), _("Expected true or false."))
         items = data["conditions"]
         if not isinstance(items, list):
-            raise FilterError(_join(path, "conditions"), "Expected a list.")
+            raise FilterError(_join(path, "conditions"), _("Expected a list."))
         if len(items) > MAX_CONDITIONS:
-            raise FilterError(_join(path, "conditions"), f"More than {MAX_CONDITIONS} conditions.")
+            raise FilterError(_join(path, "conditions"), _("More than %(max)s conditions.") % {"max": MAX_CONDITIONS})
         nodes = []
         for i, item in enumerate(items):
             item_path = _join(path, f"conditions[{i}]")
@@ -125,17 +127,17 @@ class _Parser:
     def condition(self, data: Any, path: str) -> Condition:
         self.count += 1
         if self.count > MAX_CONDITIONS:
-            raise FilterError(path, f"More than {MAX_CONDITIONS} conditions in the filter.")
+            raise FilterError(path, _("More than %(max)s conditions in the filter.") % {"max": MAX_CONDITIONS})
         if not isinstance(data, dict):
-            raise FilterError(path, "Expected a condition: {\"field\": …, \"op\": …, \"value\": …}.")
+            raise FilterError(path, _("Expected a condition: {\"field\": …, \"op\": …, \"value\": …}."))
         unknown = set(data) - {"field", "op", "value"}
         if unknown:
-            raise FilterError(_join(path, sorted(unknown)[0]), "Unknown key in a condition.")
+            raise FilterError(_join(path, sorted(unknown)[0]), _("Unknown key in a condition."))
         field_key, op, value = data.get("field"), data.get("op"), data.get("value")
         if not isinstance(field_key, str) or not field_key:
-            raise FilterError(_join(path, "field"), "Expected a field name.")
+            raise FilterError(_join(path, "field"), _("Expected a field name."))
         if not isinstance(op, str) or not op:
-            raise FilterError(_join(path, "op"), "Expected an operator name.")
+            raise FilterError(_join(path, "op"), _("Expected an operator name."))
         _check_size(value, _join(path, "value"))
         try:
             prepared = self.catalog.prepare(field_key, op, value)
