@@ -108,3 +108,14 @@ def test_the_limit_counts_conditions_across_groups():
     caught = error(data)
     assert caught.path == "conditions[4].conditions[0]"
     assert group(*[cond()] * MAX_CONDITIONS) and parse_filter(group(*[cond()] * MAX_CONDITIONS))
+
+
+def test_errors_speak_the_request_language():
+    from django.utils import translation
+
+    data = cond()
+    for _ in range(11):
+        data = group(data)
+    with translation.override("fa"):
+        assert "سطح" in error(data).message
+        assert "عملگر ناشناخته" in error(group(cond(op="sounds_like"))).message
