@@ -139,3 +139,15 @@ def test_merged_contacts_never_match(world):
     Contact.objects.filter(pk=ids[0]).update(merged_into_id=ids[1])
     everyone = set(matching_contacts({"match": "all", "conditions": []}, now=NOW).values_list("pk", flat=True))
     assert ids[0] not in everyone and ids[1] in everyone
+
+
+def test_the_largest_allowed_filter_runs(world):
+    """200 conditions (every kind, in nested groups 10 deep) compile to SQL both databases run."""
+    ids, facts = world
+    conditions = [_condition(*CONDITIONS[i % len(CONDITIONS)]) for i in range(200)]
+    tree = {"match": "any", "conditions": conditions[:20]}
+    for level in range(9):
+        start = 20 + level * 20
+        tree = {"match": "all" if level % 2 else "any", "not": level % 3 == 0,
+                "conditions": [tree, *conditions[start:start + 20]]}
+    _check(tree, ids, facts)
