@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "sarnakh.capture",
     "sarnakh.tracking",
     "sarnakh.scoring",
+    "sarnakh.segments",
     "sarnakh.webhooks",
     "sarnakh.web",
 ]

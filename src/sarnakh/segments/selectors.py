@@ -1,0 +1,59 @@
+"""Reads for segments: the segments, one segment's members (cursor pages), counts, and the
+segments a contact is in."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from sarnakh.core.filters.compile import matching_contacts
+from sarnakh.segments.models import Segment, SegmentMembership, SegmentMembershipChange
+
+
+def segment_list() -> QuerySet[Segment]:
+    return Segment.objects.order_by("id")
+
+
+def segment_get(segment_id: int) -> Segment | None:
+    return Segment.objects.filter(pk=segment_id).first()
+
+
+def member_page(segment_id: int, *, after_contact_id: int | None, limit: int) -> tuple[list[SegmentMembership], int | None]:
+    """Members by contact id, `limit` at a time after the cursor; the next cursor or None."""
+    rows = SegmentMembership.objects.filter(segment_id=segment_id).order_by("contact_id")
+    if after_contact_id is not None:
+        rows = rows.filter(contact_id__gt=after_contact_id)
+    page = list(rows[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return page, (page[-1].contact_id if more and page else None)
+
+
+def member_ids(segment_id: int) -> QuerySet:
+    """The stored members' contact ids, in order (export)."""
+    return SegmentMembership.objects.filter(segment_id=segment_id).order_by("contact_id").values_list("contact_id", flat=True)
+
+
+def member_count(segment_id: int) -> int:
+    return SegmentMembership.objects.filter(segment_id=segment_id).count()
+
+
+def live_count(segment: Segment) -> int:
+    """How many contacts the filter matches right now (not the stored membership)."""
+    return matching_contacts(segment.filter).count() if segment.kind == Segment.Kind.DYNAMIC else member_count(segment.pk)
+
+
+def segments_of_contact(contact_id: int) -> list[SegmentMembership]:
+    return list(SegmentMembership.objects.filter(contact_id=contact_id).select_related("segment").order_by("segment_id"))
+
+
+def is_member(segment_id: int, contact_id: int) -> bool:
+    return SegmentMembership.objects.filter(segment_id=segment_id, contact_id=contact_id).exists()
+
+
+def changes_of(segment_id: int) -> QuerySet[SegmentMembershipChange]:
+    return SegmentMembershipChange.objects.filter(segment_id=segment_id).order_by("id")
+
+
+def any_segment() -> bool:
+    """Whether re-evaluation has anything to do (the subscriber's `when`: one small query)."""
+    return Segment.objects.exists()

@@ -1,0 +1,292 @@
+"""Writes for segments: create, change, delete; the set-based refresh of a dynamic segment,
+the incremental re-evaluation of the contacts an event touched; a static list's add and
+remove. Every join and leave writes a membership row change, a history row and a
+`segment.entered` / `segment.left` event, in one transaction.
+
+Membership is computed by the filter language (core.filters): the matching contacts are
+one query, the diff with the stored members is two more (NOT IN subqueries), and the
+writes go in batches of BATCH rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from sarnakh.core import clock
+from sarnakh.core.errors import NotFound, ValidationFailed
+from sarnakh.core.events import publish_many
+from sarnakh.core.filters.compile import FilterError, matching_contacts, parse_filter
+from sarnakh.core.normalize import clean_display_text
+from sarnakh.segments.events import SegmentEntered, SegmentLeft
+from sarnakh.segments.models import Segment, SegmentMembership, SegmentMembershipChange
+
+MAX_NAME = 200
+MAX_DESCRIPTION = 5000
+MAX_REASON = 200
+# Rows written (memberships, history, events) per statement.
+BATCH = 1000
+# Contacts re-evaluated per query (an IN list of ids).
+REEVALUATE_CHUNK = 500
+# At most this many contacts per `list_add` / `list_remove` call.
+MAX_LIST_CHANGE = 10_000
+# Live contacts: an empty `all` group matches every contact not merged away.
+EVERYONE: dict[str, Any] = {"match": "all", "conditions": []}
+
+
+def _invalid(fields: dict[str, list[str]]) -> ValidationFailed:
+    return ValidationFailed(_("Some fields are not valid."), fields=fields)
+
+
+def _clean_name(name: Any) -> str:
+    text = clean_display_text(name if isinstance(name, str) else "")
+    if not text:
+        raise _invalid({"name": [_("Give the segment a name.")]})
+    if len(text) > MAX_NAME:
+        raise _invalid({"name": [_("At most %(n)s characters.") % {"n": MAX_NAME}]})
+    return text
+
+
+def _clean_description(description: Any) -> str:
+    text = description if isinstance(description, str) else ""
+    if len(text) > MAX_DESCRIPTION:
+        raise _invalid({"description": [_("At most %(n)s characters.") % {"n": MAX_DESCRIPTION}]})
+    return text
+
+
+def _clean_filter(kind: str, data: Any) -> dict:
+    if kind == Segment.Kind.STATIC:
+        if data:
+            raise _invalid({"filter": [_("A static list has no filter: add its members instead.")]})
+        return {}
+    if data is None:
+        raise _invalid({"filter": [_("A dynamic segment needs a filter.")]})
+    try:
+        parse_filter(data)
+    except FilterError as error:
+        key = f"filter.{error.path}" if error.path else "filter"
+        raise _invalid({key: [error.message]}) from None
+    return data
+
+
+def _clean_kind(kind: Any) -> str:
+    if kind not in Segment.Kind.values:
+        raise _invalid({"kind": [_("Use one of: %(values)s.") % {"values": ", ".join(Segment.Kind.values)}]})
+    return kind
+
+
+def segment_create(*, name: str, kind: str = Segment.Kind.DYNAMIC, filter: Any = None, description: str = "",
+                   refresh: bool = True) -> Segment:
+    """A new segment; a dynamic one is filled at once (`refresh`), in the same transaction."""
+    kind = _clean_kind(kind)
+    clean = {"name": _clean_name(name), "description": _clean_description(description), "filter": _clean_filter(kind, filter)}
+    now = clock.now()
+    with transaction.atomic():
+        segment = Segment.objects.create(kind=kind, created_at=now, updated_at=now, **clean)
+        if refresh and kind == Segment.Kind.DYNAMIC:
+            segment_refresh(segment_id=segment.pk, reason="created")
+    segment.refresh_from_db()
+    return segment
+
+
+def _locked(segment_id: int) -> Segment:
+    segment = Segment.objects.select_for_update().filter(pk=segment_id).first()
+    if segment is None:
+        raise NotFound(_("No segment with the id %(id)s.") % {"id": segment_id})
+    return segment
+
+
+def segment_update(*, segment_id: int, name: str | None = None, description: str | None = None, filter: Any = None) -> Segment:
+    """Changes what is given; a new filter refreshes the membership in the same transaction."""
+    with transaction.atomic():
+        segment = _locked(segment_id)
+        fields = ["updated_at"]
+        if name is not None:
+            segment.name = _clean_name(name)
+            fields.append("name")
+        if description is not None:
+            segment.description = _clean_description(description)
+            fields.append("description")
+        refilter = filter is not None and filter != segment.filter
+        if filter is not None:
+            segment.filter = _clean_filter(segment.kind, filter)
+            fields.append("filter")
+        segment.updated_at = clock.now()
+        segment.save(update_fields=fields)
+        if refilter and segment.kind == Segment.Kind.DYNAMIC:
+            segment_refresh(segment_id=segment.pk, reason="filter changed")
+    segment.refresh_from_db()
+    return segment
+
+
+def segment_delete(*, segment_id: int) -> None:
+    """Deletes a segment with its members and history; members get no `segment.left`
+    (the segment itself is gone)."""
+    with transaction.atomic():
+        segment = _locked(segment_id)
+        SegmentMembershipChange.objects.filter(segment=segment).delete()
+        SegmentMembership.objects.filter(segment=segment).delete()
+        segment.delete()
+
+
+def _batches(ids: list[int], size: int = BATCH) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def _apply(segment: Segment, *, entered: list[int], left: list[int], reason: str, actor: Any = None) -> None:
+    """Writes a diff: membership rows, history rows and events, in batches (caller's transaction,
+    segment row locked)."""
+    if not entered and not left:
+        return
+    now, reason = clock.now(), reason[:MAX_REASON]
+    for batch in _batches(sorted(entered)):
+        SegmentMembership.objects.bulk_create(
+            [SegmentMembership(segment=segment, contact_id=cid, entered_at=now, reason=reason) for cid in batch]
+        )
+        SegmentMembershipChange.objects.bulk_create(
+            [SegmentMembershipChange(segment=segment, contact_id=cid, change="entered", reason=reason, at=now) for cid in batch]
+        )
+        publish_many(
+            [SegmentEntered(contact_id=cid, segment_id=segment.pk, segment_name=segment.name, reason=reason) for cid in batch],
+            actor=actor or "segments",
+        )
+    for batch in _batches(sorted(left)):
+        SegmentMembership.objects.filter(segment=segment, contact_id__in=batch).delete()
+        SegmentMembershipChange.objects.bulk_create(
+            [SegmentMembershipChange(segment=segment, contact_id=cid, change="left", reason=reason, at=now) for cid in batch]
+        )
+        publish_many(
+            [SegmentLeft(contact_id=cid, segment_id=segment.pk, segment_name=segment.name, reason=reason) for cid in batch],
+            actor=actor or "segments",
+        )
+    Segment.objects.filter(pk=segment.pk).update(member_count=F("member_count") + len(entered) - len(left))
+
+
+def segment_refresh(*, segment_id: int, reason: str = "refresh", now: dt.datetime | None = None) -> tuple[int, int]:
+    """Rebuilds a dynamic segment's membership from its filter, set-based: (entered, left)."""
+    with transaction.atomic():
+        segment = _locked(segment_id)
+        if segment.kind != Segment.Kind.DYNAMIC:
+            raise _invalid({"segment": [_("A static list is not refreshed: its members are added by hand.")]})
+        matching = matching_contacts(segment.filter, now)
+        stored = SegmentMembership.objects.filter(segment=segment)
+        entered = list(matching.exclude(pk__in=stored.values("contact_id")).values_list("pk", flat=True))
+        left = list(stored.exclude(contact_id__in=matching.values("pk")).values_list("contact_id", flat=True))
+        _apply(segment, entered=entered, left=left, reason=reason)
+        Segment.objects.filter(pk=segment.pk).update(
+            last_refreshed_at=clock.now(), member_count=SegmentMembership.objects.filter(segment=segment).count()
+        )
+    return len(entered), len(left)
+
+
+def segment_refresh_all(*, reason: str = "refresh") -> int:
+    """Refreshes every dynamic segment, each in its own transaction; how many."""
+    ids = list(Segment.objects.filter(kind=Segment.Kind.DYNAMIC).order_by("pk").values_list("pk", flat=True))
+    for segment_id in ids:
+        segment_refresh(segment_id=segment_id, reason=reason)
+    return len(ids)
+
+
+def segment_reevaluate_contacts(*, contact_ids: Iterable[int], reason: str, now: dt.datetime | None = None) -> int:
+    """Re-decides these contacts' membership of every dynamic segment (incremental: what a
+    full refresh would decide for them); returns how many joins and leaves."""
+    ids = sorted({int(cid) for cid in contact_ids})
+    if not ids:
+        return 0
+    changes = 0
+    with transaction.atomic():
+        segment_ids = list(Segment.objects.filter(kind=Segment.Kind.DYNAMIC).order_by("pk").values_list("pk", flat=True))
+        for segment_id in segment_ids:
+            segment = Segment.objects.select_for_update().filter(pk=segment_id).first()
+            if segment is None:
+                continue
+            entered: list[int] = []
+            left: list[int] = []
+            for chunk in _batches(ids, REEVALUATE_CHUNK):
+                matching = set(matching_contacts(segment.filter, now).filter(pk__in=chunk).values_list("pk", flat=True))
+                stored = set(
+                    SegmentMembership.objects.filter(segment=segment, contact_id__in=chunk).values_list("contact_id", flat=True)
+                )
+                entered += matching - stored
+                left += stored - matching
+            _apply(segment, entered=entered, left=left, reason=reason)
+            changes += len(entered) + len(left)
+        changes += _static_drop_gone(ids, reason=reason)
+    return changes
+
+
+def _static_drop_gone(ids: list[int], *, reason: str) -> int:
+    """Contacts deleted or merged away leave the static lists they were in."""
+    gone: list[int] = []
+    for chunk in _batches(ids, REEVALUATE_CHUNK):
+        live = set(matching_contacts(EVERYONE).filter(pk__in=chunk).values_list("pk", flat=True))
+        gone += [cid for cid in chunk if cid not in live]
+    if not gone:
+        return 0
+    changes = 0
+    lists = SegmentMembership.objects.filter(segment__kind=Segment.Kind.STATIC, contact_id__in=gone)
+    for segment_id in sorted(set(lists.values_list("segment_id", flat=True))):
+        segment = Segment.objects.select_for_update().filter(pk=segment_id).first()
+        if segment is None:
+            continue
+        left = list(SegmentMembership.objects.filter(segment=segment, contact_id__in=gone).values_list("contact_id", flat=True))
+        _apply(segment, entered=[], left=left, reason=reason)
+        changes += len(left)
+    return changes
+
+
+def _static(segment_id: int) -> Segment:
+    segment = _locked(segment_id)
+    if segment.kind != Segment.Kind.STATIC:
+        raise _invalid({"segment": [_("Members are added to and removed from static lists only.")]})
+    return segment
+
+
+def _list_ids(contact_ids: Iterable[Any]) -> list[int]:
+    ids = list(contact_ids)
+    if len(ids) > MAX_LIST_CHANGE:
+        raise _invalid({"contact_ids": [_("At most %(n)s contacts at a time.") % {"n": MAX_LIST_CHANGE}]})
+    if any(not isinstance(cid, int) or isinstance(cid, bool) or cid < 1 for cid in ids):
+        raise _invalid({"contact_ids": [_("Contact ids are positive integers.")]})
+    return sorted(set(ids))
+
+
+def list_add(*, segment_id: int, contact_ids: Iterable[int], reason: str = "added by hand", actor: Any = None) -> int:
+    """Adds live contacts to a static list (ones already in it are left as they are); how many joined.
+    An id that is no live contact is refused, and nothing is added."""
+    ids = _list_ids(contact_ids)
+    with transaction.atomic():
+        segment = _static(segment_id)
+        live: set[int] = set()
+        for chunk in _batches(ids, REEVALUATE_CHUNK):
+            live |= set(matching_contacts(EVERYONE).filter(pk__in=chunk).values_list("pk", flat=True))
+        unknown = [cid for cid in ids if cid not in live]
+        if unknown:
+            shown = ", ".join(str(cid) for cid in unknown[:10])
+            raise _invalid({"contact_ids": [_("No live contact with the id(s) %(ids)s.") % {"ids": shown}]})
+        have: set[int] = set()
+        for chunk in _batches(ids, REEVALUATE_CHUNK):
+            have |= set(SegmentMembership.objects.filter(segment=segment, contact_id__in=chunk).values_list("contact_id", flat=True))
+        entered = [cid for cid in ids if cid not in have]
+        _apply(segment, entered=entered, left=[], reason=reason, actor=actor)
+        Segment.objects.filter(pk=segment.pk).update(updated_at=clock.now())
+    return len(entered)
+
+
+def list_remove(*, segment_id: int, contact_ids: Iterable[int], reason: str = "removed by hand", actor: Any = None) -> int:
+    """Removes contacts from a static list (ids not in it are ignored); how many left."""
+    ids = _list_ids(contact_ids)
+    with transaction.atomic():
+        segment = _static(segment_id)
+        have: set[int] = set()
+        for chunk in _batches(ids, REEVALUATE_CHUNK):
+            have |= set(SegmentMembership.objects.filter(segment=segment, contact_id__in=chunk).values_list("contact_id", flat=True))
+        _apply(segment, entered=[], left=sorted(have), reason=reason, actor=actor)
+        Segment.objects.filter(pk=segment.pk).update(updated_at=clock.now())
+    return len(have)
