@@ -55,3 +55,7 @@ api.add_router("/", event_log_router)
 from sarnakh.webhooks.api import router as webhooks_router  # noqa: E402
 
 api.add_router("/webhooks", webhooks_router)
+
+from sarnakh.segments.api import router as segments_router  # noqa: E402
+
+api.add_router("/segments", segments_router)
