@@ -21,7 +21,8 @@ from tests.core.sarnakh_process import (
 SUBCOMMANDS = [["init"], ["serve"], ["worker"], ["apikey"], ["apikey", "create"], ["apikey", "list"], ["demo"],
                ["import"], ["import", "contacts"], ["import", "resume"],
                ["site"], ["site", "create"], ["site", "list"], ["events"], ["events", "cleanup"], ["events", "process"],
-               ["model"], ["model", "evaluate"], ["model", "train"], ["score"], ["score", "recompute"], ["score", "backtest"]]
+               ["model"], ["model", "evaluate"], ["model", "train"], ["score"], ["score", "recompute"], ["score", "backtest"],
+               ["segment"], ["segment", "refresh"], ["segment", "count"], ["segment", "export"]]
 
 
 def _shell(home: Path, code: str) -> str:

@@ -1,4 +1,4 @@
-"""The `sarnakh` command: init, serve, worker, apikey, demo, import, export, forms, site, events, model, score, manage."""
+"""The `sarnakh` command: init, serve, worker, apikey, demo, import, export, forms, site, events, model, score, segment, manage."""
 
 from __future__ import annotations
 
@@ -305,6 +305,10 @@ def build_parser() -> argparse.ArgumentParser:
     from sarnakh.scoring.commands import add_subcommands as add_score_commands
 
     add_score_commands(sub)  # score recompute
+
+    from sarnakh.segments.commands import add_subcommands as add_segment_commands
+
+    add_segment_commands(sub)  # segment refresh | count | export
 
     p = sub.add_parser("manage", help="run a Django management command", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from django.db import close_old_connections, connection
 from django.utils.crypto import get_random_string
 
-from sarnakh.core import event_log
+from sarnakh.core import event_log, housekeeping
 from sarnakh.core.models import WorkerProcess
 from sarnakh.core.reclaim import DeadWorkerWatch, Released
 from sarnakh.core.workers import (
@@ -104,6 +104,7 @@ class Heartbeat(threading.Thread):
             released = self.watch.check()
             workers_forget_old()
             event_log.prune_if_due()
+            housekeeping.run_due()
         except Exception:
             logger.warning("looking for jobs of dead workers failed", exc_info=True)
             close_old_connections()

@@ -57,3 +57,9 @@ def changes_of(segment_id: int) -> QuerySet[SegmentMembershipChange]:
 def any_segment() -> bool:
     """Whether re-evaluation has anything to do (the subscriber's `when`: one small query)."""
     return Segment.objects.exists()
+
+
+def member_details(contact_ids: list[int]) -> dict[int, dict]:
+    """Email and name of these live contacts (the export's columns)."""
+    rows = matching_contacts({"match": "all", "conditions": []}).filter(pk__in=contact_ids)
+    return {r["pk"]: r for r in rows.values("pk", "email", "first_name", "last_name")}

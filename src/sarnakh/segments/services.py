@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from sarnakh.core import clock
@@ -191,6 +191,27 @@ def segment_refresh_all(*, reason: str = "refresh") -> int:
     for segment_id in ids:
         segment_refresh(segment_id=segment_id, reason=reason)
     return len(ids)
+
+
+def segment_refresh_due(*, older_than: dt.timedelta, reason: str = "scheduled refresh") -> int:
+    """Refreshes the dynamic segments not refreshed for `older_than` (the 15-minute
+    housekeeping: windows that slide and relative dates change membership with time alone);
+    how many. Segments another process has just refreshed are skipped."""
+    due_before = clock.now() - older_than
+    ids = list(
+        Segment.objects.filter(kind=Segment.Kind.DYNAMIC)
+        .filter(Q(last_refreshed_at__isnull=True) | Q(last_refreshed_at__lt=due_before))
+        .order_by("pk").values_list("pk", flat=True)
+    )
+    done = 0
+    for segment_id in ids:
+        with transaction.atomic():
+            segment = Segment.objects.select_for_update().filter(pk=segment_id).first()
+            if segment is None or (segment.last_refreshed_at and segment.last_refreshed_at >= due_before):
+                continue
+            segment_refresh(segment_id=segment_id, reason=reason)
+            done += 1
+    return done
 
 
 def segment_reevaluate_contacts(*, contact_ids: Iterable[int], reason: str, now: dt.datetime | None = None) -> int:

@@ -9,6 +9,7 @@ job of its own so the delivery stays short.
 from __future__ import annotations
 
 from sarnakh.core.events import Envelope, subscribe
+from sarnakh.core.housekeeping import periodic
 from sarnakh.core.jobs import enqueue
 from sarnakh.segments import services, tasks
 from sarnakh.segments.selectors import any_segment
@@ -46,3 +47,10 @@ def reevaluate(envelopes: list[Envelope]) -> None:
             enqueue(tasks.reevaluate_contacts, ids[start:start + INLINE_LIMIT * 10], reason)
         return
     services.segment_reevaluate_contacts(contact_ids=ids, reason=reason)
+
+
+# Not an event but time: every worker's housekeeping queues the refresh of the segments due.
+@periodic("segments.refresh_due", every=tasks.REFRESH_EVERY)
+def queue_refresh_due() -> None:
+    if any_segment():
+        enqueue(tasks.refresh_due)

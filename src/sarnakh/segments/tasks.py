@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django_tasks import task
 
 from sarnakh.segments import services
+
+# Time alone moves members in and out of windows ("in the last 14 days"): every dynamic
+# segment is rebuilt at least this often.
+REFRESH_EVERY = dt.timedelta(minutes=15)
 
 
 @task()
@@ -14,5 +20,6 @@ def reevaluate_contacts(contact_ids: list[int], reason: str) -> int:
 
 
 @task()
-def refresh_all(reason: str = "scheduled refresh") -> int:
-    return services.segment_refresh_all(reason=reason)
+def refresh_due() -> int:
+    """The scheduled refresh: dynamic segments not refreshed in about REFRESH_EVERY."""
+    return services.segment_refresh_due(older_than=REFRESH_EVERY - dt.timedelta(minutes=1))
