@@ -33,3 +33,47 @@ def test_given_a_segment_when_a_contact_is_created_updated_and_deleted_then_it_e
     run_pending_jobs()
     assert not SegmentMembership.objects.filter(segment=segment).exists()
     assert list(SegmentMembershipChange.objects.values_list("change", flat=True)) == ["entered", "left"]
+
+
+def test_given_a_pricing_segment_when_the_second_pricing_visit_is_processed_then_the_contact_enters_before_any_job(client):
+    from sarnakh.tracking.processor import process_all_pending
+    from tests.tracking.factories import make_site, page_view, post_events
+
+    # given a known visitor and a segment "viewed /pricing at least twice in 14 days"
+    site = make_site()
+    contact = contact_upsert(data={"email": "sara@acme.example"}, actor=Actor.system()).contact
+    segment = services.segment_create(name="Pricing twice", filter={"match": "all", "conditions": [
+        {"field": "page_views", "op": "at_least", "value": {"times": 2, "days": 14, "path": "/pricing*"}}]})
+
+    def send(events):
+        assert post_events(client, {"site_key": site.key, "events": events}).status_code == 202
+
+    send([{"type": "identify", "visitor_id": "v1", "properties": {"email": "sara@acme.example"}},
+          page_view("v1", "https://www.example.com/pricing")])
+    process_all_pending()
+    run_pending_jobs()
+    assert not SegmentMembership.objects.filter(segment=segment).exists()
+    # when the second pricing visit is processed
+    send([page_view("v1", "https://www.example.com/pricing/team")])
+    process_all_pending()
+    # then, before any job ran, the contact is a member, with the event to say so
+    assert SegmentMembership.objects.filter(segment=segment, contact_id=contact.pk).exists()
+    entered = EventRecord.objects.get(name="segment.entered")
+    assert entered.contact_id == contact.pk and entered.payload["reason"] == "behaviour.recorded"
+
+
+def test_given_a_large_batch_of_touched_contacts_then_it_is_handed_to_a_job_of_its_own():
+    import datetime as dt
+
+    from django_tasks_db.models import DBTaskResult
+
+    from sarnakh.capture.events import ImportBatchWritten
+    from sarnakh.core.events import Envelope
+    from sarnakh.segments.subscribers import reevaluate
+
+    services.segment_create(name="Iran", filter=IRAN)
+    envelope = Envelope(id=1, name="import.batch_written", occurred_at=dt.datetime.now(dt.UTC), actor="",
+                        event=ImportBatchWritten(import_id=1, created_ids=list(range(1, 602)), updated_ids=[]))
+    reevaluate([envelope])
+    [job] = [j for j in DBTaskResult.objects.filter(status="READY") if j.task_path.endswith("reevaluate_contacts")]
+    assert len(job.args_kwargs["args"][0]) == 601
