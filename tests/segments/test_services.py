@@ -172,3 +172,32 @@ def test_given_a_segment_when_its_filter_changes_then_it_is_refreshed_and_delete
     assert SegmentMembershipChange.objects.filter(reason="filter changed", change="left").count() == 10
     services.segment_delete(segment_id=segment.pk)
     assert not Segment.objects.exists() and not SegmentMembershipChange.objects.exists()
+
+
+def test_given_a_tree_50_levels_deep_or_1000_conditions_then_each_is_refused_and_nothing_saved():
+    deep: dict = {"field": "country", "op": "eq", "value": "IR"}
+    for _ in range(50):
+        deep = {"match": "all", "conditions": [deep]}
+    wide = {"match": "any", "conditions": [{"field": "country", "op": "eq", "value": f"C{i}"} for i in range(1000)]}
+    for tree in (deep, wide):
+        with pytest.raises(ValidationFailed) as error:
+            services.segment_create(name="too big", filter=tree)
+        assert all(key.startswith("filter") for key in error.value.fields), error.value.fields
+    assert not Segment.objects.exists() and not EventRecord.objects.exists()
+
+
+def test_given_two_members_when_one_is_merged_into_the_other_then_the_merged_one_leaves():
+    from sarnakh.contacts.merge import contact_merge
+    from sarnakh.core.actor import Actor
+    from sarnakh.core.events import Envelope, event_from
+    from sarnakh.segments.subscribers import touched_contacts
+
+    ids = world.build(seed=2, contacts=2)
+    segment = services.segment_create(name="all", filter={"match": "all", "conditions": []})
+    contact_merge(survivor_id=ids[0], loser_id=ids[1], actor=Actor.system(), choices={})
+    touched = touched_contacts([Envelope(id=e.pk, name=e.name, occurred_at=e.occurred_at, actor=e.actor,
+                                         event=event_from(e.name, e.payload))
+                                for e in EventRecord.objects.filter(name="contact.merged")])
+    assert touched == sorted(ids)
+    services.segment_reevaluate_contacts(contact_ids=touched, reason="contact.merged")
+    assert members(segment.pk) == {ids[0]}
