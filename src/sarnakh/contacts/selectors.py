@@ -238,6 +238,17 @@ def stage_list() -> list[LifecycleStage]:
     return list(LifecycleStage.objects.all())
 
 
+def stage_labels() -> dict[str, str]:
+    """Stage key → the reader's label, for code that holds only keys (history, charts, reports)."""
+    return {stage.key: stage.display_name for stage in LifecycleStage.objects.all()}
+
+
+def stage_label(key: str) -> str:
+    """The reader's label of one stage; an unknown key (a deleted stage in old history) as it is."""
+    stage = LifecycleStage.objects.filter(key=key).first()
+    return stage.display_name if stage else key
+
+
 def stage_counts() -> dict[str, int]:
     return dict(live_contacts().values_list("stage").annotate(n=Count("id")).values_list("stage", "n"))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import template
 
+from sarnakh.contacts.selectors import stage_label as contact_stage_label
 from sarnakh.core.ui.formatting import (
     format_number,
     format_percent,
@@ -56,6 +57,12 @@ def pp(value) -> str:
 def bdi(value) -> str:
     """Every user value and Latin fragment in running text goes through this: `{{ contact.email|bdi }}`."""
     return isolate(value)
+
+
+@register.filter
+def stage_label(key) -> str:
+    """A stage key as the reader's label (`{{ run.target_stage|stage_label }}`): pages never show the key."""
+    return contact_stage_label(key) if key else ""
 
 
 @register.filter
