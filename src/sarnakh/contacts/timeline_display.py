@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from sarnakh.contacts import selectors
 from sarnakh.contacts.choices import Consent, LeadStatus, ObjectType
 from sarnakh.contacts.models import Activity, Contact
+from sarnakh.core.actor import actor_display
 from sarnakh.core.lead_source import Channel, SourceType
 from sarnakh.core.timeline import render_entry
 
@@ -91,7 +92,7 @@ def describe_activities(activities: list[Activity]) -> list[ActivityLine]:
     lines = []
     for a in activities:
         entry = render_entry(a.kind, a.data, values)
-        actor = a.actor_label or (a.actor.get_username() if a.actor else "")
+        actor = actor_display(a.actor_label or (a.actor.get_username() if a.actor else ""))
         lines.append(ActivityLine(
             activity=a, title=entry.title, actor=actor, changes=entry.changes, facts=entry.facts, reason=entry.reason, body=entry.body,
         ))

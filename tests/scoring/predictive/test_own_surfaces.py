@@ -14,6 +14,7 @@ from django.urls import reverse
 from sarnakh.cli import build_parser
 from sarnakh.core import clock
 from sarnakh.core.jobs import run_pending_jobs
+from sarnakh.core.ui.formatting import format_percent
 from sarnakh.scoring.models import ContactPrediction, PredictiveModel
 from sarnakh.scoring.predictive import services
 from tests.scoring.predictive.own_support import generate_history
@@ -154,7 +155,7 @@ def test_report_page_shows_figures_charts_and_the_likeliest_contacts(trained, cl
     assert 'id="top-features"' in html and 'id="train-now"' in html
     top = ContactPrediction.objects.filter(model=trained, reached=False).order_by("-probability", "contact_id").first()
     assert reverse("contacts:detail", args=[top.contact_id]) in html
-    assert f"{top.probability * 100:.1f}%" in html
+    assert format_percent(top.probability, 1, ratio=True) in html
 
 
 def test_report_page_without_a_model_invites_training(db, client, marketer):
@@ -196,5 +197,5 @@ def test_contact_page_shows_the_probability_and_why(trained, client, sales_user)
     html = client.get(reverse("contacts:detail", args=[prediction.contact_id])).content.decode()
 
     assert 'id="prediction-card"' in html
-    assert f"{prediction.probability * 100:.1f}%" in html
+    assert format_percent(prediction.probability, 1, ratio=True) in html
     assert prediction.top_features[0]["feature"] in html
