@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_noop
 
-from sarnakh.core.ui.formatting import isolate
+from sarnakh.core.ui.formatting import format_message, isolate
 
 
 @dataclass(frozen=True)
@@ -59,11 +59,11 @@ def actor_display(label: str) -> str:
     if label in _WORD_LABELS:
         return format_html("{}", gettext(_WORD_LABELS[label]))
     if label.startswith("Scoring: "):  # a scoring model's name: the shipped one is in the catalogue
-        return format_html(gettext("Scoring: %(model)s").replace("%(model)s", "{}"), isolate(gettext(label.removeprefix("Scoring: "))))
+        return format_message(gettext("Scoring: %(model)s"), model=isolate(gettext(label.removeprefix("Scoring: "))))
     for prefix, text in _NAMED_LABELS:
         if label.startswith(prefix):
-            return format_html(gettext(text).replace("%(name)s", "{}"), isolate(label.removeprefix(prefix)))
+            return format_message(gettext(text), name=isolate(label.removeprefix(prefix)))
     for prefix, text in _WRAPPED_LABELS:
         if label.startswith(prefix) and label.endswith(")"):
-            return format_html(gettext(text).replace("%(name)s", "{}"), isolate(label.removeprefix(prefix)[:-1]))
+            return format_message(gettext(text), name=isolate(label.removeprefix(prefix)[:-1]))
     return isolate(label)

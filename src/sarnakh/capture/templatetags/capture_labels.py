@@ -6,11 +6,10 @@ from __future__ import annotations
 import re
 
 from django import template
-from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_noop
 
 from sarnakh.capture.forms.engine import FIELD_TYPE_LABELS
-from sarnakh.core.ui.formatting import isolate
+from sarnakh.core.ui.formatting import format_message, isolate
 
 register = template.Library()
 
@@ -66,5 +65,5 @@ def row_message(message) -> str:
             values = {
                 name: gettext(value) if name in _TRANSLATED_VALUES else isolate(value) for name, value in match.groupdict().items()
             }
-            return format_html(gettext(template_text).replace("{", "{{").replace("}", "}}").replace("%(", "{").replace(")s", "}"), **values)
+            return format_message(gettext(template_text), **values)
     return gettext(text) if text else ""

@@ -11,7 +11,8 @@ from decimal import Decimal, InvalidOperation
 
 import jdatetime
 from django.utils import dateformat, timezone
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, pgettext
 
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
@@ -112,3 +113,10 @@ def isolate(value) -> str:
     if value is None or value == "":
         return ""
     return format_html('<bdi class="uv" dir="auto">{}</bdi>', value)
+
+
+def format_message(message: str, **values) -> SafeString:
+    """A (translated) sentence with named placeholders, as safe HTML: `message` and plain
+    values are escaped, values already safe (isolate(...), format_* results) are kept:
+    `format_message(_("Merged with %(name)s"), name=isolate(name))`."""
+    return mark_safe(conditional_escape(message) % {key: conditional_escape(value) for key, value in values.items()})

@@ -12,7 +12,9 @@ from sarnakh.core.ui.formatting import (
     format_percent,
     format_points,
     format_when,
+    is_persian,
     isolate,
+    persian_digits,
 )
 
 register = template.Library()
@@ -51,6 +53,14 @@ def ratio_pct(value, places=1) -> str:
 def pp(value) -> str:
     """Percentage points: `2.5|pp` → +2.5 pp."""
     return format_points(value)
+
+
+@register.filter
+def digits(value) -> str:
+    """Text Django or a library wrote with Western digits ("2 minutes" from timesince) in the
+    reader's digits; numbers of our own go through `num`."""
+    text = "" if value is None else str(value)
+    return persian_digits(text) if is_persian() else text
 
 
 @register.filter
