@@ -237,3 +237,13 @@ class PropertyDefinition(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def display_label(self) -> str:
+        """Shipped properties (scoring's BANT ones) read in the reader's language; a label an
+        admin typed passes through as typed."""
+        return gettext(self.label)
+
+    @property
+    def display_help(self) -> str:
+        return gettext(self.help_text) if self.help_text else ""

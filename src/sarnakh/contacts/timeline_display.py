@@ -42,7 +42,7 @@ class PageValues:
     def __init__(self, activities: list[Activity]):
         self.stages = {s.key: s.display_name for s in selectors.stage_list()}
         self.fields = {f.name: str(f.verbose_name) for f in Contact._meta.get_fields() if hasattr(f, "verbose_name")}
-        self.properties = {d.key: d.label for d in selectors.property_definitions(ObjectType.CONTACT)}
+        self.properties = {d.key: d.display_label for d in selectors.property_definitions(ObjectType.CONTACT)}
         user_ids = set()
         for a in activities:
             data = a.data or {}

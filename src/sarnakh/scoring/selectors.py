@@ -11,10 +11,10 @@ from typing import Any
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from sarnakh.contacts.selectors import resolve_contact_id
+from sarnakh.contacts.selectors import field_label, resolve_contact_id
 from sarnakh.core import clock
 from sarnakh.core.errors import NotFound
-from sarnakh.core.ui.formatting import persian_digits
+from sarnakh.core.ui.formatting import format_number, is_persian, persian_digits
 from sarnakh.core.workers import dead_worker_ids
 from sarnakh.scoring import facts_loader
 from sarnakh.scoring.engine import ModelSpec, ScoreResult, SpecError, score_contact
@@ -150,9 +150,10 @@ def sparkline_points(values: Iterable[Any], *, width: int = 160, height: int = 3
 def _source_text(source: str) -> str:
     kind, _sep, detail = source.partition(":")
     if kind == "property":
-        return _("property: %(fields)s") % {"fields": detail.replace(",", ", ")}
+        separator = "، " if is_persian() else ", "
+        return _("property: %(fields)s") % {"fields": separator.join(field_label(name) for name in detail.split(","))}
     if kind == "event":
-        return _("event #%(id)s") % {"id": detail}
+        return _("event #%(id)s") % {"id": format_number(detail)}
     return source
 
 

@@ -165,8 +165,8 @@ def _property_choices() -> list[tuple[str, str]]:
     company = {"company.name": _("Name"), "company.domain": _("Domain"), "company.industry": _("Industry"),
                "company.employee_band": _("Employees"), "company.revenue_band": _("Annual revenue"), "company.country": _("Country")}
     choices += [(key, _("Company: %(label)s") % {"label": label}) for key, label in company.items()]
-    choices += [(d.key, _("Custom property: %(label)s") % {"label": d.label}) for d in property_definitions(ObjectType.CONTACT)]
-    choices += [(f"company.{d.key}", _("Company custom property: %(label)s") % {"label": d.label}) for d in property_definitions(ObjectType.COMPANY)]
+    choices += [(d.key, _("Custom property: %(label)s") % {"label": d.display_label}) for d in property_definitions(ObjectType.CONTACT)]
+    choices += [(f"company.{d.key}", _("Company custom property: %(label)s") % {"label": d.display_label}) for d in property_definitions(ObjectType.COMPANY)]
     return choices
 
 

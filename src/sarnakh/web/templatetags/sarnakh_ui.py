@@ -5,6 +5,7 @@ The formatting itself is core.ui.formatting, shared with Python callers."""
 from __future__ import annotations
 
 from django import template
+from django.utils.html import format_html
 
 from sarnakh.contacts.selectors import stage_label as contact_stage_label
 from sarnakh.core.ui.formatting import (
@@ -53,6 +54,13 @@ def ratio_pct(value, places=1) -> str:
 def pp(value) -> str:
     """Percentage points: `2.5|pp` → +2.5 pp."""
     return format_points(value)
+
+
+@register.filter
+def code(value) -> str:
+    """A literal to type or read as written (a command, an HTML attribute or tag) inside a
+    sentence: `{% blocktranslate with cmd="sarnakh serve"|code %}…{{ cmd }}…{% endblocktranslate %}`."""
+    return format_html('<code dir="ltr">{}</code>', value) if value not in (None, "") else ""
 
 
 @register.filter
