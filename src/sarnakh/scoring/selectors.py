@@ -8,13 +8,12 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from sarnakh.contacts.selectors import field_label, resolve_contact_id
 from sarnakh.core import clock
 from sarnakh.core.errors import NotFound
-from sarnakh.core.ui.formatting import format_number, is_persian, persian_digits
+from sarnakh.core.ui.formatting import format_number, format_signed, is_persian
 from sarnakh.core.workers import dead_worker_ids
 from sarnakh.scoring import facts_loader
 from sarnakh.scoring.engine import ModelSpec, ScoreResult, SpecError, score_contact
@@ -125,11 +124,9 @@ def scoring_model_preview(*, key: str, spec_dict: Any, now: dt.datetime | None =
 
 
 def _text(value: Any, *, signed: bool = False) -> str:
-    value = number(Decimal(str(value)).quantize(Decimal("0.1")) if value is not None else Decimal(0))
-    text = f"{value:+}" if signed and value else f"{value}"
-    if (get_language() or "").startswith("fa"):
-        text = persian_digits(text.replace(".", "٫")).replace("-", "−")
-    return text
+    """Points with one decimal at most, in the reader's digits (core.ui.formatting)."""
+    value = Decimal(str(value)).quantize(Decimal("0.1")) if value is not None else Decimal(0)
+    return format_signed(value, 1) if signed else format_number(value, None)
 
 
 def sparkline_points(values: Iterable[Any], *, width: int = 160, height: int = 32, pad: int = 2) -> str:

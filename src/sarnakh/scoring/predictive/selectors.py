@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from sarnakh.contacts import selectors as contact_selectors
 from sarnakh.core.errors import NotFound
-from sarnakh.core.ui.formatting import format_number, format_percent, format_points
+from sarnakh.core.ui.formatting import format_number, format_percent, format_points, format_signed
 from sarnakh.scoring.models import ContactPrediction, PredictiveModel
 
 TOP_CONTACTS = 25
@@ -65,15 +65,13 @@ def _percent(value) -> str:
     return "—" if value is None else format_percent(value, 1, ratio=True)
 
 
-def _signed(value: float, places: int) -> str:
-    return ("+" if value > 0 else "") + format_number(value, places)
 
 
 def _feature_rows(items: list[dict], unit: str) -> list[dict]:
     rows = []
     for item in items:
         c = item["contribution"]
-        shown = format_points(round(c * 100, 1)) if unit == "probability" else _signed(c, 2)
+        shown = format_points(round(c * 100, 1)) if unit == "probability" else format_signed(c, 2)
         rows.append({"feature": item["feature"], "value": item["value"], "contribution": shown, "up": c > 0})
     return rows
 
