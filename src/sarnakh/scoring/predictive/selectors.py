@@ -3,6 +3,8 @@ the report page and the contact page draw (charts as server-side SVG geometry)."
 
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext as _
 
 from sarnakh.contacts import selectors as contact_selectors
@@ -61,6 +63,9 @@ def contact_prediction(*, contact_id: int) -> dict:
     }
 
 
+_PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
 def _percent(value) -> str:
     return "—" if value is None else format_percent(value, 1, ratio=True)
 
@@ -72,7 +77,10 @@ def _feature_rows(items: list[dict], unit: str) -> list[dict]:
     for item in items:
         c = item["contribution"]
         shown = format_points(round(c * 100, 1)) if unit == "probability" else format_signed(c, 2)
-        rows.append({"feature": item["feature"], "value": item["value"], "contribution": shown, "up": c > 0})
+        value = item["value"]
+        if (isinstance(value, int | float) and not isinstance(value, bool)) or (isinstance(value, str) and _PLAIN_NUMBER.match(value)):
+            value = format_number(value)  # a count or a measure, in the reader's digits
+        rows.append({"feature": item["feature"], "value": value, "contribution": shown, "up": c > 0})
     return rows
 
 
