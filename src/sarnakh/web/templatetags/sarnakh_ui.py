@@ -5,7 +5,7 @@ The formatting itself is core.ui.formatting, shared with Python callers."""
 from __future__ import annotations
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 
 from sarnakh.contacts.selectors import stage_label as contact_stage_label
 from sarnakh.core.ui.formatting import (
@@ -60,7 +60,8 @@ def pp(value) -> str:
 def code(value) -> str:
     """A literal to type or read as written (a command, an HTML attribute or tag) inside a
     sentence: `{% blocktranslate with cmd="sarnakh serve"|code %}…{{ cmd }}…{% endblocktranslate %}`."""
-    return format_html('<code dir="ltr">{}</code>', value) if value not in (None, "") else ""
+    # Always escaped: a literal in a template ("</head>") arrives marked safe.
+    return format_html('<code dir="ltr">{}</code>', escape(value)) if value not in (None, "") else ""
 
 
 @register.filter
