@@ -20,6 +20,7 @@ from sarnakh.core.actor import Actor
 from sarnakh.core.errors import DomainError
 from sarnakh.core.lead_source import Channel, SourceType
 from sarnakh.core.roles import can
+from sarnakh.core.ui.formatting import format_number
 from sarnakh.core.ui.permissions import require
 
 PAGE_SIZE = 50
@@ -312,9 +313,9 @@ def submission_retry(request, slug: str, submission_id: int):
         messages.error(request, exc.message)
     else:
         if done.status == FormSubmission.Status.PROCESSED:
-            messages.success(request, _("Submission %(id)s processed.") % {"id": done.pk})
+            messages.success(request, _("Submission %(id)s processed.") % {"id": format_number(done.pk)})
         else:
-            messages.error(request, _("Submission %(id)s failed again: %(error)s") % {"id": done.pk, "error": done.error})
+            messages.error(request, _("Submission %(id)s failed again: %(error)s") % {"id": format_number(done.pk), "error": done.error})
     return redirect("forms:detail", slug=slug)
 
 
