@@ -137,3 +137,10 @@ def test_given_property_in_use_when_deleting_then_conflict(make_contact):
     contact.save()
     settings_services.property_delete(definition_id=definition.pk)
     assert PropertyDefinition.objects.count() == 0
+
+
+def test_given_a_too_long_key_when_refused_in_persian_then_the_limit_reads_in_persian_digits():
+    with translation.override("fa"), pytest.raises(ValidationFailed) as caught:
+        settings_services.stage_create(key="k" * 41, name="X")
+
+    assert "۴۰" in caught.value.fields["key"][0] and "40" not in caught.value.fields["key"][0]

@@ -14,6 +14,7 @@ from sarnakh.contacts.models import Company, Contact, LifecycleStage, PropertyDe
 from sarnakh.core import clock
 from sarnakh.core.errors import Conflict, NotFound, ValidationFailed
 from sarnakh.core.normalize import clean_display_text
+from sarnakh.core.ui.formatting import format_number
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 STAGE_KEY_MAX = LifecycleStage._meta.get_field("key").max_length
@@ -28,7 +29,7 @@ def _key_errors(key: Any, *, max_length: int) -> dict[str, list[str]]:
     if not isinstance(key, str) or not KEY_PATTERN.match(key):
         return {"key": [_("Use lower-case letters, digits and underscores, starting with a letter.")]}
     if len(key) > max_length:
-        return {"key": [_("Keep this under %(max)d characters.") % {"max": max_length}]}
+        return {"key": [_("Keep this under %(max)s characters.") % {"max": format_number(max_length)}]}
     return {}
 
 
