@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from sarnakh.contacts.selectors import field_label, resolve_contact_id
+from sarnakh.contacts.selectors import field_label, resolve_contact_id, stage_label
 from sarnakh.core import clock
 from sarnakh.core.errors import NotFound
 from sarnakh.core.ui.formatting import format_number, format_signed, is_persian
@@ -210,7 +210,7 @@ def runs_interrupted(*, limit: int = 20) -> list[dict[str, Any]]:
         for run in rescores if run.worker_id in dead
     ]
     found += [
-        {"kind": "training", "id": run.pk, "label": run.target_stage, "started_at": run.started_at, "worker_id": run.worker_id,
+        {"kind": "training", "id": run.pk, "label": stage_label(run.target_stage), "started_at": run.started_at, "worker_id": run.worker_id,
          "progress": ""}
         for run in trainings if run.worker_id in dead
     ]
