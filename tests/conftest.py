@@ -123,6 +123,7 @@ def default_stages(request):
 
     if not LifecycleStage.objects.filter(key="lead").exists():
         importlib.import_module("sarnakh.contacts.migrations.0002_default_stages").create_stages(apps, None)
+        importlib.import_module("sarnakh.contacts.migrations.0008_lifecyclestage_name_fa").name_shipped_stages_in_persian(apps, None)
     from sarnakh.tracking.models import TrackingSettings
 
     if not TrackingSettings.objects.exists():

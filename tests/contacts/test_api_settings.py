@@ -30,6 +30,19 @@ def test_given_stage_when_renaming_then_name_changes(write_api):
     assert write_api.patch("/api/v1/stages/mql", {"funnel": "middle"}).status_code == 422
 
 
+def test_given_stage_when_naming_it_per_language_then_the_key_stays_and_each_language_reads_its_name(write_api):
+    response = write_api.patch("/api/v1/stages/customer", {"name": "Client", "name_fa": "خریدار"})
+
+    assert response.status_code == 200
+    assert {k: response.json()[k] for k in ("key", "name", "name_en", "name_fa")} == {
+        "key": "customer", "name": "Client", "name_en": "Client", "name_fa": "خریدار",
+    }
+    persian = write_api.get("/api/v1/stages", HTTP_ACCEPT_LANGUAGE="fa").json()
+    assert next(s for s in persian if s["key"] == "customer")["name"] == "خریدار"
+    created = write_api.post("/api/v1/stages", {"key": "demo", "name": "Demo booked", "name_fa": "دمو رزرو شد"}).json()
+    assert (created["name_en"], created["name_fa"]) == ("Demo booked", "دمو رزرو شد")
+
+
 def test_given_new_stage_after_sql_then_inserted_and_usable(write_api):
     response = write_api.post("/api/v1/stages", {"key": "demo", "name": "Demo booked", "funnel": "bofu", "after": "sql"})
     assert response.status_code == 201, response.content

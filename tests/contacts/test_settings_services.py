@@ -1,9 +1,11 @@
 """Stage and custom property definitions."""
 
 import pytest
+from django.utils import translation
 
-from sarnakh.contacts import settings_services
+from sarnakh.contacts import selectors, settings_services
 from sarnakh.contacts.models import LifecycleStage, PropertyDefinition
+from sarnakh.contacts.stages import StageInfo, decide_move
 from sarnakh.core.errors import Conflict, NotFound, ValidationFailed
 
 
@@ -57,6 +59,48 @@ def test_given_stage_when_renaming_then_name_changes_and_missing_is_not_found():
         settings_services.stage_update(key="nope", name="X")
 
 
+def test_given_shipped_stages_then_each_has_its_persian_name_and_pages_read_it_per_language():
+    stage = LifecycleStage.objects.get(key="customer")
+
+    assert stage.name_fa == "مشتری"
+    assert (stage.label_in("en"), stage.label_in("fa")) == ("Customer", "مشتری")
+    with translation.override("fa"):
+        assert selectors.stage_labels()["customer"] == "مشتری" and selectors.stage_label("mql").startswith("سرنخ واجد")
+
+
+def test_given_stage_when_renamed_per_language_then_each_language_reads_its_own_name():
+    settings_services.stage_update(key="customer", name="Client", name_fa="خریدار")
+
+    assert selectors.stage_label("customer") == "Client"
+    with translation.override("fa"):
+        assert selectors.stage_label("customer") == "خریدار"
+
+
+def test_given_stage_without_persian_name_then_persian_pages_read_the_english_one():
+    settings_services.stage_create(key="demo_booked", name="Demo booked")
+
+    with translation.override("fa"):
+        assert selectors.stage_label("demo_booked") == "Demo booked"
+    settings_services.stage_update(key="demo_booked", name_fa="دمو رزرو شد")
+    with translation.override("fa"):
+        assert selectors.stage_label("demo_booked") == "دمو رزرو شد"
+
+
+def test_given_too_long_persian_name_then_refused_and_nothing_changes():
+    with pytest.raises(ValidationFailed) as caught:
+        settings_services.stage_update(key="lead", name="Prospect", name_fa="ن" * 81)
+
+    assert "name_fa" in caught.value.fields
+    assert LifecycleStage.objects.get(key="lead").name == "Lead"
+
+
+def test_given_a_move_to_a_side_stage_without_reason_then_the_message_names_the_stage_not_its_key():
+    with translation.override("fa"):
+        decision = decide_move(StageInfo("lead", 20, "funnel"), StageInfo("cold", 90, "side", LifecycleStage.objects.get(key="cold").display_name), "")
+
+    assert "سرد" in decision.message and "cold" not in decision.message
+
+
 @pytest.mark.parametrize(
     "kwargs,field",
     [
@@ -93,3 +137,10 @@ def test_given_property_in_use_when_deleting_then_conflict(make_contact):
     contact.save()
     settings_services.property_delete(definition_id=definition.pk)
     assert PropertyDefinition.objects.count() == 0
+
+
+def test_given_a_too_long_key_when_refused_in_persian_then_the_limit_reads_in_persian_digits():
+    with translation.override("fa"), pytest.raises(ValidationFailed) as caught:
+        settings_services.stage_create(key="k" * 41, name="X")
+
+    assert "۴۰" in caught.value.fields["key"][0] and "40" not in caught.value.fields["key"][0]

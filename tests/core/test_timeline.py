@@ -8,6 +8,7 @@ from sarnakh.contacts.timeline_display import describe_activities
 from sarnakh.core.actor import Actor
 from sarnakh.core.registry import UnknownKey
 from sarnakh.core.timeline import TIMELINE_KINDS, TimelineEntry, timeline_kind, timeline_write
+from sarnakh.core.ui.formatting import isolate
 
 ACTOR = Actor.system("test")
 
@@ -37,7 +38,7 @@ def test_given_a_kind_registered_by_another_app_when_written_then_the_page_rende
     [line] = describe_activities([row])
     assert line.title == "Call with Sara"
     assert line.facts == [("Outcome", "booked")]
-    assert line.actor == "test"
+    assert line.actor == isolate("test")  # a name: isolated from the text around it
 
 
 def test_given_a_contact_id_when_written_then_the_row_belongs_to_that_contact(contact, call_logged):

@@ -18,6 +18,17 @@ def test_given_stage_when_renamed_then_new_name_everywhere(admin_client):
     assert "Hot lead" in admin_client.get("/").content.decode()
 
 
+def test_given_stage_when_its_persian_name_is_edited_then_persian_pages_show_it(admin_client, make_contact):
+    make_contact(email="sara@example.com", stage="customer")
+    admin_client.post("/settings/", {"action": "update", "key": "customer", "name": "Customer", "name_fa": "خریدار", "funnel": "bofu"})
+
+    assert LifecycleStage.objects.get(key="customer").name_fa == "خریدار"
+    admin_client.cookies["django_language"] = "fa"
+    assert "خریدار" in admin_client.get("/contacts/").content.decode()
+    admin_client.cookies["django_language"] = "en"
+    assert "خریدار" not in admin_client.get("/contacts/").content.decode()
+
+
 def test_given_new_stage_after_another_when_added_then_ordered_after_it(admin_client):
     response = admin_client.post("/settings/", {"action": "create", "key": "demo_booked", "name": "Demo booked", "after": "sql", "funnel": "bofu", "kind": "funnel"}, follow=True)
     assert "Stage added." in response.content.decode()

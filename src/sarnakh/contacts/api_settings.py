@@ -22,7 +22,10 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 
 
 def _stage(stage) -> dict:
-    return {"key": stage.key, "name": stage.display_name, "order": stage.order, "funnel": stage.funnel, "kind": stage.kind}
+    return {
+        "key": stage.key, "name": stage.display_name, "name_en": stage.label_in("en"), "name_fa": stage.label_in("fa"),
+        "order": stage.order, "funnel": stage.funnel, "kind": stage.kind,
+    }
 
 
 def _property(d) -> dict:
@@ -36,13 +39,15 @@ def list_stages(request):
 
 @router.post("/stages", auth=write_auth, response={201: StageOut, **ERRORS}, summary="Add a lifecycle stage")
 def create_stage(request, payload: StageIn):
-    stage = settings_services.stage_create(key=payload.key, name=payload.name, funnel=payload.funnel, kind=payload.kind, after=payload.after)
+    stage = settings_services.stage_create(
+        key=payload.key, name=payload.name, name_fa=payload.name_fa, funnel=payload.funnel, kind=payload.kind, after=payload.after
+    )
     return Status(201, _stage(stage))
 
 
 @router.patch("/stages/{key}", auth=write_auth, response={200: StageOut, **ERRORS}, summary="Rename a stage or move its funnel position")
 def update_stage(request, key: str, payload: StagePatch):
-    return _stage(settings_services.stage_update(key=key, name=payload.name, funnel=payload.funnel))
+    return _stage(settings_services.stage_update(key=key, name=payload.name, name_fa=payload.name_fa, funnel=payload.funnel))
 
 
 @router.get("/properties", response={200: list[PropertyOut], **ERRORS}, summary="Custom property definitions")

@@ -24,6 +24,7 @@ from sarnakh.core.normalize import (
     normalize_domain,
 )
 from sarnakh.core.timeline import timeline_write
+from sarnakh.core.ui.formatting import format_number
 
 COMPANY_FIELDS = frozenset(["name", "domain", "industry", "employee_band", "revenue_band", "country", "properties"])
 
@@ -44,7 +45,7 @@ def _clean_company(data: dict[str, Any], *, creating: bool) -> tuple[dict[str, A
                 continue
             text = clean_display_text(value)
             if len(text) > limit:
-                errors[name] = [_("Keep this under %(max)d characters.") % {"max": limit}]
+                errors[name] = [_("Keep this under %(max)s characters.") % {"max": format_number(limit)}]
             values[name] = text
     if creating and not values.get("name"):
         errors["name"] = [_("This field is required.")]

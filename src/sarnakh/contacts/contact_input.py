@@ -25,6 +25,7 @@ from sarnakh.core.normalize import (
     normalize_email,
     normalize_phone,
 )
+from sarnakh.core.ui.formatting import format_number
 
 TEXT_LIMITS = {
     "first_name": 100,
@@ -88,7 +89,7 @@ def _text(value: Any, limit: int) -> str:
         raise ValueError(_("Enter text."))
     text = clean_display_text(str(value))
     if len(text) > limit:
-        raise ValueError(_("Keep this under %(max)d characters.") % {"max": limit})
+        raise ValueError(_("Keep this under %(max)s characters.") % {"max": format_number(limit)})
     return text
 
 
@@ -201,9 +202,9 @@ def clean_contact_input(data: dict[str, Any]) -> tuple[CleanContact, dict[str, l
                 if text and text not in tags:
                     tags.append(text)
             if any(len(tag) > TAG_MAX_LENGTH for tag in tags):
-                fail("tags", _("Keep each tag under %(max)d characters.") % {"max": TAG_MAX_LENGTH})
+                fail("tags", _("Keep each tag under %(max)s characters.") % {"max": format_number(TAG_MAX_LENGTH)})
             if len(tags) > MAX_TAGS:
-                fail("tags", _("At most %(max)d tags.") % {"max": MAX_TAGS})
+                fail("tags", _("At most %(max)s tags.") % {"max": format_number(MAX_TAGS)})
             out.tags = tags
 
     if "properties" in data:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from sarnakh.contacts.choices import ActivityKind
 from sarnakh.core.contact_page import contact_card
 from sarnakh.core.timeline import TimelineEntry, TimelineValues, timeline_kind
+from sarnakh.core.ui.formatting import format_message, format_number, isolate
 
 FIRST_TOUCH_GROUP = "first_touch"  # cards that tell how the contact came: one is shown
 
@@ -66,7 +67,9 @@ def _stage_changed(data: dict[str, Any], values: TimelineValues) -> TimelineEntr
 
 def _merged(data: dict[str, Any], values: TimelineValues) -> TimelineEntry:
     entry = TimelineEntry(
-        title=_("Merged with contact #%(id)s (%(name)s)") % {"id": data.get("merged_id", "?"), "name": data.get("merged_name", "")},
+        title=format_message(
+            _("Merged with contact #%(id)s (%(name)s)"), id=format_number(data.get("merged_id", "?")), name=isolate(data.get("merged_name", ""))
+        ),
         changes=values.changes(data.get("changes")),
     )
     stage = data.get("stage")

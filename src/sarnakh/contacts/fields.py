@@ -128,10 +128,10 @@ def _property_fields(object_type: str) -> list[EditableField]:
         fields.append(
             EditableField(
                 name=PROPERTY_PREFIX + definition.key,
-                label=definition.label,
+                label=definition.display_label,
                 input=INPUT_FOR_PROPERTY.get(definition.type, "text"),
                 choices=choices,
-                help_text=definition.help_text,
+                help_text=definition.display_help,
             )
         )
     return fields

@@ -13,6 +13,7 @@ from sarnakh.contacts import merge, selectors
 from sarnakh.contacts.models import Contact
 from sarnakh.core.actor import Actor
 from sarnakh.core.errors import DomainError
+from sarnakh.core.ui.formatting import format_number
 from sarnakh.core.ui.htmx import error_messages, htmx_target
 from sarnakh.core.ui.permissions import require
 
@@ -75,7 +76,7 @@ def contact_merge(request, contact_id: int):
         except DomainError as exc:
             error = " ".join(error_messages(exc))
         else:
-            messages.success(request, _("Contact #%(id)d was merged into this one.") % {"id": loser.pk})
+            messages.success(request, _("Contact #%(id)s was merged into this one.") % {"id": format_number(loser.pk)})
             return redirect("contacts:detail", merged.pk)
     q = request.GET.get("q", "").strip()[:200]
     candidates = []

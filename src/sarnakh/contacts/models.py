@@ -6,7 +6,8 @@ Tables only: writes live in services.py, reads in selectors.py.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils import translation
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from sarnakh.contacts.choices import (
@@ -23,8 +24,12 @@ from sarnakh.core.lead_source import Channel, SourceType
 
 
 class LifecycleStage(models.Model):
+    """A stage has a label per language: `name` in English (the default for every other
+    language) and `name_fa` in Persian; admins edit both. The key never changes."""
+
     key = models.SlugField(_("key"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=80)
+    name_fa = models.CharField(_("Persian name"), max_length=80, blank=True, default="")
     order = models.PositiveIntegerField(_("order"))
     funnel = models.CharField(_("funnel position"), max_length=8, choices=Funnel.choices, default=Funnel.TOFU)
     kind = models.CharField(_("kind"), max_length=8, choices=StageKind.choices, default=StageKind.FUNNEL)
@@ -37,8 +42,17 @@ class LifecycleStage(models.Model):
 
     @property
     def display_name(self) -> str:
-        # Shipped names are in the catalogue; names an admin typed pass through as typed.
+        """The reader's label: every page, sentence and chart shows a stage through this
+        (or `contacts.selectors.stage_label` when it holds only the key)."""
+        if (get_language() or "").startswith("fa") and self.name_fa:
+            return self.name_fa
+        # Without a Persian name, a shipped English name still has its catalogue entry;
+        # a name an admin typed passes through as typed.
         return gettext(self.name)
+
+    def label_in(self, language: str) -> str:
+        with translation.override(language):
+            return self.display_name
 
 
 class Company(models.Model):
@@ -226,3 +240,13 @@ class PropertyDefinition(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def display_label(self) -> str:
+        """Shipped properties (scoring's BANT ones) read in the reader's language; a label an
+        admin typed passes through as typed."""
+        return gettext(self.label)
+
+    @property
+    def display_help(self) -> str:
+        return gettext(self.help_text) if self.help_text else ""

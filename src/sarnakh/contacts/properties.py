@@ -16,6 +16,7 @@ import jdatetime
 from django.utils.translation import gettext as _
 
 from sarnakh.core.normalize import normalize_digits
+from sarnakh.core.ui.formatting import format_number
 
 MAX_TEXT = 2000
 TRUE_WORDS = {"true", "1", "yes", "y", "on", "بله", "آره", "درست"}
@@ -102,7 +103,7 @@ def _text(value: Any) -> str:
         raise PropertyValueError(_("Enter text."))
     text = str(value).strip()
     if len(text) > MAX_TEXT:
-        raise PropertyValueError(_("Keep this under %(max)d characters.") % {"max": MAX_TEXT})
+        raise PropertyValueError(_("Keep this under %(max)s characters.") % {"max": format_number(MAX_TEXT)})
     return text
 
 

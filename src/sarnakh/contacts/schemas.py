@@ -214,20 +214,24 @@ class CompanyPage(Schema):
 
 class StageIn(StrictSchema):
     key: str
-    name: str
+    name: str = Field(description="English name, also shown in languages without a name of their own")
+    name_fa: str = Field("", description="Persian name; empty: Persian pages show the English name")
     funnel: str = "mofu"
     kind: str = "funnel"
     after: str | None = Field(None, description="Key of the stage this one follows")
 
 
 class StagePatch(StrictSchema):
-    name: str | None = None
+    name: str | None = Field(None, description="English name")
+    name_fa: str | None = Field(None, description="Persian name; empty: Persian pages show the English name")
     funnel: str | None = None
 
 
 class StageOut(Schema):
-    key: str
-    name: str
+    key: str = Field(description="Stable identifier; names may change, the key never does")
+    name: str = Field(description="The name in the request's language")
+    name_en: str = Field(description="The English name")
+    name_fa: str = Field(description="The Persian name as Persian pages show it")
     order: int
     funnel: str
     kind: str

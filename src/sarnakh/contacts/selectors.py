@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 
 from sarnakh.contacts.choices import (  # noqa: F401 - the record's vocabularies, for other apps
     ActivityKind,
@@ -249,6 +252,17 @@ def stage_list() -> list[LifecycleStage]:
     return list(LifecycleStage.objects.all())
 
 
+def stage_labels() -> dict[str, str]:
+    """Stage key → the reader's label, for code that holds only keys (history, charts, reports)."""
+    return {stage.key: stage.display_name for stage in LifecycleStage.objects.all()}
+
+
+def stage_label(key: str) -> str:
+    """The reader's label of one stage; an unknown key (a deleted stage in old history) as it is."""
+    stage = LifecycleStage.objects.filter(key=key).first()
+    return stage.display_name if stage else key
+
+
 def stage_counts() -> dict[str, int]:
     return dict(live_contacts().values_list("stage").annotate(n=Count("id")).values_list("stage", "n"))
 
@@ -294,3 +308,26 @@ def latest_contacts(limit: int = 8) -> list[Contact]:
 
 def tag_names() -> list[str]:
     return list(Tag.objects.order_by("name").values_list("name", flat=True))
+
+
+def field_label(path: str) -> str:
+    """A field path as people read it, in their language: `job_title` → "Job title",
+    `company.employee_band` → "Company: employees", `properties.plan` and `bant.budget` →
+    the property's label. Pages show this, never the path; an unknown path as it is."""
+    head, _sep, rest = path.partition(".")
+    if head == "company" and rest:
+        return gettext("Company: %(field)s") % {"field": _model_field_label(Company, ObjectType.COMPANY, rest)}
+    if head == "bant" and rest:
+        return _model_field_label(Contact, ObjectType.CONTACT, f"properties.bant_{rest}")
+    return capfirst(_model_field_label(Contact, ObjectType.CONTACT, path))
+
+
+def _model_field_label(model, object_type: str, name: str) -> str:
+    if name.startswith("properties."):
+        key = name.removeprefix("properties.")
+        found = PropertyDefinition.objects.filter(object_type=object_type, key=key).first()
+        return found.display_label if found else key
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name

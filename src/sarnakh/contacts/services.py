@@ -68,7 +68,7 @@ class UpsertResult:
 
 
 def _stage_info(stage: LifecycleStage) -> StageInfo:
-    return StageInfo(key=stage.key, order=stage.order, kind=stage.kind)
+    return StageInfo(key=stage.key, order=stage.order, kind=stage.kind, label=stage.display_name)
 
 
 def _jsonable(value: Any) -> Any:

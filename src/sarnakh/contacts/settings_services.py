@@ -14,6 +14,7 @@ from sarnakh.contacts.models import Company, Contact, LifecycleStage, PropertyDe
 from sarnakh.core import clock
 from sarnakh.core.errors import Conflict, NotFound, ValidationFailed
 from sarnakh.core.normalize import clean_display_text
+from sarnakh.core.ui.formatting import format_number
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 STAGE_KEY_MAX = LifecycleStage._meta.get_field("key").max_length
@@ -28,16 +29,27 @@ def _key_errors(key: Any, *, max_length: int) -> dict[str, list[str]]:
     if not isinstance(key, str) or not KEY_PATTERN.match(key):
         return {"key": [_("Use lower-case letters, digits and underscores, starting with a letter.")]}
     if len(key) > max_length:
-        return {"key": [_("Keep this under %(max)d characters.") % {"max": max_length}]}
+        return {"key": [_("Keep this under %(max)s characters.") % {"max": format_number(max_length)}]}
     return {}
 
 
+def _clean_name_fa(name_fa: Any, errors: dict[str, list[str]]) -> str:
+    """The Persian label is optional (empty: Persian pages fall back to the English name)."""
+    text = clean_display_text(name_fa if isinstance(name_fa, str) else "")
+    if len(text) > 80:
+        errors["name_fa"] = [_("Give a name of at most 80 characters.")]
+    return text
+
+
 @transaction.atomic
-def stage_create(*, key: str, name: str, funnel: str = Funnel.MOFU, kind: str = StageKind.FUNNEL, after: str | None = None) -> LifecycleStage:
+def stage_create(
+    *, key: str, name: str, name_fa: str = "", funnel: str = Funnel.MOFU, kind: str = StageKind.FUNNEL, after: str | None = None
+) -> LifecycleStage:
     errors = _key_errors(key, max_length=STAGE_KEY_MAX)
     name = clean_display_text(name)
     if not name or len(name) > 80:
         errors["name"] = [_("Give a name of at most 80 characters.")]
+    name_fa = _clean_name_fa(name_fa, errors)
     if funnel not in Funnel.values:
         errors["funnel"] = [_("Use one of: %(values)s.") % {"values": ", ".join(Funnel.values)}]
     if kind not in StageKind.values:
@@ -56,11 +68,11 @@ def stage_create(*, key: str, name: str, funnel: str = Funnel.MOFU, kind: str = 
         LifecycleStage.objects.filter(order__gte=order).update(order=F("order") + 1)
     else:
         order = (LifecycleStage.objects.aggregate(m=Max("order"))["m"] or 0) + 1
-    return LifecycleStage.objects.create(key=key, name=name, funnel=funnel, kind=kind, order=order)
+    return LifecycleStage.objects.create(key=key, name=name, name_fa=name_fa, funnel=funnel, kind=kind, order=order)
 
 
 @transaction.atomic
-def stage_update(*, key: str, name: str | None = None, funnel: str | None = None) -> LifecycleStage:
+def stage_update(*, key: str, name: str | None = None, name_fa: str | None = None, funnel: str | None = None) -> LifecycleStage:
     stage = LifecycleStage.objects.select_for_update(of=("self",)).filter(key=key).first()
     if stage is None:
         raise NotFound(_("Stage not found."))
@@ -69,6 +81,11 @@ def stage_update(*, key: str, name: str | None = None, funnel: str | None = None
         if not name or len(name) > 80:
             raise ValidationFailed(_("Give a name of at most 80 characters."), fields={"name": [_("Give a name of at most 80 characters.")]})
         stage.name = name
+    if name_fa is not None:
+        errors: dict[str, list[str]] = {}
+        stage.name_fa = _clean_name_fa(name_fa, errors)
+        if errors:
+            raise ValidationFailed(_("Give a name of at most 80 characters."), fields=errors)
     if funnel is not None:
         if funnel not in Funnel.values:
             raise ValidationFailed(_("Unknown funnel position."), fields={"funnel": [_("Use one of: %(values)s.") % {"values": ", ".join(Funnel.values)}]})

@@ -20,6 +20,7 @@ class StageInfo:
     key: str
     order: int
     kind: str
+    label: str = ""  # the reader's name of the stage, for messages
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def decide_move(current: StageInfo | None, target: StageInfo, reason: str) -> Mo
     needs_reason = target.kind == SIDE or (current.kind == FUNNEL and target.order < current.order)
     if needs_reason and not reason:
         if target.kind == SIDE:
-            message = _("Moving a contact to “%(stage)s” needs a reason.") % {"stage": target.key}
+            message = _("Moving a contact to “%(stage)s” needs a reason.") % {"stage": target.label or target.key}
         else:
             message = _("Moving a contact back to an earlier stage needs a reason (recycle or disqualify it with a reason).")
         return MoveDecision(allowed=False, is_backward=True, message=message)

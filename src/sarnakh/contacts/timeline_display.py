@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from sarnakh.contacts import selectors
 from sarnakh.contacts.choices import Consent, LeadStatus, ObjectType
 from sarnakh.contacts.models import Activity, Contact
+from sarnakh.core.actor import actor_display
 from sarnakh.core.lead_source import Channel, SourceType
 from sarnakh.core.timeline import render_entry
 from sarnakh.core.ui.formatting import url_link
@@ -44,7 +45,7 @@ class PageValues:
     def __init__(self, activities: list[Activity]):
         self.stages = {s.key: s.display_name for s in selectors.stage_list()}
         self.fields = {f.name: str(f.verbose_name) for f in Contact._meta.get_fields() if hasattr(f, "verbose_name")}
-        self.properties = {d.key: d.label for d in selectors.property_definitions(ObjectType.CONTACT)}
+        self.properties = {d.key: d.display_label for d in selectors.property_definitions(ObjectType.CONTACT)}
         user_ids = set()
         for a in activities:
             data = a.data or {}
@@ -96,7 +97,7 @@ def describe_activities(activities: list[Activity]) -> list[ActivityLine]:
     lines = []
     for a in activities:
         entry = render_entry(a.kind, a.data, values)
-        actor = a.actor_label or (a.actor.get_username() if a.actor else "")
+        actor = actor_display(a.actor_label or (a.actor.get_username() if a.actor else ""))
         lines.append(ActivityLine(
             activity=a, title=entry.title, actor=actor, changes=entry.changes, facts=entry.facts, reason=entry.reason, body=entry.body,
         ))

@@ -33,6 +33,7 @@ from sarnakh.core.cursors import decode_cursor, encode_cursor
 from sarnakh.core.errors import DomainError
 from sarnakh.core.lead_source import Channel, SourceType
 from sarnakh.core.roles import can
+from sarnakh.core.ui.formatting import format_message, format_number, isolate
 from sarnakh.core.ui.htmx import error_messages, htmx_target, is_htmx, trigger
 from sarnakh.core.ui.permissions import ensure, require
 from sarnakh.core.users import assignable_users
@@ -144,21 +145,21 @@ def contact_bulk(request):
         if action == "owner":
             owner = request.POST.get("owner", "")
             n = bulk.contacts_set_owner(contact_ids=ids, owner_id=int(owner) if owner.isdigit() else None, actor=actor)
-            messages.success(request, ngettext("Owner changed for %(n)d contact.", "Owner changed for %(n)d contacts.", n) % {"n": n})
+            messages.success(request, ngettext("Owner changed for %(n)s contact.", "Owner changed for %(n)s contacts.", n) % {"n": format_number(n)})
         elif action == "tag":
             n = bulk.contacts_add_tag(contact_ids=ids, tag=request.POST.get("tag", ""), actor=actor)
-            messages.success(request, ngettext("Tag added to %(n)d contact.", "Tag added to %(n)d contacts.", n) % {"n": n})
+            messages.success(request, ngettext("Tag added to %(n)s contact.", "Tag added to %(n)s contacts.", n) % {"n": format_number(n)})
         elif action == "stage":
             moved, skipped = bulk.contacts_move_forward(contact_ids=ids, stage_key=request.POST.get("stage", ""), actor=actor)
-            messages.success(request, ngettext("%(n)d contact moved.", "%(n)d contacts moved.", moved) % {"n": moved})
+            messages.success(request, ngettext("%(n)s contact moved.", "%(n)s contacts moved.", moved) % {"n": format_number(moved)})
             if skipped:
                 messages.warning(
                     request,
                     ngettext(
-                        "%(n)d contact was not moved: moving back needs a reason, so do it on the contact's page.",
-                        "%(n)d contacts were not moved: moving back needs a reason, so do it on each contact's page.",
+                        "%(n)s contact was not moved: moving back needs a reason, so do it on the contact's page.",
+                        "%(n)s contacts were not moved: moving back needs a reason, so do it on each contact's page.",
                         skipped,
-                    ) % {"n": skipped},
+                    ) % {"n": format_number(skipped)},
                 )
         else:
             messages.error(request, _("Choose an action."))
@@ -426,6 +427,6 @@ def contact_delete(request, contact_id: int):
         return redirect_response
     if request.method == "POST":
         services.contact_delete(contact_id=contact.pk, actor=Actor.for_user(request.user))
-        messages.success(request, _("Contact “%(name)s” deleted.") % {"name": str(contact)})
+        messages.success(request, format_message(_("Contact “%(name)s” deleted."), name=isolate(str(contact))))
         return redirect("contacts:list")
     return render(request, "contacts/delete.html", {"contact": contact})

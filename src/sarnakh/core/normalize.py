@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 import phonenumbers
+from django.utils.translation import gettext, gettext_noop
 from email_validator import EmailNotValidError, validate_email
 
 _LETTER_VARIANTS = str.maketrans(
@@ -56,6 +57,26 @@ class InvalidEmail(ValueError):
     pass
 
 
+# email-validator explains in English; people read one of these instead, in their language.
+EMAIL_PROBLEMS = [
+    ("must have an @-sign", gettext_noop("it has no @")),
+    ("before the @-sign", gettext_noop("something is wrong before the @")),
+    ("too long", gettext_noop("it is too long")),
+    ("after the @-sign", gettext_noop("the part after the @ is not a domain")),
+    ("domain", gettext_noop("the part after the @ is not a domain")),
+    ("period", gettext_noop("the part after the @ is not a domain")),
+]
+EMAIL_PROBLEM_OTHER = gettext_noop("it is not an email address")
+
+
+def email_problem(detail: str) -> str:
+    """email-validator's English message as one of Sarnakh's own (translatable) phrases."""
+    for fragment, phrase in EMAIL_PROBLEMS:
+        if fragment in detail:
+            return phrase
+    return EMAIL_PROBLEM_OTHER
+
+
 class InvalidPhone(ValueError):
     pass
 
@@ -70,7 +91,7 @@ def normalize_email(value: str | None) -> str:
     try:
         result = validate_email(raw, check_deliverability=False, allow_smtputf8=True)
     except EmailNotValidError as exc:
-        raise InvalidEmail(str(exc)) from exc
+        raise InvalidEmail(gettext(email_problem(str(exc)))) from exc
     local = result.local_part.lower()
     domain = (result.ascii_domain or result.domain).lower()
     return f"{local}@{domain}"

@@ -6,7 +6,11 @@ Tables only: writes live in services.py, reads in selectors.py, the rules in eng
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
+
+# The shipped model's version note, stored in English and translated when shown.
+SHIPPED_NOTE = gettext_noop("Shipped default model")
 
 
 class ScoringModel(models.Model):
@@ -31,6 +35,12 @@ class ScoringModel(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def display_name(self) -> str:
+        """The shipped model's name in the reader's language (it is in the catalogue) unless
+        an admin renamed it; a typed name passes through as typed."""
+        return gettext(self.name)
+
 
 class ScoringModelVersion(models.Model):
     """One saved set of rules (the engine's ModelSpec as JSON); never changed afterwards."""
@@ -48,6 +58,10 @@ class ScoringModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model_id}@v{self.number}"
+
+    @property
+    def display_note(self) -> str:
+        return gettext(self.note) if self.note == SHIPPED_NOTE else self.note
 
 
 class ContactScore(models.Model):

@@ -9,13 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import CharField, DecimalField, F, FilteredRelation, Q, QuerySet, Value
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from sarnakh.contacts.selectors import resolve_contact_id
+from sarnakh.contacts.selectors import field_label, resolve_contact_id, stage_label
 from sarnakh.core import clock
 from sarnakh.core.errors import NotFound
-from sarnakh.core.ui.formatting import persian_digits
+from sarnakh.core.ui.formatting import format_number, format_signed, is_persian
 from sarnakh.core.workers import dead_worker_ids
 from sarnakh.scoring import facts_loader
 from sarnakh.scoring.engine import ModelSpec, ScoreResult, SpecError, score_contact
@@ -126,11 +125,9 @@ def scoring_model_preview(*, key: str, spec_dict: Any, now: dt.datetime | None =
 
 
 def _text(value: Any, *, signed: bool = False) -> str:
-    value = number(Decimal(str(value)).quantize(Decimal("0.1")) if value is not None else Decimal(0))
-    text = f"{value:+}" if signed and value else f"{value}"
-    if (get_language() or "").startswith("fa"):
-        text = persian_digits(text.replace(".", "٫")).replace("-", "−")
-    return text
+    """Points with one decimal at most, in the reader's digits (core.ui.formatting)."""
+    value = Decimal(str(value)).quantize(Decimal("0.1")) if value is not None else Decimal(0)
+    return format_signed(value, 1) if signed else format_number(value, None)
 
 
 def sparkline_points(values: Iterable[Any], *, width: int = 160, height: int = 32, pad: int = 2) -> str:
@@ -151,9 +148,10 @@ def sparkline_points(values: Iterable[Any], *, width: int = 160, height: int = 3
 def _source_text(source: str) -> str:
     kind, _sep, detail = source.partition(":")
     if kind == "property":
-        return _("property: %(fields)s") % {"fields": detail.replace(",", ", ")}
+        separator = "، " if is_persian() else ", "
+        return _("property: %(fields)s") % {"fields": separator.join(field_label(name) for name in detail.split(","))}
     if kind == "event":
-        return _("event #%(id)s") % {"id": detail}
+        return _("event #%(id)s") % {"id": format_number(detail)}
     return source
 
 
@@ -213,7 +211,7 @@ def runs_interrupted(*, limit: int = 20) -> list[dict[str, Any]]:
         for run in rescores if run.worker_id in dead
     ]
     found += [
-        {"kind": "training", "id": run.pk, "label": run.target_stage, "started_at": run.started_at, "worker_id": run.worker_id,
+        {"kind": "training", "id": run.pk, "label": stage_label(run.target_stage), "started_at": run.started_at, "worker_id": run.worker_id,
          "progress": ""}
         for run in trainings if run.worker_id in dead
     ]

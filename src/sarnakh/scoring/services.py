@@ -29,6 +29,7 @@ from sarnakh.core import clock, event_log
 from sarnakh.core.actor import Actor
 from sarnakh.core.errors import NotFound, ValidationFailed
 from sarnakh.core.events import publish
+from sarnakh.core.ui.formatting import format_number
 from sarnakh.scoring import facts_loader
 from sarnakh.scoring.engine import ModelSpec, ScoreResult, SpecError, crossed, score_contact
 from sarnakh.scoring.engine.result import number
@@ -74,8 +75,10 @@ def scoring_model_for(model: ScoringModel | str | None) -> ScoringModel:
 def bar_text(spec: ModelSpec) -> str:
     q = spec.qualification
     if q.kind == "combined":
-        return _("combined score at least %(score)s") % {"score": q.min_combined}
-    return _("grade %(grade)s or better and engagement at least %(engagement)s") % {"grade": q.min_grade, "engagement": q.min_engagement}
+        return _("combined score at least %(score)s") % {"score": format_number(q.min_combined)}
+    return _("grade %(grade)s or better and engagement at least %(engagement)s") % {
+        "grade": q.min_grade, "engagement": format_number(q.min_engagement),
+    }
 
 
 def qualification_reason(model: ScoringModel, version: ScoringModelVersion, result: ScoreResult) -> str:

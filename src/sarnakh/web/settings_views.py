@@ -64,7 +64,7 @@ def settings_stages(request):
             _run(
                 request,
                 lambda: contact_services.stage_create(
-                    key=post.get("key", "").strip(), name=post.get("name", ""), funnel=post.get("funnel", Funnel.MOFU),
+                    key=post.get("key", "").strip(), name=post.get("name", ""), name_fa=post.get("name_fa", ""), funnel=post.get("funnel", Funnel.MOFU),
                     kind=post.get("kind", StageKind.FUNNEL), after=post.get("after") or None,
                 ),
                 _("Stage added."),
@@ -72,7 +72,9 @@ def settings_stages(request):
         else:
             _run(
                 request,
-                lambda: contact_services.stage_update(key=post.get("key", ""), name=post.get("name"), funnel=post.get("funnel") or None),
+                lambda: contact_services.stage_update(
+                    key=post.get("key", ""), name=post.get("name"), name_fa=post.get("name_fa"), funnel=post.get("funnel") or None
+                ),
                 _("Stage saved."),
             )
         return redirect("web:settings_stages")

@@ -9,9 +9,11 @@ from django.template import Context, Template
 from django.utils import translation
 
 from sarnakh.core.ui.formatting import (
+    format_message,
     format_number,
     format_percent,
     format_points,
+    format_signed,
     format_when,
     isolate,
 )
@@ -24,7 +26,7 @@ from sarnakh.core.ui.formatting import (
         (1234.5, None, "1,234.5", "۱٬۲۳۴٫۵"),
         ("16.6667", None, "16.67", "۱۶٫۶۷"),
         (0.5, 2, "0.50", "۰٫۵۰"),
-        (-3, None, "−3", "−۳"),
+        (-3, None, "−3", "\u200e−۳"),
         (-0.001, None, "0", "۰"),
         ("not a number", None, "not a number", "not a number"),
         (None, None, "", ""),
@@ -43,7 +45,7 @@ def test_percentages_and_points():
         assert (format_points(2.5), format_points(-1)) == ("+2.5 pp", "−1 pp")
     with translation.override("fa"):
         assert (format_percent(16.666), format_percent(0.125, ratio=True), format_percent(100)) == ("۱۶٫۷٪", "۱۲٫۵٪", "۱۰۰٪")
-        assert format_points(2.5).startswith("+۲٫۵ ") and "pp" not in format_points(2.5)
+        assert format_points(2.5).startswith("\u200e+۲٫۵ ") and "pp" not in format_points(2.5)
 
 
 def test_dates_have_one_style_per_language():
@@ -65,7 +67,7 @@ def test_the_template_filters_use_them():
     context = Context({"n": 1234, "d": 0.5, "p": 16.67, "r": 0.5, "x": 1.5, "email": "a@b.com"})
     with translation.override("fa"):
         text = template.render(context)
-    assert text.startswith("۱٬۲۳۴ ۰٫۵۰ ۱۶٫۷٪ ۵۰٪ +۱٫۵ ") and '<bdi class="uv" dir="auto">a@b.com</bdi>' in text
+    assert text.startswith("۱٬۲۳۴ ۰٫۵۰ ۱۶٫۷٪ ۵۰٪ \u200e+۱٫۵ ") and '<bdi class="uv" dir="auto">a@b.com</bdi>' in text
 
 
 # ------------------------------------------------------------------ URLs shown on pages
@@ -102,3 +104,25 @@ def test_given_a_url_that_is_not_a_web_address_when_shown_then_text_only_never_a
     rendered = Template("{% load sarnakh_ui %}{{ u|url }}").render(Context({"u": stored}))
 
     assert "<a " not in rendered and rendered.startswith('<bdi class="uv" dir="auto">') and "<b>" not in rendered
+
+
+def test_signed_numbers_keep_their_sign_on_the_left_in_persian_text():
+    with translation.override("en"):
+        assert (format_signed(2.5), format_signed(-1), format_signed(0)) == ("+2.5", "−1", "0")
+    with translation.override("fa"):
+        assert (format_signed(2.5), format_signed(-1), format_number(-3)) == ("\u200e+۲٫۵", "\u200e−۱", "\u200e−۳")
+
+
+def test_a_literal_in_a_sentence_is_code_and_foreign_digits_follow_the_reader():
+    template = Template('{% load sarnakh_ui %}{{ cmd|code }} {{ text|digits }} {{ "</head>"|code }}')
+    context = Context({"cmd": "sarnakh serve", "text": "2 minutes"})
+
+    assert template.render(context) == '<code dir="ltr">sarnakh serve</code> 2 minutes <code dir="ltr">&lt;/head&gt;</code>'
+    with translation.override("fa"):
+        assert " ۲ minutes " in template.render(context)
+
+
+def test_a_sentence_with_values_is_safe_html_with_the_values_isolated():
+    text = format_message("Merged with %(name)s <now>", name=isolate("Atlas Co."))
+
+    assert text == 'Merged with <bdi class="uv" dir="auto">Atlas Co.</bdi> &lt;now&gt;'

@@ -77,7 +77,7 @@ def test_given_create_form_when_posted_then_site_page_shows_key_and_snippet(mark
     assert response.redirect_chain[-1][0] == f"{SITES}{site.pk}/"
     assert "Site added." in html and site.key in html
     assert '<pre id="site-snippet"' in html and "&lt;script&gt;" in html  # the snippet is shown as text
-    assert "Copy snippet" in html and "Paste this before &lt;/head&gt;" in html
+    assert "Copy snippet" in html and 'Paste this before <code dir="ltr">&lt;/head&gt;</code>' in html
     assert "any website can send events" not in html
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from sarnakh.core.normalize import (
     InvalidEmail,
@@ -25,6 +26,18 @@ from sarnakh.core.normalize import (
 from sarnakh.core.urls import UTM_KEYS, utm_from_url  # noqa: F401 - UTM_KEYS is part of this module's interface
 
 FIELD_TYPES = ("text", "email", "phone", "number", "choice", "multi_choice", "checkbox", "textarea", "hidden")
+# What people read for each type (the builder, errors); the keys stay in the API.
+FIELD_TYPE_LABELS = {
+    "text": gettext_noop("Short text"),
+    "email": gettext_noop("Email"),
+    "phone": gettext_noop("Phone"),
+    "number": gettext_noop("Number"),
+    "choice": gettext_noop("One choice"),
+    "multi_choice": gettext_noop("Several choices"),
+    "checkbox": gettext_noop("Checkbox"),
+    "textarea": gettext_noop("Long text"),
+    "hidden": gettext_noop("Hidden"),
+}
 LANGUAGES = ("en", "fa")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 MAX_FIELDS = 50

@@ -100,8 +100,8 @@ def _property_choices() -> list[tuple[str, str]]:
     company = {"company.name": _("Name"), "company.domain": _("Domain"), "company.industry": _("Industry"),
                "company.employee_band": _("Employees"), "company.revenue_band": _("Annual revenue"), "company.country": _("Country")}
     choices += [(key, _("Company: %(label)s") % {"label": label}) for key, label in company.items()]
-    choices += [(d.key, _("Custom property: %(label)s") % {"label": d.label}) for d in property_definitions(ObjectType.CONTACT)]
-    choices += [(f"company.{d.key}", _("Company custom property: %(label)s") % {"label": d.label}) for d in property_definitions(ObjectType.COMPANY)]
+    choices += [(d.key, _("Custom property: %(label)s") % {"label": d.display_label}) for d in property_definitions(ObjectType.CONTACT)]
+    choices += [(f"company.{d.key}", _("Company custom property: %(label)s") % {"label": d.display_label}) for d in property_definitions(ObjectType.COMPANY)]
     return choices
 
 
@@ -241,9 +241,9 @@ def submission_retry(request, slug: str, submission_id: int):
         messages.error(request, exc.message)
     else:
         if done.status == FormSubmission.Status.PROCESSED:
-            messages.success(request, _("Submission %(id)s processed.") % {"id": done.pk})
+            messages.success(request, _("Submission %(id)s processed.") % {"id": format_number(done.pk)})
         else:
-            messages.error(request, _("Submission %(id)s failed again: %(error)s") % {"id": done.pk, "error": done.error})
+            messages.error(request, _("Submission %(id)s failed again: %(error)s") % {"id": format_number(done.pk), "error": done.error})
     return redirect("forms:detail", slug=slug)
 
 

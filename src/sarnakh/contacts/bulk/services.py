@@ -31,6 +31,7 @@ from sarnakh.core.actor import Actor
 from sarnakh.core.errors import ValidationFailed
 from sarnakh.core.events import publish_many
 from sarnakh.core.normalize import clean_display_text
+from sarnakh.core.ui.formatting import format_number
 
 MAX_BULK = 10000
 
@@ -40,7 +41,7 @@ def _ids(contact_ids: list[int]) -> list[int]:
     if not ids:
         raise ValidationFailed(_("Select at least one contact."), fields={"ids": [_("Select at least one contact.")]})
     if len(ids) > MAX_BULK:
-        raise ValidationFailed(_("Too many contacts at once."), fields={"ids": [_("At most %(max)d.") % {"max": MAX_BULK}]})
+        raise ValidationFailed(_("Too many contacts at once."), fields={"ids": [_("At most %(max)s.") % {"max": format_number(MAX_BULK)}]})
     return ids
 
 
@@ -75,7 +76,7 @@ def contacts_add_tag(*, contact_ids: list[int], tag: str, actor: Actor) -> int:
     if not name:
         raise ValidationFailed(_("Give a tag name."), fields={"tag": [_("This field is required.")]})
     if len(name) > TAG_MAX_LENGTH:
-        message = _("Keep each tag under %(max)d characters.") % {"max": TAG_MAX_LENGTH}
+        message = _("Keep each tag under %(max)s characters.") % {"max": format_number(TAG_MAX_LENGTH)}
         raise ValidationFailed(message, fields={"tag": [message]})
     tag_row, _created = Tag.objects.get_or_create(name=name)
     through = Contact.tags.through

@@ -420,7 +420,7 @@ class BatchWriter:
         stage_move = None
         if clean.stage is not None and clean.stage.key != contact.stage_id:
             current = contact.stage
-            decision = decide_move(StageInfo(current.key, current.order, current.kind), StageInfo(clean.stage.key, clean.stage.order, clean.stage.kind), "")
+            decision = decide_move(StageInfo(current.key, current.order, current.kind), StageInfo(clean.stage.key, clean.stage.order, clean.stage.kind, clean.stage.display_name), "")
             if decision.allowed:
                 stage_move = (contact.stage_id, clean.stage.key)
                 contact.stage = clean.stage

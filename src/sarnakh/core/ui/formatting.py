@@ -12,10 +12,14 @@ from decimal import Decimal, InvalidOperation
 
 import jdatetime
 from django.utils import dateformat, timezone
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, pgettext
 
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+# Persian signs carry a left-to-right mark (as CLDR's) so a minus or plus stays on the left
+# of the digits inside right-to-left text: "‎−۳", not "۳−".
+_LRM = "\u200e"
 
 
 def is_persian() -> bool:
@@ -72,7 +76,7 @@ def _text(number: Decimal, places: int, *, trim: bool) -> str:
     if text.lstrip("-").strip("0.,") == "":
         text = text.lstrip("-")
     if is_persian():
-        return persian_digits(text.replace(",", "٬").replace(".", "٫").replace("-", "−"))
+        return persian_digits(text.replace(",", "٬").replace(".", "٫").replace("-", _LRM + "−"))
     return text.replace("-", "−")
 
 
@@ -96,13 +100,24 @@ def format_percent(value, places: int = 1, *, ratio: bool = False) -> str:
     return f"{text}٪" if is_persian() else f"{text}%"
 
 
+def format_signed(value, places: int = 2) -> str:
+    """A change or a contribution, signed both ways, with at most `places` decimals:
+    "+2.5" / "−1" ("‎+۲٫۵" / "‎−۱" in Persian)."""
+    number = _decimal(value)
+    if number is None:
+        return "" if value is None or value == "" else str(value)
+    text = _text(number, places, trim=True)
+    if number > 0 and text.strip("0.,٫٬۰") != "":
+        return (_LRM + "+" if is_persian() else "+") + text
+    return text
+
+
 def format_points(value) -> str:
     """Percentage points (a difference of two rates): "+2.5 pp" / "+۲٫۵ واحد درصد"."""
     number = _decimal(value)
     if number is None:
         return "" if value is None or value == "" else str(value)
-    sign = "+" if number > 0 else ""
-    return f"{sign}{_text(number, 1, trim=True)} {pgettext('percentage points', 'pp')}"
+    return f"{format_signed(number, 1)} {pgettext('percentage points', 'pp')}"
 
 
 def isolate(value) -> str:
@@ -147,3 +162,8 @@ def url_link(url) -> str:
     if text.lower().startswith(("http://", "https://")):
         return format_html('<a href="{}" rel="noopener noreferrer nofollow" class="break">{}</a>', text, isolate(readable_url(text)))
     return isolate(readable_url(text))
+def format_message(message: str, **values) -> SafeString:
+    """A (translated) sentence with named placeholders, as safe HTML: `message` and plain
+    values are escaped, values already safe (isolate(...), format_* results) are kept:
+    `format_message(_("Merged with %(name)s"), name=isolate(name))`."""
+    return mark_safe(conditional_escape(message) % {key: conditional_escape(value) for key, value in values.items()})

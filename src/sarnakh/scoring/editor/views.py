@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from sarnakh.core.errors import DomainError, NotFound
 from sarnakh.core.roles import can
+from sarnakh.core.ui.formatting import format_number
 from sarnakh.core.ui.htmx import is_htmx
 from sarnakh.core.ui.permissions import ensure, require
 from sarnakh.scoring import charts, distribution, rescore, selectors, services
@@ -126,7 +127,7 @@ def _handle_editor_post(request, *, state: EditorState, model=None) -> HttpRespo
         messages.info(request, _("Nothing changed: these are the rules the model already has."))
         return redirect("scoring:edit", key=state.key)
     run = rescore.rescore_start(model_key=state.key, user=request.user)
-    messages.success(request, _("Saved as version %(number)s. Re-scoring every contact now.") % {"number": version.number})
+    messages.success(request, _("Saved as version %(number)s. Re-scoring every contact now.") % {"number": format_number(version.number)})
     return redirect("scoring:rescore", run_id=run.pk)
 
 
@@ -233,7 +234,7 @@ def _restore(request, model, version) -> HttpResponse:
         return redirect("scoring:versions", key=model.key)
     run = rescore.rescore_start(model_key=model.key, user=request.user)
     messages.success(request, _("Version %(old)s restored as version %(new)s. Re-scoring every contact now.") % {
-        "old": version.number, "new": saved.number,
+        "old": format_number(version.number), "new": format_number(saved.number),
     })
     return redirect("scoring:rescore", run_id=run.pk)
 

@@ -3,11 +3,13 @@ the report page and the contact page draw (charts as server-side SVG geometry)."
 
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext as _
 
 from sarnakh.contacts import selectors as contact_selectors
 from sarnakh.core.errors import NotFound
-from sarnakh.core.ui.formatting import format_number, format_percent, format_points
+from sarnakh.core.ui.formatting import format_number, format_percent, format_points, format_signed
 from sarnakh.scoring.field_labels import predictive_label
 from sarnakh.scoring.models import ContactPrediction, PredictiveModel
 from sarnakh.scoring.predictive import summary
@@ -65,23 +67,24 @@ def contact_prediction(*, contact_id: int) -> dict:
     }
 
 
+_PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
 def _percent(value) -> str:
     return "—" if value is None else format_percent(value, 1, ratio=True)
 
 
-def _value(value):
-    """A feature's value as the reader writes numbers (counts of page views…); text as it is."""
-    return format_number(value) if isinstance(value, str) and value.lstrip("-").replace(".", "", 1).isdigit() else value
 
 
 def _feature_rows(items: list[dict], unit: str) -> list[dict]:
     rows = []
     for item in items:
         c = item["contribution"]
-        shown = format_points(c * 100) if unit == "probability" else ("+" if c > 0 else "") + format_number(c, 2)
-        rows.append({
-            "feature": item["feature"], "label": predictive_label(item["feature"]), "value": _value(item["value"]), "contribution": shown, "up": c > 0,
-        })
+        shown = format_points(round(c * 100, 1)) if unit == "probability" else format_signed(c, 2)
+        value = item["value"]
+        if (isinstance(value, int | float) and not isinstance(value, bool)) or (isinstance(value, str) and _PLAIN_NUMBER.match(value)):
+            value = format_number(value)  # a count or a measure, in the reader's digits
+        rows.append({"feature": item["feature"], "label": predictive_label(item["feature"]), "value": value, "contribution": shown, "up": c > 0})
     return rows
 
 
@@ -142,12 +145,13 @@ def reliability_chart(report: dict) -> dict:
         for row in rows:
             x, y = xy(row["mean_predicted"], row["observed_rate"])
             points.append({"x": x, "y": y, "r": round(2.5 + min(row["count"], 2000) ** 0.5 / 6, 1),
-                           "title": f"{row['lower']:.1f}–{row['upper']:.1f}: {row['count']} · {_percent(row['mean_predicted'])} → {_percent(row['observed_rate'])}"})
+                           "title": f"{format_number(row['lower'], 1)}–{format_number(row['upper'], 1)}: {format_number(row['count'])} · "
+                                    f"{_percent(row['mean_predicted'])} → {_percent(row['observed_rate'])}"})
         return {"points": points, "line": " ".join(f"{p['x']},{p['y']}" for p in points)}
 
     x0, y0 = xy(0, 0)
     x1, y1 = xy(1, 1)
-    ticks = [{"label": f"{v:.1f}", "x": xy(v, 0)[0], "y": xy(0, v)[1]} for v in (0, 0.25, 0.5, 0.75, 1.0)]
+    ticks = [{"label": format_number(v, 1), "x": xy(v, 0)[0], "y": xy(0, v)[1]} for v in (0, 0.25, 0.5, 0.75, 1.0)]
     return {
         "width": CHART_W, "height": CHART_H, "pad": CHART_PAD, "x0": x0, "y0": y0, "x1": x1, "y1": y1, "ticks": ticks,
         "model": series(report.get("reliability") or []), "baseline": series(report.get("baseline_reliability") or []),
@@ -179,4 +183,4 @@ def stage_label(key: str) -> str:
 
 
 def _fmt(value, digits: int = 3) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
+    return "—" if value is None else format_number(value, digits)

@@ -16,6 +16,7 @@ from sarnakh.core import clock
 from sarnakh.core.errors import NotFound, ValidationFailed
 from sarnakh.core.lead_source import Channel
 from sarnakh.core.normalize import clean_display_text
+from sarnakh.core.ui.formatting import format_number
 from sarnakh.tracking import channels
 from sarnakh.tracking.models import ChannelRule, Event, Session, Site, TrackingSettings, Visitor
 from sarnakh.tracking.origins import normalize_origin
@@ -65,7 +66,7 @@ def _clean_name(name: Any, errors: dict[str, list[str]]) -> str:
     if not text:
         errors.setdefault("name", []).append(_("Give the site a name."))
     elif len(text) > MAX_NAME:
-        errors.setdefault("name", []).append(_("Use at most %(n)d characters.") % {"n": MAX_NAME})
+        errors.setdefault("name", []).append(_("Use at most %(n)s characters.") % {"n": format_number(MAX_NAME)})
     return text
 
 
@@ -86,7 +87,7 @@ def _clean_origins(values: Any, errors: dict[str, list[str]]) -> list[str]:
         if origin not in cleaned:
             cleaned.append(origin)
     if len(cleaned) > MAX_ORIGINS:
-        errors.setdefault("origins", []).append(_("Allow at most %(n)d origins.") % {"n": MAX_ORIGINS})
+        errors.setdefault("origins", []).append(_("Allow at most %(n)s origins.") % {"n": format_number(MAX_ORIGINS)})
     return cleaned
 
 
@@ -185,7 +186,7 @@ def _clean_rule(index: int, row: Any, errors: dict[str, list[str]]) -> ChannelRu
     for column, code in problems.items():
         errors.setdefault(f"{prefix}.{column}", [_rule_problem(column, code)])  # a "Send text." stays alone
     if len(pattern) > MAX_PATTERN:
-        errors.setdefault(f"{prefix}.pattern", []).append(_("Use at most %(n)d characters.") % {"n": MAX_PATTERN})
+        errors.setdefault(f"{prefix}.pattern", []).append(_("Use at most %(n)s characters.") % {"n": format_number(MAX_PATTERN)})
     if not isinstance(is_active, bool):
         errors.setdefault(f"{prefix}.is_active", []).append(_("Use true or false."))
     return ChannelRule(field=field, pattern=pattern, channel=channel, is_active=is_active is not False)

@@ -5,13 +5,17 @@ The formatting itself is core.ui.formatting, shared with Python callers."""
 from __future__ import annotations
 
 from django import template
+from django.utils.html import escape, format_html
 
+from sarnakh.contacts.selectors import stage_label as contact_stage_label
 from sarnakh.core.ui.formatting import (
     format_number,
     format_percent,
     format_points,
     format_when,
+    is_persian,
     isolate,
+    persian_digits,
     readable_url,
     url_link,
 )
@@ -55,9 +59,31 @@ def pp(value) -> str:
 
 
 @register.filter
+def code(value) -> str:
+    """A literal to type or read as written (a command, an HTML attribute or tag) inside a
+    sentence: `{% blocktranslate with cmd="sarnakh serve"|code %}…{{ cmd }}…{% endblocktranslate %}`."""
+    # Always escaped: a literal in a template ("</head>") arrives marked safe.
+    return format_html('<code dir="ltr">{}</code>', escape(value)) if value not in (None, "") else ""
+
+
+@register.filter
+def digits(value) -> str:
+    """Text Django or a library wrote with Western digits ("2 minutes" from timesince) in the
+    reader's digits; numbers of our own go through `num`."""
+    text = "" if value is None else str(value)
+    return persian_digits(text) if is_persian() else text
+
+
+@register.filter
 def bdi(value) -> str:
     """Every user value and Latin fragment in running text goes through this: `{{ contact.email|bdi }}`."""
     return isolate(value)
+
+
+@register.filter
+def stage_label(key) -> str:
+    """A stage key as the reader's label (`{{ run.target_stage|stage_label }}`): pages never show the key."""
+    return contact_stage_label(key) if key else ""
 
 
 @register.filter

@@ -3,6 +3,10 @@
   "use strict";
   document.documentElement.classList.add("js");
 
+  // Numbers written by script follow the page's language (Persian digits on Persian pages),
+  // like the ones the server formats.
+  var numberFormat = new Intl.NumberFormat(document.documentElement.lang || undefined);
+
   function updateBulkbar(form) {
     if (!form) return;
     var bar = form.querySelector("[data-bulkbar]");
@@ -11,7 +15,7 @@
     var counter = bar.querySelector("[data-selected-count]");
     if (counter) {
       if (!counter.dataset.empty) counter.dataset.empty = counter.textContent;
-      counter.textContent = checked ? checked + " ✓" : counter.dataset.empty;
+      counter.textContent = checked ? numberFormat.format(checked) + " ✓" : counter.dataset.empty;
     }
     bar.classList.toggle("has-selection", checked > 0);
     var action = bar.querySelector("[data-bulk-action]");
