@@ -55,13 +55,7 @@ EXCLUDED_ROUTES = {
     "i18n/setlang/", "healthz",  # not pages
 }
 # Screens other issue-12 work rebuilds at the same time; each line goes when that work is merged.
-PENDING_ELSEWHERE = {
-    "forms/new/": "form builder: type labels, choices editor, field names (formsui)",
-    "forms/<slug:slug>/edit/": "form builder (formsui)",
-    "scoring/models/<slug:key>/": "scoring editor: field paths and event names as labels (formsui)",
-    "scoring/models/<slug:key>/versions/<int:number>/": "saved rules: event names as labels (formsui)",
-    "tracking/live/": "Activity → Live: event names as labels (firstuse)",
-}
+PENDING_ELSEWHERE: dict[str, str] = {}
 EXCLUDED_PREFIXES = (
     "api/",  # JSON, not pages
     "f/",  # the public hosted form speaks the form's own language

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from sarnakh.core.ui.formatting import format_message, isolate
+
 FIELD_LABELS = {
     "email": _("Email address"),
     "job_title": _("Job title"),
@@ -84,10 +86,12 @@ EVENT_COLUMN_PREFIX = "event: "
 
 
 def predictive_label(column: str) -> str:
-    """Words for a predictive feature column: 'event: demo_requested' -> 'Times doing
-    “demo_requested”'; an unknown column (a CSV file's own) as it is."""
+    """Words for a predictive feature column, as HTML: 'event: demo_requested' -> 'Times
+    doing “demo_requested”' with the name isolated; an unknown column (a CSV file's own) as
+    it is, isolated."""
     if column in PREDICTIVE_LABELS:
         return str(PREDICTIVE_LABELS[column])
     if column.startswith(EVENT_COLUMN_PREFIX):
-        return _("Times doing “%(event)s”") % {"event": column.removeprefix(EVENT_COLUMN_PREFIX)}
-    return column
+        # The event's name is the site's own word (often Latin in a Persian sentence): isolated.
+        return format_message(str(_("Times doing “%(event)s”")), event=isolate(column.removeprefix(EVENT_COLUMN_PREFIX)))
+    return isolate(column)

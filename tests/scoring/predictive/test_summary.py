@@ -67,5 +67,5 @@ def test_given_runs_of_empty_deciles_then_merged_and_single_ones_kept():
 def test_predictive_columns_read_as_words_and_unknown_ones_as_they_are():
     with translation.override("en"):
         assert predictive_label("company_revenue_band") == "Company annual revenue"
-        assert predictive_label("event: demo_requested") == "Times doing “demo_requested”"
-        assert predictive_label("lead_number") == "lead_number"
+        assert predictive_label("event: demo_requested") == 'Times doing “<bdi class="uv" dir="auto">demo_requested</bdi>”'
+        assert predictive_label("lead_number") == '<bdi class="uv" dir="auto">lead_number</bdi>'
