@@ -126,3 +126,10 @@ def test_a_sentence_with_values_is_safe_html_with_the_values_isolated():
     text = format_message("Merged with %(name)s <now>", name=isolate("Atlas Co."))
 
     assert text == 'Merged with <bdi class="uv" dir="auto">Atlas Co.</bdi> &lt;now&gt;'
+
+
+def test_given_a_value_isolated_in_python_when_the_template_isolates_it_again_then_it_is_isolated_once():
+    once = isolate("crm")
+
+    assert isolate(once) == once == '<bdi class="uv" dir="auto">crm</bdi>'
+    assert isolate(format_message("%(a)s and %(b)s", a=isolate("x"), b=isolate("y"))).count("<bdi") == 3

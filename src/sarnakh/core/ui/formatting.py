@@ -127,7 +127,12 @@ def isolate(value) -> str:
     marks it as user data (the Persian page walk skips it)."""
     if value is None or value == "":
         return ""
-    return format_html('<bdi class="uv" dir="auto">{}</bdi>', value)
+    if isinstance(value, SafeString) and value.startswith(_ISOLATED) and value.endswith("</bdi>") and value.count("<bdi") == 1:
+        return value  # isolated once already (by Python code before the template's |bdi)
+    return format_html(_ISOLATED + '{}</bdi>', value)
+
+
+_ISOLATED = '<bdi class="uv" dir="auto">'
 
 
 # Kept escaped when a URL is shown: invisible or direction-changing characters would let a
