@@ -83,7 +83,7 @@ def test_given_invalid_fields_when_saving_then_each_error_beside_its_input_in_wo
     assert response.status_code == 422
     row = re.search(r'<fieldset class="builder-row[^"]*" data-row="2">(.*?)</fieldset>', html, re.S).group(1)
     assert "Give at least one choice." in row
-    slug_label = re.search(r'<label class="field">Slug.*?</label>', html, re.S).group(0)
+    slug_label = re.search(r'<label class="field"><span>Slug.*?</label>', html, re.S).group(0)
     assert "Use lower-case letters, digits and hyphens (at most 80)." in slug_label
     assert "fields.2.choices" not in html and "<strong>slug</strong>" not in html
     assert "Field 3 has a problem; see below." in html
