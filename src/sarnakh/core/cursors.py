@@ -4,7 +4,11 @@ position, base64 so a client passes them back untouched."""
 from __future__ import annotations
 
 import base64
+import binascii
 
+from django.utils.translation import gettext as _
+
+from sarnakh.core.errors import ValidationFailed
 from sarnakh.core.storable import MAX_DB_INT, NUL
 
 
@@ -21,3 +25,21 @@ def decode_cursor(cursor: str) -> list[str]:
         if NUL in part or (part.isdigit() and int(part) > MAX_DB_INT):
             raise ValueError("not a cursor")
     return parts
+
+
+def encode_id_cursor(row_id: int | None) -> str | None:
+    """The cursor of a page ordered by id alone; None when there is no next page."""
+    return encode_cursor(row_id) if row_id else None
+
+
+def decode_id_cursor(cursor: str | None) -> int | None:
+    """The id in a cursor made by `encode_id_cursor`; a forged one is a 422 naming `cursor`."""
+    if not cursor:
+        return None
+    try:
+        (text,) = decode_cursor(cursor)
+        if not text.isdigit() or not 1 <= int(text) <= MAX_DB_INT:
+            raise ValueError(cursor)
+        return int(text)
+    except (ValueError, binascii.Error, UnicodeError):
+        raise ValidationFailed(_("Invalid cursor."), fields={"cursor": [_("Use the next_cursor of a previous page.")]}) from None

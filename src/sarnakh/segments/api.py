@@ -3,8 +3,6 @@ refresh, and the segments one contact is in."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 from typing import Any, Literal
 
@@ -16,8 +14,8 @@ from pydantic import ConfigDict
 from sarnakh.core.actor import Actor
 from sarnakh.core.api import ErrorOut, write_auth
 from sarnakh.core.api_types import DbId, InputSchema
+from sarnakh.core.cursors import decode_id_cursor, encode_id_cursor
 from sarnakh.core.errors import NotFound, ValidationFailed
-from sarnakh.core.storable import MAX_DB_INT
 from sarnakh.segments import selectors, services
 
 router = Router(tags=["segments"])
@@ -113,20 +111,6 @@ def _get(segment_id: int):
     return segment
 
 
-def _cursor_id(cursor: str | None) -> int | None:
-    if not cursor:
-        return None
-    try:
-        text = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
-        if not text.isdigit() or not 1 <= int(text) <= MAX_DB_INT:
-            raise ValueError(cursor)
-        return int(text)
-    except (ValueError, binascii.Error, UnicodeError):
-        raise ValidationFailed(_("Invalid cursor."), fields={"cursor": [_("Use the next_cursor of a previous page.")]}) from None
-
-
-def _cursor(contact_id: int | None) -> str | None:
-    return base64.urlsafe_b64encode(str(contact_id).encode()).decode().rstrip("=") if contact_id else None
 
 
 @router.get("", response={200: list[SegmentOut], **ERRORS}, summary="List segments and lists")
@@ -187,9 +171,9 @@ def list_segment_members(request, segment_id: DbId, cursor: str | None = None, l
     _get(segment_id)
     if not 1 <= limit <= 500:
         raise ValidationFailed(_("Limit must be between 1 and 500."), fields={"limit": [_("Use 1 to 500.")]})
-    rows, next_id = selectors.member_page(segment_id, after_contact_id=_cursor_id(cursor), limit=limit)
+    rows, next_id = selectors.member_page(segment_id, after_contact_id=decode_id_cursor(cursor), limit=limit)
     return {"items": [{"contact_id": m.contact_id, "entered_at": m.entered_at, "reason": m.reason} for m in rows],
-            "next_cursor": _cursor(next_id)}
+            "next_cursor": encode_id_cursor(next_id)}
 
 
 @router.post("/{int:segment_id}/members", auth=write_auth, response={200: SegmentMembersChangedOut, **ERRORS},

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 from typing import Any, Literal
 
@@ -14,8 +12,8 @@ from pydantic import ConfigDict
 
 from sarnakh.core.api import ErrorOut, write_auth
 from sarnakh.core.api_types import DbId, InputSchema
+from sarnakh.core.cursors import decode_id_cursor, encode_id_cursor
 from sarnakh.core.errors import NotFound, ValidationFailed
-from sarnakh.core.storable import MAX_DB_INT
 from sarnakh.webhooks import delivery_services, selectors, services
 from sarnakh.webhooks.models import WebhookDelivery
 
@@ -165,20 +163,6 @@ def _get(webhook_id: int):
     return webhook
 
 
-def _cursor_id(cursor: str | None) -> int | None:
-    if not cursor:
-        return None
-    try:
-        text = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
-        if not text.isdigit() or not 1 <= int(text) <= MAX_DB_INT:
-            raise ValueError(cursor)
-        return int(text)
-    except (ValueError, binascii.Error, UnicodeError):
-        raise ValidationFailed(_("Invalid cursor."), fields={"cursor": [_("Use the next_cursor of a previous page.")]}) from None
-
-
-def _cursor(delivery_id: int | None) -> str | None:
-    return base64.urlsafe_b64encode(str(delivery_id).encode()).decode().rstrip("=") if delivery_id else None
 
 
 @router.get("", response={200: list[WebhookOut], **ERRORS}, summary="List webhooks",
@@ -254,8 +238,8 @@ def list_webhook_deliveries(request, webhook_id: DbId, status: str | None = None
             _("Some fields are not valid."),
             fields={"status": [_("Use one of: %(values)s.") % {"values": ", ".join(WebhookDelivery.Status.values)}]},
         )
-    rows, next_id = selectors.delivery_page(webhook_id, before_id=_cursor_id(cursor), status=status or None, limit=limit)
-    return {"items": [_delivery(d) for d in rows], "next_cursor": _cursor(next_id)}
+    rows, next_id = selectors.delivery_page(webhook_id, before_id=decode_id_cursor(cursor), status=status or None, limit=limit)
+    return {"items": [_delivery(d) for d in rows], "next_cursor": encode_id_cursor(next_id)}
 
 
 @router.get("/{int:webhook_id}/deliveries/{int:delivery_id}", response={200: WebhookDeliveryDetailOut, **ERRORS},

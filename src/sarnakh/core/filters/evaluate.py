@@ -99,17 +99,7 @@ def number(op: str, prepared: Any, actual: Any) -> bool:
         return value in prepared
     if op == "not_in":
         return value not in prepared
-    if op == "gt":
-        return value > prepared
-    if op == "lt":
-        return value < prepared
-    if op == "gte":
-        return value >= prepared
-    if op == "lte":
-        return value <= prepared
-    if op == "between":
-        return prepared[0] <= value <= prepared[1]
-    raise ValueError(f"operator {op!r} on a number")
+    return _ordered(op, prepared, value, "number")
 
 
 def date(op: str, prepared: Any, actual: Any, now: dt.datetime) -> bool:
@@ -122,17 +112,22 @@ def date(op: str, prepared: Any, actual: Any, now: dt.datetime) -> bool:
         return False
     if op in CLOCK_OPS:
         return shared_holds(op, prepared, moment, now=now)
+    return _ordered(op, prepared, moment, "date")
+
+
+def _ordered(op: str, prepared: Any, value: Any, kind: str) -> bool:
+    """The comparisons numbers and dates share."""
     if op == "gt":
-        return moment > prepared
+        return value > prepared
     if op == "lt":
-        return moment < prepared
+        return value < prepared
     if op == "gte":
-        return moment >= prepared
+        return value >= prepared
     if op == "lte":
-        return moment <= prepared
+        return value <= prepared
     if op == "between":
-        return prepared[0] <= moment <= prepared[1]
-    raise ValueError(f"operator {op!r} on a date")
+        return prepared[0] <= value <= prepared[1]
+    raise ValueError(f"operator {op!r} on a {kind}")
 
 
 def dates_any(op: str, prepared: Any, moments: list[Any], now: dt.datetime) -> bool:
