@@ -1,7 +1,8 @@
 """Writes for segments: create, change, delete; the set-based refresh of a dynamic segment,
 the incremental re-evaluation of the contacts an event touched; a static list's add and
-remove. Every join and leave writes a membership row change, a history row and a
-`segment.entered` / `segment.left` event, in one transaction.
+remove. Every join and leave writes a membership row change, a history row, a
+`segment.entered` / `segment.left` event and a row on the contact's timeline, in one
+transaction.
 
 Membership is computed by the filter language (core.filters): the matching contacts are
 one query, the diff with the stored members is two more (NOT IN subqueries), and the
@@ -19,10 +20,13 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
 from sarnakh.core.errors import NotFound, ValidationFailed
 from sarnakh.core.events import publish_many
 from sarnakh.core.filters.compile import FilterError, matching_contacts, parse_filter
 from sarnakh.core.normalize import clean_display_text
+from sarnakh.core.timeline import timeline_write_many
+from sarnakh.segments.contact_page import SEGMENT_ENTERED, SEGMENT_LEFT
 from sarnakh.segments.events import SegmentEntered, SegmentLeft
 from sarnakh.segments.models import Segment, SegmentMembership, SegmentMembershipChange
 
@@ -140,11 +144,13 @@ def _batches(ids: list[int], size: int = BATCH) -> Iterable[list[int]]:
 
 
 def _apply(segment: Segment, *, entered: list[int], left: list[int], reason: str, actor: Any = None) -> None:
-    """Writes a diff: membership rows, history rows and events, in batches (caller's transaction,
-    segment row locked)."""
+    """Writes a diff: membership rows, history rows, events and timeline rows, in batches
+    (caller's transaction, segment row locked)."""
     if not entered and not left:
         return
     now, reason = clock.now(), reason[:MAX_REASON]
+    who = actor if isinstance(actor, Actor) else Actor.system()
+    shown = {"segment_id": segment.pk, "segment_name": segment.name, "kind": segment.kind, "reason": reason}
     for batch in _batches(sorted(entered)):
         SegmentMembership.objects.bulk_create(
             [SegmentMembership(segment=segment, contact_id=cid, entered_at=now, reason=reason) for cid in batch]
@@ -156,6 +162,7 @@ def _apply(segment: Segment, *, entered: list[int], left: list[int], reason: str
             [SegmentEntered(contact_id=cid, segment_id=segment.pk, segment_name=segment.name, reason=reason) for cid in batch],
             actor=actor or "segments",
         )
+        timeline_write_many(rows=[(cid, shown) for cid in batch], kind=SEGMENT_ENTERED, actor=who, at=now)
     for batch in _batches(sorted(left)):
         SegmentMembership.objects.filter(segment=segment, contact_id__in=batch).delete()
         SegmentMembershipChange.objects.bulk_create(
@@ -165,6 +172,7 @@ def _apply(segment: Segment, *, entered: list[int], left: list[int], reason: str
             [SegmentLeft(contact_id=cid, segment_id=segment.pk, segment_name=segment.name, reason=reason) for cid in batch],
             actor=actor or "segments",
         )
+        timeline_write_many(rows=[(cid, shown) for cid in batch], kind=SEGMENT_LEFT, actor=who, at=now)
     Segment.objects.filter(pk=segment.pk).update(member_count=F("member_count") + len(entered) - len(left))
 
 
