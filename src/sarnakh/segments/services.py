@@ -29,6 +29,7 @@ from sarnakh.core.timeline import timeline_write_many
 from sarnakh.segments.contact_page import SEGMENT_ENTERED, SEGMENT_LEFT
 from sarnakh.segments.events import SegmentEntered, SegmentLeft
 from sarnakh.segments.models import Segment, SegmentMembership, SegmentMembershipChange
+from sarnakh.segments.references import cycle_through, dependency_order, referenced
 
 MAX_NAME = 200
 MAX_DESCRIPTION = 5000
@@ -61,6 +62,28 @@ def _clean_description(description: Any) -> str:
     if len(text) > MAX_DESCRIPTION:
         raise _invalid({"description": [_("At most %(n)s characters.") % {"n": MAX_DESCRIPTION}]})
     return text
+
+
+def _dynamic_filters(exclude: int | None = None) -> dict[int, Any]:
+    rows = Segment.objects.filter(kind=Segment.Kind.DYNAMIC).exclude(pk=exclude).values_list("pk", "filter")
+    return dict(rows)
+
+
+def _refuse_cycles(segment: Segment, data: dict) -> None:
+    """A segment may not contain itself, directly or through the segments it names."""
+    refers = referenced(data)
+    if not refers:
+        return
+    path = [segment.pk] if segment.pk in refers else cycle_through(segment.pk, refers, _dynamic_filters(exclude=segment.pk))
+    if path:
+        names = dict(Segment.objects.filter(pk__in=path).values_list("pk", "name"))
+        shown = " → ".join(f"“{names.get(pk, pk)}”" for pk in path)
+        raise _invalid({"filter": [_("A segment cannot contain itself: %(path)s.") % {"path": shown}]})
+
+
+def _ordered_dynamic_ids() -> list[int]:
+    """Dynamic segments, each after the segments its filter names."""
+    return dependency_order(_dynamic_filters())
 
 
 def _clean_filter(kind: str, data: Any) -> dict:
@@ -119,6 +142,7 @@ def segment_update(*, segment_id: int, name: str | None = None, description: str
         refilter = filter is not None and filter != segment.filter
         if filter is not None:
             segment.filter = _clean_filter(segment.kind, filter)
+            _refuse_cycles(segment, segment.filter)
             fields.append("filter")
         segment.updated_at = clock.now()
         segment.save(update_fields=fields)
@@ -133,6 +157,11 @@ def segment_delete(*, segment_id: int) -> None:
     (the segment itself is gone)."""
     with transaction.atomic():
         segment = _locked(segment_id)
+        users = sorted(name for pk, name, tree in Segment.objects.filter(kind=Segment.Kind.DYNAMIC)
+                       .exclude(pk=segment.pk).values_list("pk", "name", "filter") if segment.pk in referenced(tree))
+        if users:
+            raise _invalid({"segment": [_("Segments use it in their filters: %(names)s. Change them first.")
+                                        % {"names": ", ".join(f"“{n}”" for n in users)}]})
         SegmentMembershipChange.objects.filter(segment=segment).delete()
         SegmentMembership.objects.filter(segment=segment).delete()
         segment.delete()
@@ -195,7 +224,7 @@ def segment_refresh(*, segment_id: int, reason: str = "refresh", now: dt.datetim
 
 def segment_refresh_all(*, reason: str = "refresh") -> int:
     """Refreshes every dynamic segment, each in its own transaction; how many."""
-    ids = list(Segment.objects.filter(kind=Segment.Kind.DYNAMIC).order_by("pk").values_list("pk", flat=True))
+    ids = _ordered_dynamic_ids()
     for segment_id in ids:
         segment_refresh(segment_id=segment_id, reason=reason)
     return len(ids)
@@ -206,11 +235,12 @@ def segment_refresh_due(*, older_than: dt.timedelta, reason: str = "scheduled re
     housekeeping: windows that slide and relative dates change membership with time alone);
     how many. Segments another process has just refreshed are skipped."""
     due_before = clock.now() - older_than
-    ids = list(
+    due = set(
         Segment.objects.filter(kind=Segment.Kind.DYNAMIC)
         .filter(Q(last_refreshed_at__isnull=True) | Q(last_refreshed_at__lt=due_before))
-        .order_by("pk").values_list("pk", flat=True)
+        .values_list("pk", flat=True)
     )
+    ids = [pk for pk in _ordered_dynamic_ids() if pk in due]
     done = 0
     for segment_id in ids:
         with transaction.atomic():
@@ -222,16 +252,19 @@ def segment_refresh_due(*, older_than: dt.timedelta, reason: str = "scheduled re
     return done
 
 
-def segment_reevaluate_contacts(*, contact_ids: Iterable[int], reason: str, now: dt.datetime | None = None) -> int:
-    """Re-decides these contacts' membership of every dynamic segment (incremental: what a
-    full refresh would decide for them); returns how many joins and leaves."""
+def segment_reevaluate_contacts(*, contact_ids: Iterable[int], reason: str, now: dt.datetime | None = None,
+                                segment_ids: Iterable[int] | None = None) -> int:
+    """Re-decides these contacts' membership of every dynamic segment, or of `segment_ids`
+    (incremental: what a full refresh would decide for them); returns how many joins and leaves."""
     ids = sorted({int(cid) for cid in contact_ids})
     if not ids:
         return 0
     changes = 0
     with transaction.atomic():
-        segment_ids = list(Segment.objects.filter(kind=Segment.Kind.DYNAMIC).order_by("pk").values_list("pk", flat=True))
-        for segment_id in segment_ids:
+        only = None if segment_ids is None else set(segment_ids)
+        for segment_id in _ordered_dynamic_ids():
+            if only is not None and segment_id not in only:
+                continue
             segment = Segment.objects.select_for_update().filter(pk=segment_id).first()
             if segment is None:
                 continue

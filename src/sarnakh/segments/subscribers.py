@@ -12,7 +12,7 @@ from sarnakh.core.events import Envelope, subscribe
 from sarnakh.core.housekeeping import periodic
 from sarnakh.core.jobs import enqueue
 from sarnakh.segments import services, tasks
-from sarnakh.segments.selectors import any_segment
+from sarnakh.segments.selectors import any_referring_segment, any_segment, referring_segments
 
 # More touched contacts than this go to a job of their own.
 INLINE_LIMIT = 500
@@ -47,6 +47,24 @@ def reevaluate(envelopes: list[Envelope]) -> None:
             enqueue(tasks.reevaluate_contacts, ids[start:start + INLINE_LIMIT * 10], reason)
         return
     services.segment_reevaluate_contacts(contact_ids=ids, reason=reason)
+
+
+@subscribe("segment.entered", "segment.left", key="segments.follow_referenced", fast=("segment.entered", "segment.left"),
+           when=lambda names: any_referring_segment())
+def follow_referenced(envelopes: list[Envelope]) -> None:
+    """A join or leave re-decides the same contacts in the segments whose filters name that
+    segment (no cycles: refused when saved, so the chain ends)."""
+    changed = {e.event.segment_id for e in envelopes}
+    targets = referring_segments(changed)
+    ids = sorted({e.event.contact_id for e in envelopes if e.event.contact_id})
+    if not targets or not ids:
+        return
+    reason = "segment membership changed"
+    if len(ids) > INLINE_LIMIT:
+        for start in range(0, len(ids), INLINE_LIMIT * 10):
+            enqueue(tasks.reevaluate_contacts, ids[start:start + INLINE_LIMIT * 10], reason, targets)
+        return
+    services.segment_reevaluate_contacts(contact_ids=ids, reason=reason, segment_ids=targets)
 
 
 # Not an event but time: every worker's housekeeping queues the refresh of the segments due.
