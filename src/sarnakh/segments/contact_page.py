@@ -24,6 +24,7 @@ REASON_LABELS = {
     "removed by hand": gettext_noop("removed by hand"),
     "frozen from a segment": gettext_noop("frozen from a segment"),
     "merged": gettext_noop("the contact was merged"),
+    "imported": gettext_noop("imported"),
     "segment membership changed": gettext_noop("a segment it names changed"),
 }
 

@@ -75,3 +75,8 @@ def referring_segments(segment_ids: set[int]) -> list[int]:
 def any_referring_segment() -> bool:
     rows = Segment.objects.filter(kind=Segment.Kind.DYNAMIC).values_list("filter", flat=True)
     return any(referenced(tree) for tree in rows)
+
+
+def static_list_choices() -> list[tuple[int, str]]:
+    """(id, name) of the static lists, by name (pickers in other apps, core.lists)."""
+    return list(Segment.objects.filter(kind=Segment.Kind.STATIC).order_by("name", "pk").values_list("pk", "name"))

@@ -319,9 +319,11 @@ def _list_ids(contact_ids: Iterable[Any]) -> list[int]:
     return sorted(set(ids))
 
 
-def list_add(*, segment_id: int, contact_ids: Iterable[int], reason: str = "added by hand", actor: Any = None) -> int:
+def list_add(*, segment_id: int, contact_ids: Iterable[int], reason: str = "added by hand", actor: Any = None,
+             skip_gone: bool = False) -> int:
     """Adds live contacts to a static list (ones already in it are left as they are); how many joined.
-    An id that is no live contact is refused, and nothing is added."""
+    An id that is no live contact is refused, and nothing is added; with `skip_gone` (an
+    import adding its batch later) such ids are left out instead."""
     ids = _list_ids(contact_ids)
     with transaction.atomic():
         segment = _static(segment_id)
@@ -329,6 +331,8 @@ def list_add(*, segment_id: int, contact_ids: Iterable[int], reason: str = "adde
         for chunk in _batches(ids, REEVALUATE_CHUNK):
             live |= set(matching_contacts(EVERYONE).filter(pk__in=chunk).values_list("pk", flat=True))
         unknown = [cid for cid in ids if cid not in live]
+        if skip_gone:
+            ids, unknown = [cid for cid in ids if cid in live], []
         if unknown:
             shown = ", ".join(str(cid) for cid in unknown[:10])
             raise _invalid({"contact_ids": [_("No live contact with the id(s) %(ids)s.") % {"ids": shown}]})

@@ -8,10 +8,11 @@ job of its own so the delivery stays short.
 
 from __future__ import annotations
 
+from sarnakh.core.actor import Actor
 from sarnakh.core.events import Envelope, subscribe
 from sarnakh.core.housekeeping import periodic
 from sarnakh.core.jobs import enqueue
-from sarnakh.segments import services, tasks
+from sarnakh.segments import selectors, services, tasks
 from sarnakh.segments.selectors import any_referring_segment, any_segment, referring_segments
 
 # More touched contacts than this go to a job of their own.
@@ -65,6 +66,22 @@ def follow_referenced(envelopes: list[Envelope]) -> None:
             enqueue(tasks.reevaluate_contacts, ids[start:start + INLINE_LIMIT * 10], reason, targets)
         return
     services.segment_reevaluate_contacts(contact_ids=ids, reason=reason, segment_ids=targets)
+
+
+@subscribe("import.batch_written", key="segments.import_into_list", when=lambda names: any_segment())
+def import_into_list(envelopes: list[Envelope]) -> None:
+    """An import with a list: each written batch's created and updated contacts join it
+    (a list deleted meanwhile, or contacts merged away since, are skipped)."""
+    for envelope in envelopes:
+        event = envelope.event
+        list_id = getattr(event, "list_id", None)
+        target = selectors.segment_get(list_id) if isinstance(list_id, int) else None
+        if target is None or target.kind != "static":
+            continue
+        ids = sorted({v for name in ("created_ids", "updated_ids") for v in getattr(event, name, None) or () if isinstance(v, int)})
+        for start in range(0, len(ids), services.MAX_LIST_CHANGE):
+            services.list_add(segment_id=list_id, contact_ids=ids[start:start + services.MAX_LIST_CHANGE],
+                              reason="imported", actor=Actor(source="import", label=envelope.actor), skip_gone=True)
 
 
 # Not an event but time: every worker's housekeeping queues the refresh of the segments due.
