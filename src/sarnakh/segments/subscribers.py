@@ -20,7 +20,7 @@ INLINE_LIMIT = 500
 
 TOUCHING = (
     "contact.created", "contact.updated", "contact.stage_changed", "contact.merged", "contact.deleted",
-    "behaviour.recorded", "contact.qualified", "form.submitted", "import.batch_written",
+    "behaviour.recorded", "contact.qualified", "contact.score_changed", "form.submitted", "import.batch_written",
 )
 
 
@@ -38,7 +38,7 @@ def touched_contacts(envelopes: list[Envelope]) -> list[int]:
     return sorted(ids)
 
 
-@subscribe(*TOUCHING, key="segments.reevaluate", fast=("behaviour.recorded", "contact.updated"),
+@subscribe(*TOUCHING, key="segments.reevaluate", fast=("behaviour.recorded", "contact.updated", "contact.score_changed"),
            when=lambda names: any_segment())
 def reevaluate(envelopes: list[Envelope]) -> None:
     ids = touched_contacts(envelopes)
@@ -82,6 +82,12 @@ def import_into_list(envelopes: list[Envelope]) -> None:
         for start in range(0, len(ids), services.MAX_LIST_CHANGE):
             services.list_add(segment_id=list_id, contact_ids=ids[start:start + services.MAX_LIST_CHANGE],
                               reason="imported", actor=Actor(source="import", label=envelope.actor), skip_gone=True)
+
+
+@subscribe("scores.rescored", key="segments.refresh_after_rescore", when=lambda names: any_segment())
+def refresh_after_rescore(envelopes: list[Envelope]) -> None:
+    """A model re-scored everyone at once (no per-contact events): rebuild the segments."""
+    enqueue(tasks.refresh_all)
 
 
 # Not an event but time: every worker's housekeeping queues the refresh of the segments due.

@@ -21,6 +21,12 @@ def reevaluate_contacts(contact_ids: list[int], reason: str, segment_ids: list[i
 
 
 @task()
+def refresh_all() -> int:
+    """Every dynamic segment rebuilt (after a bulk re-score changed many scores at once)."""
+    return services.segment_refresh_all(reason="scores.rescored")
+
+
+@task()
 def refresh_due() -> int:
     """The scheduled refresh: dynamic segments not refreshed in about REFRESH_EVERY."""
     return services.segment_refresh_due(older_than=REFRESH_EVERY - dt.timedelta(minutes=1))
