@@ -54,3 +54,5 @@ def reevaluate(envelopes: list[Envelope]) -> None:
 def queue_refresh_due() -> None:
     if any_segment():
         enqueue(tasks.refresh_due)
+
+from sarnakh.segments.audiences import subscribers as _audiences  # noqa: E402, F401 - scheduled audience exports
