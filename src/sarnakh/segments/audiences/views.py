@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseNotFound
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -197,6 +197,10 @@ def audience_feed(request, audience_id: int, token: str):
     same plain 404."""
     audience = selectors.feed_audience(audience_id, token)
     export = selectors.latest_export(audience.pk) if audience is not None else None
-    if audience is None or export is None:
-        raise Http404
+    path = selectors.export_path(export) if export is not None else None
+    if audience is None or path is None:
+        response = HttpResponseNotFound(b"Not found\n", content_type="text/plain; charset=utf-8")
+        # Django logs 4xx answers with their path, which holds the token: not this one.
+        response._has_been_logged = True
+        return response
     return _file_response(export, audience)
