@@ -37,6 +37,7 @@ their profile, and publish no folding rule); the bytes hashed are UTF-8.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -127,6 +128,8 @@ def phone_e164(raw: str | None, *, region: str) -> str | None:
     """E.164 (`+989121234567`), or None when it is not a valid number. Contacts store E.164
     already (core.normalize.normalize_phone with SARNAKH_DEFAULT_REGION); anything else
     (an older import) is parsed with `region` for national numbers, as contacts do."""
+    if raw and _E164.fullmatch(raw):  # the stored form: no parsing needed
+        return raw
     text = _ascii_digits(unicodedata.normalize("NFKC", raw or "")).strip()
     if not text:
         return None
@@ -158,10 +161,11 @@ def phone_meta(e164: str) -> str:
 _DROPPED_CATEGORIES = ("P", "Z", "C", "S")  # punctuation, separators, controls/format, symbols
 
 
+@functools.lru_cache(maxsize=65536)
 def name_normal(raw: str | None) -> str:
     """First name, last name or city, as both platforms hash it: NFKC, lowercase, without
     whitespace, punctuation, symbols and invisible characters (ZWNJ, bidi marks, tatweel).
-    See the module docstring for the Persian decisions."""
+    See the module docstring for the Persian decisions. Cached: names repeat across a list."""
     text = unicodedata.normalize("NFKC", raw or "").lower()
     kept = []
     for ch in text:

@@ -10,6 +10,7 @@ newest KEEP_FILES files of an audience are kept; older exports keep their figure
 
 from __future__ import annotations
 
+import csv
 import logging
 import os
 import secrets
@@ -23,7 +24,6 @@ from django.utils.translation import gettext as _
 
 from sarnakh.contacts import selectors as contact_selectors
 from sarnakh.core import clock
-from sarnakh.core.csv_export import csv_lines
 from sarnakh.core.errors import NotFound, ValidationFailed
 from sarnakh.core.jobs import enqueue
 from sarnakh.core.normalize import clean_display_text
@@ -265,10 +265,12 @@ def export_run(*, export_id: int) -> AudienceExport:
     temporary = folder / f".{export.pk}.tmp"
     counts: dict[str, Any] = {"members": 0, "exported": 0, "excluded": {}}
     try:
-        # No BOM: the platforms read the first header as written ("Email", "EMAIL").
+        # No BOM: the platforms read the first header as written ("Email", "EMAIL"). Cells
+        # are hex digests, country codes or empty: nothing a spreadsheet runs as a formula.
         with open(temporary, "w", encoding="utf-8", newline="") as out:
-            for piece in csv_lines(formats.header(audience.platform, audience.identifiers), _rows(audience, counts), bom=False):
-                out.write(piece)
+            writer = csv.writer(out, lineterminator="\r\n")
+            writer.writerow(formats.header(audience.platform, audience.identifiers))
+            writer.writerows(_rows(audience, counts))
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, final)
