@@ -158,6 +158,18 @@ def test_given_an_audience_when_deleted_then_its_files_go_too():
     assert not AudienceExport.objects.exists()
 
 
+def test_given_a_segment_deleted_with_its_audience_when_the_due_check_runs_then_the_files_go():
+    segment = static_list([contact("o@example.com").pk])
+    audience = services.audience_create(segment_id=segment.pk, name="o", platform="google")
+    kept = services.audience_create(segment_id=static_list([contact("p@example.com").pk]).pk, name="p", platform="google")
+    path = selectors.export_path(services.export_now(audience_id=audience.pk))
+    kept_path = selectors.export_path(services.export_now(audience_id=kept.pk))
+    segment_services.segment_delete(segment_id=segment.pk)
+    assert path.exists()
+    services.export_due()
+    assert not path.parent.exists() and kept_path.exists()
+
+
 # ---------------------------------------------------------------- the fetch URL's token
 
 

@@ -86,6 +86,10 @@ def due_audience_ids(now: dt.datetime) -> list[int]:
     return [pk for pk, schedule in scheduled if is_due(schedule, newest.get(pk), now)]
 
 
+def existing_audience_ids(ids: list[int]) -> set[int]:
+    return set(Audience.objects.filter(pk__in=ids).values_list("pk", flat=True))
+
+
 def any_scheduled() -> bool:
     return Audience.objects.exclude(schedule=Audience.Schedule.MANUAL).exists()
 

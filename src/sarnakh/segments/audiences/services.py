@@ -14,6 +14,7 @@ import csv
 import logging
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -302,8 +303,26 @@ def _prune(audience_id: int) -> None:
         AudienceExport.objects.filter(pk=pk).update(file_name="")
 
 
+def prune_orphan_files(*, limit: int = 1000) -> int:
+    """Removes the folders of audiences that no longer exist (a deleted segment takes its
+    audiences' rows with it, not their files); at most `limit` folders a call; how many."""
+    root = selectors.audiences_dir()
+    if not root.is_dir():
+        return 0
+    folders = [p for p in root.iterdir() if p.is_dir() and p.name.isdigit()][:limit]
+    alive = selectors.existing_audience_ids([int(p.name) for p in folders])
+    removed = 0
+    for folder in folders:
+        if int(folder.name) not in alive:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 def export_due() -> int:
-    """The scheduled re-export: queues an export of each audience whose time has come; how many."""
+    """The scheduled re-export: queues an export of each audience whose time has come; how
+    many. Also clears the files of audiences deleted with their segment."""
+    prune_orphan_files()
     due = selectors.due_audience_ids(clock.now())
     for audience_id in due:
         try:

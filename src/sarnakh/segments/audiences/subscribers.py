@@ -10,5 +10,5 @@ from sarnakh.segments.audiences import selectors, tasks
 
 @periodic("segments.audiences.export_due", every=tasks.CHECK_EVERY)
 def queue_export_due() -> None:
-    if selectors.any_scheduled():
+    if selectors.any_scheduled() or selectors.audiences_dir().is_dir():
         enqueue(tasks.export_due)
