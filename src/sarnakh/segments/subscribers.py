@@ -95,3 +95,5 @@ def refresh_after_rescore(envelopes: list[Envelope]) -> None:
 def queue_refresh_due() -> None:
     if any_segment():
         enqueue(tasks.refresh_due)
+
+from sarnakh.segments.audiences import subscribers as _audiences  # noqa: E402, F401 - scheduled audience exports
