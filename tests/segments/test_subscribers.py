@@ -111,8 +111,8 @@ def test_given_a_bulk_rescore_that_changes_scores_then_one_event_and_the_segment
     segment = services.segment_create(name="Scored", filter={"match": "all", "conditions": [
         {"field": "score", "op": "gt", "value": float(score.score) - 5}]})
     contacts_rescore_all()
-    assert EventRecord.objects.filter(name="scores.rescored").count() == 1
+    assert EventRecord.objects.filter(name="scoring.rescored").count() == 1
     assert not EventRecord.objects.filter(name="contact.score_changed", contact_id=contact.pk,
-                                          id__gt=EventRecord.objects.get(name="scores.rescored").pk).exists()
+                                          id__gt=EventRecord.objects.get(name="scoring.rescored").pk).exists()
     run_pending_jobs()
     assert SegmentMembership.objects.filter(segment=segment, contact_id=contact.pk).exists()

@@ -29,7 +29,7 @@ class ContactQualified(DomainEvent):
 @dataclass(frozen=True, kw_only=True)
 class ContactScoreChanged(DomainEvent):
     """A contact's stored score under a model changed (fit, engagement, total or grade).
-    Published by the one-contact path; a model's bulk re-score publishes `scores.rescored`."""
+    Published by the one-contact path; a model's bulk re-score publishes `scoring.rescored`."""
 
     model: str = ""
     fit: float = 0.0
@@ -40,7 +40,7 @@ class ContactScoreChanged(DomainEvent):
     previous_grade: str = ""
 
 
-@domain_event("scores.rescored", label=_("Every lead re-scored"))
+@domain_event("scoring.rescored", label=_("Every lead re-scored"))
 @dataclass(frozen=True, kw_only=True)
 class ScoresRescored(DomainEvent):
     """A model re-scored every live contact set-based (a new version, a rescore run):

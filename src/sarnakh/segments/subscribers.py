@@ -84,7 +84,7 @@ def import_into_list(envelopes: list[Envelope]) -> None:
                               reason="imported", actor=Actor(source="import", label=envelope.actor), skip_gone=True)
 
 
-@subscribe("scores.rescored", key="segments.refresh_after_rescore", when=lambda names: any_segment())
+@subscribe("scoring.rescored", key="segments.refresh_after_rescore", when=lambda names: any_segment())
 def refresh_after_rescore(envelopes: list[Envelope]) -> None:
     """A model re-scored everyone at once (no per-contact events): rebuild the segments."""
     enqueue(tasks.refresh_all)

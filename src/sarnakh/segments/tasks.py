@@ -23,7 +23,7 @@ def reevaluate_contacts(contact_ids: list[int], reason: str, segment_ids: list[i
 @task()
 def refresh_all() -> int:
     """Every dynamic segment rebuilt (after a bulk re-score changed many scores at once)."""
-    return services.segment_refresh_all(reason="scores.rescored")
+    return services.segment_refresh_all(reason="scoring.rescored")
 
 
 @task()
