@@ -6,3 +6,6 @@ class SegmentsConfig(AppConfig):
     name = "sarnakh.segments"
     label = "segments"
     verbose_name = _("Segments")
+
+    def ready(self) -> None:
+        from sarnakh.segments import contact_list  # noqa: F401 - registers the contact list's "Add to list" bulk action
