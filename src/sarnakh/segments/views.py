@@ -17,6 +17,8 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -30,7 +32,7 @@ from sarnakh.core.events import EVENT_TYPES
 from sarnakh.core.filters.compile import FilterError, parse_filter
 from sarnakh.core.filters.fields import FIELDS
 from sarnakh.core.roles import can
-from sarnakh.core.ui.formatting import format_number
+from sarnakh.core.ui.formatting import format_message, format_number, isolate
 from sarnakh.core.ui.htmx import error_messages
 from sarnakh.core.ui.permissions import require
 from sarnakh.core.users import assignable_users
@@ -360,11 +362,10 @@ def _describe(node: CondRow | GroupRow) -> dict[str, Any]:
         return {"group": True, "match": node.match, "negate": node.negate, "children": [_describe(c) for c in node.children]}
     spec = builder.spec_of(node)
     label = str(FIELDS.get(node.field).label) if node.field in FIELDS else node.field
-    op = str(OPERATORS.get(node.op).label) if node.op in OPERATORS else node.op
+    op = "" if node.kind == "behaviour" else (str(OPERATORS.get(node.op).label) if node.op in OPERATORS else node.op)
     choices = dict(getattr(node, "choices", []))
     if node.kind == "behaviour":
-        value = {k: getattr(node, k) for k in node.behaviour_keys if getattr(node, k)}
-        text = ""
+        value, text = _behaviour_text(node), ""
     elif node.kind == "many":
         value, text = None, ", ".join(str(choices.get(v, v)) for v in node.values)
     elif node.kind == "between":
@@ -373,3 +374,19 @@ def _describe(node: CondRow | GroupRow) -> dict[str, Any]:
         value, text = None, str(choices.get(node.value, node.value))
     return {"group": False, "field": label, "key": node.key, "op": op, "text": text, "behaviour": value,
             "value_type": spec.value_type if spec else "text", "kind": node.kind}
+
+
+def _behaviour_text(row: CondRow) -> str:
+    """"at least 2 times in the last 14 days, on pages /pricing*" with the typed values isolated."""
+    times = isolate(row.times or "1")
+    parts = [format_message(_("fewer than %(n)s times") if row.op == "fewer_than" else _("at least %(n)s times"), n=times)]
+    parts.append(format_message(_("in the last %(n)s days"), n=isolate(row.days)) if row.days else _("ever"))
+    if row.path:
+        parts.append(format_message(_("on pages %(path)s"), path=isolate(row.path)))
+    if row.name:
+        parts.append(format_message(_("named %(name)s"), name=isolate(row.name)))
+    if row.form:
+        parts.append(format_message(_("form %(form)s"), form=isolate(row.form)))
+    if row.extra:
+        parts.append(_("with a condition on the event's properties"))
+    return mark_safe(", ".join(conditional_escape(p) for p in parts))
