@@ -53,6 +53,15 @@ REASONS = {
     "removed by hand": gettext_lazy("removed by hand"),
     "frozen from segment": gettext_lazy("frozen from a segment"),
 }
+# Operators whose shared label names a number ("at least N times"): the builder puts the
+# input where the N is, so it shows the words around it.
+BUILDER_OPS = {
+    "at_least": gettext_lazy("at least … times"), "fewer_than": gettext_lazy("fewer than … times"),
+    "in_last_days": gettext_lazy("in the last … days"), "more_than_days_ago": gettext_lazy("more than … days ago"),
+    "in_next_days": gettext_lazy("in the next … days"),
+}
+DAY_UNITS = {"in_last_days": gettext_lazy("days"), "more_than_days_ago": gettext_lazy("days ago"),
+             "in_next_days": gettext_lazy("days")}
 BEHAVIOUR_HELP = {
     "page_views": gettext_lazy("Path pattern: * is any run of characters, e.g. /pricing*"),
     "custom_event": gettext_lazy("The event's name, as the tracking snippet sends it"),
@@ -126,7 +135,8 @@ def _decorate(node: CondRow | GroupRow, stages, users) -> None:
             _decorate(child, stages, users)
         return
     spec = builder.spec_of(node)
-    node.operators = [(op, str(OPERATORS.get(op).label)) for op in (spec.operators if spec else ())]  # type: ignore[attr-defined]
+    node.operators = [(op, str(BUILDER_OPS.get(op) or OPERATORS.get(op).label)) for op in (spec.operators if spec else ())]  # type: ignore[attr-defined]
+    node.day_unit = str(DAY_UNITS.get(node.op, ""))  # type: ignore[attr-defined]
     node.kind = builder.value_kind(node)  # type: ignore[attr-defined]
     node.value_type = "number" if node.kind == "between" and builder.is_family(node.field) else (spec.value_type if spec else "text")  # type: ignore[attr-defined]
     node.family = builder.is_family(node.field)  # type: ignore[attr-defined]
