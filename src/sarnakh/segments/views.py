@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -60,8 +60,6 @@ BUILDER_OPS = {
     "in_last_days": gettext_lazy("in the last … days"), "more_than_days_ago": gettext_lazy("more than … days ago"),
     "in_next_days": gettext_lazy("in the next … days"),
 }
-DAY_UNITS = {"in_last_days": gettext_lazy("days"), "more_than_days_ago": gettext_lazy("days ago"),
-             "in_next_days": gettext_lazy("days")}
 BEHAVIOUR_HELP = {
     "page_views": gettext_lazy("Path pattern: * is any run of characters, e.g. /pricing*"),
     "custom_event": gettext_lazy("The event's name, as the tracking snippet sends it"),
@@ -136,7 +134,6 @@ def _decorate(node: CondRow | GroupRow, stages, users) -> None:
         return
     spec = builder.spec_of(node)
     node.operators = [(op, str(BUILDER_OPS.get(op) or OPERATORS.get(op).label)) for op in (spec.operators if spec else ())]  # type: ignore[attr-defined]
-    node.day_unit = str(DAY_UNITS.get(node.op, ""))  # type: ignore[attr-defined]
     node.kind = builder.value_kind(node)  # type: ignore[attr-defined]
     node.value_type = "number" if node.kind == "between" and builder.is_family(node.field) else (spec.value_type if spec else "text")  # type: ignore[attr-defined]
     node.family = builder.is_family(node.field)  # type: ignore[attr-defined]
@@ -388,11 +385,11 @@ def _describe(node: CondRow | GroupRow) -> dict[str, Any]:
 
 def _behaviour_text(row: CondRow) -> str:
     """"at least 2 times in the last 14 days, on pages /pricing*" with the typed values isolated."""
-    times = isolate(row.times or "1")
+    times = _count_text(row.times or "1")
     parts = [format_message(_("fewer than %(n)s times") if row.op == "fewer_than" else _("at least %(n)s times"), n=times)]
-    parts.append(format_message(_("in the last %(n)s days"), n=isolate(row.days)) if row.days else _("ever"))
+    parts.append(format_message(_("in the last %(n)s days"), n=_count_text(row.days)) if row.days else _("ever"))
     if row.path:
-        parts.append(format_message(_("on pages %(path)s"), path=isolate(row.path)))
+        parts.append(format_message(_("on pages %(path)s"), path=format_html('<bdi class="uv" dir="ltr">{}</bdi>', row.path)))
     if row.name:
         parts.append(format_message(_("named %(name)s"), name=isolate(row.name)))
     if row.form:
@@ -400,3 +397,7 @@ def _behaviour_text(row: CondRow) -> str:
     if row.extra:
         parts.append(_("with a condition on the event's properties"))
     return mark_safe(", ".join(conditional_escape(p) for p in parts))
+
+
+def _count_text(text: str) -> str:
+    return format_number(int(text)) if text.isdigit() and len(text) < 10 else isolate(text)
