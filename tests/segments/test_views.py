@@ -398,3 +398,16 @@ def test_given_a_sales_user_then_segments_are_read_but_not_changed(sales_client,
 
 def test_given_no_login_then_the_pages_send_to_the_login(client):
     assert client.get("/segments/")["Location"].startswith("/login/")
+
+
+def test_given_a_static_list_when_edited_then_its_name_changes_and_a_blank_name_is_refused(marketer_client, world):
+    static = services.segment_create(name="Guests", kind="static")
+
+    page = marketer_client.get(f"/segments/{static.pk}/edit/").content.decode()
+    refused = marketer_client.post(f"/segments/{static.pk}/edit/", {"name": " ", "description": ""})
+    saved = marketer_client.post(f"/segments/{static.pk}/edit/", {"name": "Guests 2026", "description": "Booth visitors"})
+
+    static.refresh_from_db()
+    assert 'id="list-name"' in page and 'value="Guests"' in page
+    assert refused.status_code == 422 and "Give the segment a name." in refused.content.decode()
+    assert saved.status_code == 302 and (static.name, static.description) == ("Guests 2026", "Booth visitors")
