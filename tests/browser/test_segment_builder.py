@@ -37,12 +37,14 @@ def test_given_pricing_readers_when_the_example_segment_is_built_in_the_browser_
     page.get(live_server.url + "/segments/")
     page.find_element(By.ID, "new-segment").click()
     wait(page, EC.presence_of_element_located((By.ID, "segment-builder")))
+    wait(page, lambda d: d.execute_script("return document.readyState === 'complete' && !!window.htmx"))
     page.find_element(By.ID, "segment-name").send_keys("MOFU pricing readers")
 
-    # when: the first row (lifecycle stage is one of) gets lead and MQL
+    # when: the first row (lifecycle stage is one of; lead is chosen for a start) gets MQL too
+    wait(page, lambda d: text_of(d, "#live-count-value") == "1")
     stages = _select(page, "n1-values")
-    stages.select_by_value("lead")
     stages.select_by_value("mql")
+    wait(page, lambda d: [o.get_attribute("value") for o in _select(d, "n1-values").all_selected_options] == ["lead", "mql"])
     # then: the count is the people at those stages now (reza and sara)
     wait(page, lambda d: text_of(d, "#live-count-value") == "2")
 

@@ -286,7 +286,7 @@ def test_given_rows_with_an_error_when_the_count_is_asked_then_it_says_so(market
 
     html = marketer_client.post("/segments/count/", data).content.decode()
 
-    assert "Fix the marked conditions" in html and "live-count-value" not in html
+    assert "Complete the conditions" in html and "live-count-value" not in html
 
 
 # ---------------------------------------------------------------- a segment's page: export, refresh, chart, delete

@@ -205,7 +205,7 @@ def segment_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _handle_builder(request, None)
     root = GroupRow(token=builder.ROOT)
-    root.children.append(CondRow(token="n1", field="stage", op="in"))
+    root.children.append(CondRow(token="n1", field="stage", op="in", values=["lead"]))
     return _builder_page(request, root=root, values={"name": "", "description": ""}, segment=None)
 
 
