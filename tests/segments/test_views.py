@@ -411,3 +411,16 @@ def test_given_a_static_list_when_edited_then_its_name_changes_and_a_blank_name_
     assert 'id="list-name"' in page and 'value="Guests"' in page
     assert refused.status_code == 422 and "Give the segment a name." in refused.content.decode()
     assert saved.status_code == 302 and (static.name, static.description) == ("Guests 2026", "Booth visitors")
+
+
+def test_given_the_service_refuses_a_filter_by_path_then_the_message_is_on_that_row(marketer_client, world, monkeypatch):
+    from sarnakh.core.errors import ValidationFailed
+
+    def refuse(**kwargs):
+        raise ValidationFailed("Some fields are not valid.", fields={"filter.conditions[0].value": ["That segment contains this one."]})
+    monkeypatch.setattr(services, "segment_create", refuse)
+    data = node_post(("n1", "n0", "cond", {"field": "country", "op": "eq", "value": "IR"}), name="x", action="save")
+
+    response = marketer_client.post("/segments/new/", data)
+
+    assert response.status_code == 422 and "That segment contains this one." in response.content.decode().split('data-node="n1"')[1]

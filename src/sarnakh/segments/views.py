@@ -186,7 +186,12 @@ def _save(request, *, root: GroupRow, values: dict[str, str], segment: Segment |
             messages.success(request, _("Segment saved: %(n)s members.") % {"n": format_number(segment.member_count)})
     except DomainError as exc:
         fields = {k: v for k, v in (exc.fields or {}).items() if k in ("name", "description")}
-        general = [m for k, msgs in (exc.fields or {}).items() if k not in fields for m in msgs] or ([] if fields else [exc.message])
+        general = []
+        for key, msgs in (exc.fields or {}).items():  # e.g. a cycle between segments, found by the service
+            if key not in fields:
+                path = key[len("filter."):] if key.startswith("filter.") else ""
+                general += [m for m in msgs if not (path and builder.attach_error(root, path, m))]
+        general = general or ([] if fields or builder.has_errors(root) else [exc.message])
         return _builder_page(request, root=root, values=values, segment=segment, errors=fields, general=general, status=422)
     return redirect("segments:detail", segment_id=segment.pk)
 
