@@ -224,6 +224,9 @@ def cmd_demo(args) -> int:
         from sarnakh.segments.demo import load_segments_demo
 
         print(load_segments_demo())
+        from sarnakh.segments.audiences.demo import load_audience_demo
+
+        print(load_audience_demo())  # a static list and a retargeting audience on it
     return 0
 
 

@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("sarnakh.scoring.urls")),  # scoring/… models, distribution, backtest, predictive
     path("", include("sarnakh.segments.urls")),  # segments/… segments and static lists
     path("", include("sarnakh.webhooks.urls")),  # settings/webhooks/…
+    path("", include("sarnakh.segments.audiences.urls")),  # audiences/…, segments/<id>/audiences/
     path("", include("sarnakh.web.urls")),
 ]

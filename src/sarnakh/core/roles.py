@@ -31,6 +31,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "scoring.manage": frozenset({ADMIN, MARKETING}),
     "segments.view": frozenset({ADMIN, MARKETING, SALES}),
     "segments.manage": frozenset({ADMIN, MARKETING}),
+    "audiences.manage": frozenset({ADMIN, MARKETING}),  # retargeting audiences: hashed contact files for ad platforms
 }
 
 
