@@ -56,10 +56,22 @@ TREES = [
         {"field": "consent", "op": "in", "value": ["subscribed", "not_asked"]},
         {"field": "company_employee_band", "op": "gte", "value": "51-200"},
         {"field": "email_domain", "op": "in", "value": ["gmail.com", "yahoo.com"]},
+        {"field": "owner", "op": "is_not_set"},
         {"match": "any", "conditions": [{"match": "all", "not": True, "conditions": [
             {"field": "last_touch_channel", "op": "eq", "value": "email"}]}]},
     ]},
 ]
+
+
+def test_given_a_segment_condition_then_its_ids_round_trip_as_numbers():
+    from sarnakh.segments import services
+
+    other = services.segment_create(name="Guests", kind="static")
+    tree = {"match": "all", "conditions": [{"field": "segment", "op": "not_in", "value": [other.pk]}]}
+    root = builder.rows_from_filter(tree)
+
+    assert builder.value_kind(root.children[0]) == "many"
+    assert builder.filter_from_rows(builder.rows_from_post(post_of(root))) == tree
 
 
 @pytest.mark.parametrize("tree", TREES)

@@ -11,12 +11,12 @@ from django.utils.translation import gettext_lazy, ngettext
 from sarnakh.core.contact_list import contact_bulk_action
 from sarnakh.core.errors import ValidationFailed
 from sarnakh.core.ui.formatting import format_number
-from sarnakh.segments import services
+from sarnakh.segments import selectors, services
 from sarnakh.segments.models import Segment
 
 
 def _static_lists() -> list[tuple[str, str]]:
-    return [(str(pk), name) for pk, name in Segment.objects.filter(kind=Segment.Kind.STATIC).order_by("name", "pk").values_list("pk", "name")]
+    return [(str(pk), name) for pk, name in selectors.static_list_choices()]
 
 
 def add_to_list(*, contact_ids: list[int], value: str, actor: Any) -> str:

@@ -42,7 +42,7 @@ from sarnakh.segments.models import Segment
 from sarnakh.segments.pages import builder, charts, queries
 from sarnakh.segments.pages.builder import CondRow, GroupRow
 
-GROUP_ORDER = ("Contact", "Company", "Scores", "Behaviour")
+GROUP_ORDER = ("Contact", "Company", "Scores", "Behaviour", "Segments and lists")
 CHART_DAYS = (30, 90)
 REASONS = {
     "created": gettext_lazy("segment created"),
@@ -122,6 +122,8 @@ def _choices_for(row: CondRow, stages: list[tuple[str, str]], users: list[tuple[
         return stages
     if row.field == "owner":
         return users
+    if row.field == "segment":
+        return [(str(s.pk), s.name) for s in selectors.segment_list()]
     spec = builder.spec_of(row)
     return [(str(value), str(label)) for value, label in (spec.choices if spec else ())]
 

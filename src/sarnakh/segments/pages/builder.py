@@ -30,6 +30,7 @@ ROOT = "n0"
 MAX_NODES = MAX_CONDITIONS + 60  # conditions and groups a POST may carry; more are dropped
 BEHAVIOUR_KEYS = {"page_views": ("times", "days", "path"), "custom_event": ("name", "times", "days"),
                   "form_submitted": ("form", "times", "days")}
+ID_CHOICES = ("owner", "segment")  # fields whose choices are ids (users, segments and lists)
 DAY_OPS = ("in_last_days", "more_than_days_ago", "in_next_days")
 LIST_OPS = ("in", "not_in", "starts_with")
 _TOKEN = re.compile(r"^n[0-9]{1,6}$")
@@ -128,7 +129,7 @@ def value_kind(row: CondRow) -> str:
 def choice_field(row: CondRow) -> bool:
     """Whether the value is picked from a list (the field's choices, stages, users)."""
     spec = spec_of(row)
-    return spec is not None and (bool(spec.choices) or row.field in ("stage", "owner"))
+    return spec is not None and (bool(spec.choices) or row.field in ID_CHOICES or row.field == "stage")
 
 
 # ------------------------------------------------------------------ tree → rows
@@ -273,7 +274,7 @@ def _scalar(row: CondRow, text: str) -> Any:
     spec = spec_of(row)
     kind = spec.value_type if spec is not None else "text"
     text = text.strip()
-    if row.field == "owner":
+    if row.field in ID_CHOICES:
         return parse_number(text)
     if is_family(row.field):
         return parse_number(text) if row.op in ("gt", "lt", "gte", "lte", "between") else text
@@ -306,7 +307,7 @@ def _value(row: CondRow) -> tuple[bool, Any]:
     if kind == "between":
         return True, [_scalar(row, row.value), _scalar(row, row.value2)]
     if kind == "many":
-        return True, [parse_number(v) if row.field == "owner" else v for v in row.values if v]
+        return True, [parse_number(v) if row.field in ID_CHOICES else v for v in row.values if v]
     if kind == "list":
         return True, [_scalar(row, part) for part in _LIST_SPLIT.split(row.value) if part.strip()]
     return True, _scalar(row, row.value)
