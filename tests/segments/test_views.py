@@ -66,6 +66,7 @@ def test_given_segments_and_lists_when_each_page_is_read_then_it_shows_them_in_t
     assert ("بخش‌های پویا" in listing) == (language == "fa")
     assert 'id="member-count">' + ("1" if language == "en" else "۱") in detail
     assert "reza@acme.example" in detail and "omid@globex.example" not in detail
+    assert f'href="/segments/{segment.pk}/audiences/"' in detail
     assert "sara@acme.example" in list_page and 'id="add-contacts"' in list_page
     assert builder.status_code == 200 and new.status_code == 200
     assert 'id="live-count-value">' + ("1" if language == "en" else "۱") in builder.content.decode()
@@ -385,7 +386,7 @@ def test_given_a_sales_user_then_segments_are_read_but_not_changed(sales_client,
     assert sales_client.get("/segments/").status_code == 200
     page = sales_client.get(f"/segments/{segment.pk}/").content.decode()
     assert sales_client.get(f"/segments/{segment.pk}/members.csv").status_code == 200
-    assert "edit-segment" not in page and "freeze-segment" not in page and "new-segment" not in sales_client.get("/segments/").content.decode()
+    assert "edit-segment" not in page and "freeze-segment" not in page and "segment-audiences" not in page and "new-segment" not in sales_client.get("/segments/").content.decode()
     for url, data in (
         ("/segments/new/", node_post(name="x", action="save")), (f"/segments/{segment.pk}/edit/", {}),
         (f"/segments/{segment.pk}/refresh/", {}), (f"/segments/{segment.pk}/delete/", {}),

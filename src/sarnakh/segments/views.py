@@ -255,6 +255,7 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
         "chart": charts.membership_bars(series), "days": days, "chart_days": CHART_DAYS,
         "joined": sum(r["entered"] for r in series), "left": sum(r["left"] for r in series),
         "can_manage": can(request.user, "segments.manage"), "is_dynamic": segment.kind == Segment.Kind.DYNAMIC,
+        "can_manage_audiences": can(request.user, "audiences.manage"),
         "conditions_text": describe(segment.filter) if segment.kind == Segment.Kind.DYNAMIC else [],
     }
     return render(request, "segments/detail.html", context)
