@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("sarnakh.capture.forms.urls")),  # forms/… (staff), f/<slug> (public)
     path("", include("sarnakh.tracking.urls")),  # t/… snippet, tracking/… staff pages
     path("", include("sarnakh.scoring.urls")),  # scoring/… models, distribution, backtest, predictive
+    path("", include("sarnakh.segments.urls")),  # segments/… segments and static lists
     path("", include("sarnakh.webhooks.urls")),  # settings/webhooks/…
     path("", include("sarnakh.segments.audiences.urls")),  # audiences/…, segments/<id>/audiences/
     path("", include("sarnakh.web.urls")),

@@ -29,6 +29,8 @@ from sarnakh.scoring.predictive.services import predictive_train
 from sarnakh.scoring.services import contacts_rescore_all
 from sarnakh.segments.audiences import selectors as audience_selectors
 from sarnakh.segments.audiences.demo import load_audience_demo
+from sarnakh.segments.demo import load_segments_demo
+from sarnakh.segments.models import Segment
 from sarnakh.tracking.demo import load_tracking_demo
 from sarnakh.tracking.models import Site
 from sarnakh.webhooks.services import webhook_create
@@ -173,6 +175,7 @@ def demo(admin_user, tmp_path: Path, shipped_event_types_only):
     run_pending_jobs()
     model = ScoringModel.objects.order_by("id").first()
     contacts_rescore_all()
+    load_segments_demo()
     contact = Contact.objects.filter(merged_into__isnull=True, phone__startswith="+").order_by("id").first()
     load_audience_demo()
     audience = audience_selectors.audience_list().first()
@@ -181,7 +184,7 @@ def demo(admin_user, tmp_path: Path, shipped_event_types_only):
         "import_id": contact_import.pk, "slug": form.slug, "submission_id": form.submissions.order_by("id").first().pk,
         "site_id": Site.objects.order_by("id").first().pk, "webhook_id": webhook.pk, "key": model.key, "number": 1,
         "run_id": (RescoreRun.objects.order_by("id").last() or RescoreRun(pk=1)).pk,
-        "segment_id": audience.segment_id, "audience_id": audience.pk, "token": audience_selectors.feed_token(audience),
+        "segment_id": Segment.objects.filter(kind="dynamic").order_by("id").first().pk, "audience_id": audience.pk, "token": audience_selectors.feed_token(audience),
     }
 
 

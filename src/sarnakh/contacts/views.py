@@ -27,7 +27,13 @@ from sarnakh.contacts.fields import contact_fields, contact_property_fields, fin
 from sarnakh.contacts.inline import field_context, field_view
 from sarnakh.contacts.timeline_display import describe_activities
 from sarnakh.core.actor import Actor
-from sarnakh.core.contact_list import ListSort, contact_list_columns, with_list_columns
+from sarnakh.core.contact_list import (
+    CONTACT_BULK_ACTIONS,
+    ListSort,
+    contact_bulk_actions,
+    contact_list_columns,
+    with_list_columns,
+)
 from sarnakh.core.contact_page import TIMELINE_SOURCES, contact_cards
 from sarnakh.core.cursors import decode_cursor, encode_cursor
 from sarnakh.core.errors import DomainError
@@ -104,6 +110,19 @@ def _list_headers(sort: str, columns: list) -> dict[str, Any]:
     }
 
 
+def _bulk_extras(request) -> list[dict[str, Any]]:
+    """Bulk actions other apps add (core.contact_list), with their choices, for this user."""
+    if not can(request.user, "contacts.bulk"):
+        return []
+    extras = []
+    for action in contact_bulk_actions():
+        if can(request.user, action.capability):
+            choices = action.choices()
+            if choices:
+                extras.append({"key": action.key, "label": action.label, "value_label": action.value_label, "choices": choices})
+    return extras
+
+
 @require("contacts.view")
 def contact_list(request):
     filters = _filters(request.GET)
@@ -127,6 +146,7 @@ def contact_list(request):
         "channels": Channel.choices,
         "owners": assignable_users(),
         "tags": selectors.tag_names(),
+        "bulk_extras": _bulk_extras(request),
         "has_filters": any([filters.q, filters.stage, filters.source_type, filters.channel, filters.owner, filters.tag]),
     }
     if partial:
@@ -161,6 +181,10 @@ def contact_bulk(request):
                         skipped,
                     ) % {"n": format_number(skipped)},
                 )
+        elif action in CONTACT_BULK_ACTIONS:
+            extra = CONTACT_BULK_ACTIONS.get(action)
+            ensure(request, extra.capability)
+            messages.success(request, extra.handler(contact_ids=ids, value=request.POST.get(action, ""), actor=actor))
         else:
             messages.error(request, _("Choose an action."))
     except DomainError as exc:

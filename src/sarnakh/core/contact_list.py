@@ -64,3 +64,31 @@ def with_list_columns(queryset: Any) -> Any:
     for column in contact_list_columns():
         queryset = column.handler(queryset)
     return queryset
+
+
+@dataclass(frozen=True)
+class ContactBulkAction(Spec):
+    """A bulk action another app adds to the contact list's bulk bar: `handler(contact_ids=…,
+    value=…, actor=…)` does it and returns the message to show (DomainError for bad input);
+    `choices()` lists the (value, label) pairs of the select shown beside it (the action is
+    hidden while there are none); `capability` is what the user needs besides contacts.bulk."""
+
+    value_label: Any = ""
+    choices: Callable[[], list[tuple[str, str]]] = list
+    capability: str = "contacts.bulk"
+    order: int = 100
+
+
+CONTACT_BULK_ACTIONS: Registry[ContactBulkAction] = Registry("contact bulk action")
+
+
+def contact_bulk_action(*, key: str, label: Any, value_label: Any, choices: Callable[[], list[tuple[str, str]]],
+                        handler: Callable[..., str], capability: str, order: int = 100) -> ContactBulkAction:
+    return CONTACT_BULK_ACTIONS.register(
+        ContactBulkAction(key=key, label=label, config_schema={}, handler=handler, value_label=value_label,
+                          choices=choices, capability=capability, order=order)
+    )
+
+
+def contact_bulk_actions() -> list[ContactBulkAction]:
+    return sorted(CONTACT_BULK_ACTIONS, key=lambda action: (action.order, action.key))

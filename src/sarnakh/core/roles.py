@@ -29,6 +29,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "tracking.manage": frozenset({ADMIN, MARKETING}),
     "scoring.view": frozenset({ADMIN, MARKETING, SALES}),
     "scoring.manage": frozenset({ADMIN, MARKETING}),
+    "segments.view": frozenset({ADMIN, MARKETING, SALES}),
+    "segments.manage": frozenset({ADMIN, MARKETING}),
     "audiences.manage": frozenset({ADMIN, MARKETING}),  # retargeting audiences: hashed contact files for ad platforms
 }
 

@@ -9,7 +9,10 @@ class SegmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from sarnakh.core.lists import install_list_provider
-        from sarnakh.segments import contact_page  # noqa: F401 - registers the membership timeline kinds
+        from sarnakh.segments import (
+            contact_list,  # noqa: F401 - registers the contact list's "Add to list" bulk action
+            contact_page,  # noqa: F401 - registers the membership timeline kinds
+        )
         from sarnakh.segments.selectors import static_list_choices
 
         install_list_provider(static_list_choices)

@@ -9,8 +9,6 @@ import sys
 
 from sarnakh.segments.audiences.commands import add_subcommands as add_audience_commands
 
-EXPORT_CHUNK = 1000
-
 
 def add_subcommands(sub) -> None:
     p = sub.add_parser("segment", help="segments and static lists: refresh, count, export members")
@@ -68,22 +66,14 @@ def cmd_segment_count(args: argparse.Namespace, stdout=None, stderr=None) -> int
 
 
 def cmd_segment_export(args: argparse.Namespace, stdout=None, stderr=None) -> int:
-    from sarnakh.segments import selectors
+    from sarnakh.segments.export import HEADER, member_rows
 
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     segment = _segment_or_error(args.segment_id, stderr)
     if segment is None:
         return 2
     writer = csv.writer(stdout)
-    writer.writerow(["contact_id", "email", "first_name", "last_name", "entered_at", "reason"])
-    after = None
-    for _page in range(10**7):  # bounded: a page per EXPORT_CHUNK members
-        rows, after = selectors.member_page(segment.pk, after_contact_id=after, limit=EXPORT_CHUNK)
-        people = selectors.member_details([m.contact_id for m in rows])
-        for m in rows:
-            person = people.get(m.contact_id, {})
-            writer.writerow([m.contact_id, person.get("email", ""), person.get("first_name", ""), person.get("last_name", ""),
-                             m.entered_at.isoformat(), m.reason])
-        if after is None:
-            break
+    writer.writerow(HEADER)
+    for row in member_rows(segment.pk):
+        writer.writerow(row)
     return 0

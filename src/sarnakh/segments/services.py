@@ -356,3 +356,21 @@ def list_remove(*, segment_id: int, contact_ids: Iterable[int], reason: str = "r
         _apply(segment, entered=[], left=sorted(have), reason=reason, actor=actor)
         Segment.objects.filter(pk=segment.pk).update(updated_at=clock.now())
     return len(have)
+
+
+def segment_freeze(*, segment_id: int, name: str, actor: Any = None) -> Segment:
+    """A new static list holding a segment's current members (its stored membership), each
+    joining with a history row and a `segment.entered` event (reason "frozen from segment");
+    the source segment is not changed."""
+    clean_name = _clean_name(name)
+    with transaction.atomic():
+        source = _locked(segment_id)
+        now = clock.now()
+        frozen = Segment.objects.create(
+            kind=Segment.Kind.STATIC, name=clean_name, created_at=now, updated_at=now,
+            description=_("Frozen from %(name)s") % {"name": source.name},
+        )
+        ids = list(SegmentMembership.objects.filter(segment=source).order_by("contact_id").values_list("contact_id", flat=True))
+        _apply(frozen, entered=ids, left=[], reason="frozen from segment", actor=actor)
+    frozen.refresh_from_db()
+    return frozen

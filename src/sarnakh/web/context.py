@@ -30,6 +30,8 @@ def navigation(request):
             "can_manage_tracking": can(user, "tracking.manage"),
             "can_view_scoring": can(user, "scoring.view"),
             "can_manage_scoring": can(user, "scoring.manage"),
+            "can_view_segments": can(user, "segments.view"),
+            "can_manage_segments": can(user, "segments.manage"),
         }
     )
     return context
