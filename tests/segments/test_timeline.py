@@ -58,3 +58,17 @@ def test_given_rows_when_the_contact_page_is_read_in_english_and_persian_then_ti
     page = admin_client.get(f"/contacts/{mina.pk}/").content.decode()
     assert "Entered the segment" not in page and "Added to the list" not in page
     assert "وارد بخش" in page and "به فهرست" in page
+
+
+def test_given_memberships_when_the_contact_page_is_read_then_the_card_lists_them_with_links(admin_client):
+    mina = contact("mina@example.com", "IR")
+    segment = services.segment_create(name="Iran", filter=IRAN)
+    lst = services.segment_create(name="Trade show", kind="static")
+    services.list_add(segment_id=lst.pk, contact_ids=[mina.pk])
+    page = admin_client.get(f"/contacts/{mina.pk}/").content.decode()
+    card = page[page.index('id="segments"'):]
+    card = card[:card.index("</section>")]
+    assert f'href="/segments/{segment.pk}/"' in card and f'href="/segments/{lst.pk}/"' in card
+    assert card.index("Trade show") < card.index("Iran")  # newest first
+    other = contact("john@example.com", "GB")
+    assert 'id="segments"' not in admin_client.get(f"/contacts/{other.pk}/").content.decode()

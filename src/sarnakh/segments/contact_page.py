@@ -10,9 +10,14 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from sarnakh.core.contact_page import contact_card
 from sarnakh.core.events import EVENT_TYPES
+from sarnakh.core.roles import can
 from sarnakh.core.timeline import TimelineEntry, TimelineValues, timeline_kind
 from sarnakh.core.ui.formatting import isolate
+from sarnakh.segments.selectors import segments_of_contact
+
+MAX_CARD_ROWS = 20
 
 # Reasons the services store as written (English keys); shown translated.
 REASON_LABELS = {
@@ -55,3 +60,22 @@ def _membership(entered: bool):
 
 SEGMENT_ENTERED = timeline_kind("segment_entered", _("Entered a segment"), _membership(True)).key
 SEGMENT_LEFT = timeline_kind("segment_left", _("Left a segment"), _membership(False)).key
+
+
+def _segments_card(request, contact) -> dict | None:
+    """The segments and lists the contact is in now, newest first (hidden when none, or
+    for someone who may not see segments)."""
+    if not can(request.user, "segments.view"):
+        return None
+    memberships = sorted(segments_of_contact(contact.pk), key=lambda m: (m.entered_at, m.segment_id), reverse=True)
+    if not memberships:
+        return None
+    return {"segment_memberships": [
+        {"id": m.segment_id, "name": m.segment.name, "is_list": m.segment.kind == "static", "since": m.entered_at,
+         "reason": reason_display(m.reason) if m.reason else ""}
+        for m in memberships[:MAX_CARD_ROWS]
+    ], "segment_membership_more": max(0, len(memberships) - MAX_CARD_ROWS)}
+
+
+contact_card(key="segments", label=_("Segments and lists"), slot="side", order=30,
+             template="segments/_contact_segments.html", context=_segments_card)
