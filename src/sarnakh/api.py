@@ -59,3 +59,7 @@ api.add_router("/webhooks", webhooks_router)
 from sarnakh.segments.api import router as segments_router  # noqa: E402
 
 api.add_router("/segments", segments_router)
+
+from sarnakh.segments.hygiene.api import router as hygiene_router  # noqa: E402
+
+api.add_router("/hygiene", hygiene_router)

@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("sarnakh.tracking.urls")),  # t/… snippet, tracking/… staff pages
     path("", include("sarnakh.scoring.urls")),  # scoring/… models, distribution, backtest, predictive
     path("", include("sarnakh.webhooks.urls")),  # settings/webhooks/…
+    path("", include("sarnakh.segments.hygiene.urls")),  # hygiene/… duplicates, inactive, decay, flags
     path("", include("sarnakh.web.urls")),
 ]
