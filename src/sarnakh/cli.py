@@ -215,6 +215,9 @@ def cmd_demo(args) -> int:
         from sarnakh.tracking.demo import load_tracking_demo
 
         print(load_tracking_demo(seed=args.seed))
+        from sarnakh.segments.hygiene.demo import load_hygiene_demo
+
+        print(load_hygiene_demo(seed=args.seed))
         from sarnakh.scoring.services import contacts_rescore_all
 
         # Demo contacts and events are written in bulk, past the real-time hooks: score them

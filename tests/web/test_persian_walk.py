@@ -27,6 +27,7 @@ from sarnakh.core.jobs import run_pending_jobs
 from sarnakh.scoring.models import RescoreRun, ScoringModel
 from sarnakh.scoring.predictive.services import predictive_train
 from sarnakh.scoring.services import contacts_rescore_all
+from sarnakh.segments.hygiene.demo import load_hygiene_demo
 from sarnakh.tracking.demo import load_tracking_demo
 from sarnakh.tracking.models import Site
 from sarnakh.webhooks.services import webhook_create
@@ -156,6 +157,7 @@ def demo(admin_user, tmp_path: Path, shipped_event_types_only):
     """The `sarnakh demo` data (smaller), plus one object of each kind the demo lacks."""
     load_demo(contacts=400, companies=60, seed=1403, days=180)
     load_tracking_demo(seed=1403, anonymous_visitors=200)
+    load_hygiene_demo(seed=1403)
     contacts_rescore_all()
     predictive_train(trigger="demo")
     actor = Actor.for_user(admin_user)

@@ -13,7 +13,7 @@ together), and a run stops comparing names after `MAX_COMPARISONS`.
 
 from __future__ import annotations
 
-import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,6 +29,7 @@ from sarnakh.core.normalize import (
     normalize_text,
 )
 
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 NAME_THRESHOLD = 88  # token sort ratio (0–100) from which two names count as alike
 MIN_SCORE = 75  # pairs below this are not shown
@@ -53,7 +54,6 @@ class Person:
     email: str
     phone: str
     company_id: int | None
-    created_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,8 @@ def phone_key(phone: str, region: str) -> str:
     raw = normalize_digits(phone or "").strip()
     if not raw:
         return ""
+    if _E164.fullmatch(raw):
+        return raw  # as contacts store it: parsing again (tens of µs each) would change nothing
     if raw.startswith("00"):
         raw = "+" + raw[2:]
     try:
@@ -142,7 +144,9 @@ class _Finder:
     def __init__(self, people: list[Person], region: str, dismissed: set[tuple[int, int]],
                  max_comparisons: int, max_block: int):
         self.people = {p.id: p for p in people}
-        self.names = {p.id: name_key(p) for p in people}
+        keys: dict[tuple[str, str], str] = {}  # names repeat: normalise each spelling once
+        self.names = {p.id: keys.get((p.first_name, p.last_name)) or keys.setdefault((p.first_name, p.last_name), name_key(p))
+                      for p in people}
         self.region = region
         self.dismissed = dismissed
         self.max_comparisons = max_comparisons
@@ -220,6 +224,9 @@ class _Finder:
             for ids in blocks.values():
                 if len(ids) < 2:
                     continue
+                if code == NAME_DOMAIN and len({self.people[i].company_id for i in ids}) == 1 \
+                        and self.people[ids[0]].company_id is not None:
+                    continue  # one company's own domain: its company block compared them already
                 if self.comparisons >= self.max_comparisons:
                     self.truncated = True
                     return
