@@ -20,6 +20,6 @@ def _register(key: str, label, flag: str, test) -> None:
           evaluate=lambda facts, op, prepared, now: test(facts["contact"]["email"] or "") is prepared)
 
 
-_register("email_role_address", _("Role address (info@, sales@ …)"), flags.ROLE, flags.is_role_address)
+_register("email_role_address", _("Role address"), flags.ROLE, flags.is_role_address)
 _register("email_disposable", _("Disposable email domain"), flags.DISPOSABLE, flags.is_disposable)
 _register("email_invalid", _("Invalid email address"), flags.INVALID, flags.is_invalid)

@@ -34,10 +34,11 @@ FLAG_LABELS = {
     flags.INVALID: gettext_lazy("Invalid addresses"),
 }
 FLAG_HELP = {
-    flags.ROLE: gettext_lazy("A mailbox of a function, read by whoever is on duty (info@, sales@, support@, noreply@ …)."),
+    flags.ROLE: gettext_lazy("A mailbox of a function, read by whoever is on duty, not by one person. For example:"),
     flags.DISPOSABLE: gettext_lazy("A throwaway inbox service, from the maintained disposable-email-domains list."),
     flags.INVALID: gettext_lazy("Not shaped like an address: no @ or more than one, no dot in the domain, spaces, or stray dots."),
 }
+ROLE_EXAMPLES = ("info@", "sales@", "support@", "noreply@")
 SOURCE_LABELS = dict(SourceType.choices)
 CHANNEL_LABELS = dict(Channel.choices)
 
@@ -56,7 +57,8 @@ def overview(request):
     decay = selectors.decay()
     context = {
         "tab": "overview",
-        "flags": [{"key": f, "label": FLAG_LABELS[f], "help": FLAG_HELP[f], "count": counts[f]} for f in flags.FLAGS],
+        "flags": [{"key": f, "label": FLAG_LABELS[f], "help": FLAG_HELP[f], "count": counts[f],
+                   "examples": ROLE_EXAMPLES if f == flags.ROLE else ()} for f in flags.FLAGS],
         "flag": flag,
         "flag_label": FLAG_LABELS.get(flag, ""),
         "flagged": list(selectors.flagged_contacts(flag).select_related("company")[:PAGE_SIZE]) if flag else [],
