@@ -49,6 +49,7 @@ _INACTIVE = [
     ("Omar", "Haddad", "omar.haddad@example-old.com", "referral", "inbound"),
 ]
 INACTIVE_AGE_DAYS = 300
+PLANTED = len(_DUPLICATES) + len(_FLAGGED) + len(_INACTIVE)  # contacts the hygiene demo adds
 
 
 def load_hygiene_demo(*, seed: int = 1403) -> str:
