@@ -50,3 +50,22 @@ def test_given_flagged_addresses_then_the_api_counts_them(read_api, db):
     add_contact(T0, email="info@pars.ir")
     add_contact(T0, email="x@mailinator.com")
     assert read_api.get("/api/v1/hygiene/flags").json() == {"role": 1, "disposable": 1, "invalid": 0}
+
+
+def test_given_planted_data_then_the_cli_prints_pairs_and_inactive_contacts(planted):
+    import argparse
+    import io
+
+    from sarnakh.segments.hygiene import commands
+
+    out, err = io.StringIO(), io.StringIO()
+    assert commands.cmd_hygiene_duplicates(argparse.Namespace(limit=10), out, err) == 0
+    lines = [line.split("\t") for line in out.getvalue().splitlines()]
+    assert {(int(a), int(b)) for _score, a, b, _why in lines} == {
+        tuple(sorted(p.pk for p in planted[k])) for k in ("gmail", "arabic", "phone")}
+    assert "3 pairs among 7 contacts" in err.getvalue()
+    assert commands.cmd_hygiene_duplicates(argparse.Namespace(limit=0), out, err) == 2
+    out = io.StringIO()
+    with clock.frozen_at(T0 + dt.timedelta(days=400)):
+        assert commands.cmd_hygiene_inactive(argparse.Namespace(days=180, limit=100), out, err) == 0
+    assert len(out.getvalue().splitlines()) == 7
