@@ -72,6 +72,8 @@ CONDITIONS = [
     ("first_touch_channel", "eq", "email"), ("last_touch_channel", "in", ["direct", "social"]),
     ("first_touch_channel", "ne", "direct"), ("last_touch_channel", "not_in", ["email"]),
     ("last_touch_utm_campaign", "eq", "spring"), ("last_touch_utm_campaign", "is_not_set", None),
+    # list hygiene's address flags
+    ("email_role_address", "eq", True), ("email_disposable", "eq", True), ("email_invalid", "eq", False),
 ]
 
 
