@@ -224,6 +224,9 @@ def cmd_demo(args) -> int:
         # once, set-based; leads that clear the bar move to MQL when the worker runs.
         print(f"Scored {contacts_rescore_all()} contacts with every active scoring model.")
         _train_demo_predictive_model()
+        from sarnakh.segments.audiences.demo import load_audience_demo
+
+        print(load_audience_demo())  # a static list and a retargeting audience on it
     return 0
 
 

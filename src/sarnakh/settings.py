@@ -27,6 +27,8 @@ SARNAKH_PLUGINS = CONFIG.plugins
 SARNAKH_BEHIND_PROXY = CONFIG.behind_proxy
 # Webhooks may be sent to loopback, private and link-local addresses (off: SSRF guard).
 SARNAKH_WEBHOOKS_ALLOW_PRIVATE = CONFIG.webhooks_allow_private
+# Retargeting audiences also take contacts never asked for consent (legitimate interest); never the unsubscribed.
+SARNAKH_AUDIENCE_LEGITIMATE_INTEREST = os.environ.get("SARNAKH_AUDIENCE_LEGITIMATE_INTEREST", "").strip().lower() in {"1", "true", "yes", "on"}
 CSRF_TRUSTED_ORIGINS = [CONFIG.base_url] if CONFIG.base_url.startswith("http") else []
 
 INSTALLED_APPS = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("sarnakh.tracking.urls")),  # t/… snippet, tracking/… staff pages
     path("", include("sarnakh.scoring.urls")),  # scoring/… models, distribution, backtest, predictive
     path("", include("sarnakh.webhooks.urls")),  # settings/webhooks/…
+    path("", include("sarnakh.segments.audiences.urls")),  # audiences/…, segments/<id>/audiences/
     path("", include("sarnakh.segments.hygiene.urls")),  # hygiene/… duplicates, inactive, decay, flags
     path("", include("sarnakh.web.urls")),
 ]

@@ -59,7 +59,8 @@ def test_given_a_pricing_segment_when_the_second_pricing_visit_is_processed_then
     # then, before any job ran, the contact is a member, with the event to say so
     assert SegmentMembership.objects.filter(segment=segment, contact_id=contact.pk).exists()
     entered = EventRecord.objects.get(name="segment.entered")
-    assert entered.contact_id == contact.pk and entered.payload["reason"] == "behaviour.recorded"
+    # whichever fast subscriber ran first: the visit itself, or the score it changed
+    assert entered.contact_id == contact.pk and entered.payload["reason"] in ("behaviour.recorded", "contact.score_changed")
 
 
 def test_given_a_large_batch_of_touched_contacts_then_it_is_handed_to_a_job_of_its_own():
@@ -77,3 +78,41 @@ def test_given_a_large_batch_of_touched_contacts_then_it_is_handed_to_a_job_of_i
     reevaluate([envelope])
     [job] = [j for j in DBTaskResult.objects.filter(status="READY") if j.task_path.endswith("reevaluate_contacts")]
     assert len(job.args_kwargs["args"][0]) == 601
+
+
+def test_given_a_score_segment_when_a_contact_is_rescored_then_membership_follows_on_commit():
+    from sarnakh.scoring.models import ContactScore
+    from sarnakh.scoring.services import contact_score_refresh
+
+    # given a contact whose stored score is 10 below what the rules give, outside "score > rules − 5"
+    contact = contact_upsert(data={"email": "sara@example.com", "job_title": "CEO"}, actor=Actor.system()).contact
+    run_pending_jobs()
+    score = ContactScore.objects.get(contact=contact, model__is_default=True)
+    ContactScore.objects.filter(pk=score.pk).update(score=score.score - 10, engagement=score.engagement - 10)
+    segment = services.segment_create(name="Scored", filter={"match": "all", "conditions": [
+        {"field": "score", "op": "gt", "value": float(score.score) - 5}]})
+    assert not SegmentMembership.objects.filter(segment=segment).exists()
+    # when the contact is re-scored (the rules give the higher score back)
+    contact_score_refresh(contact_id=contact.pk)
+    # then contact.score_changed says so and the contact is a member before any job ran
+    assert EventRecord.objects.filter(name="contact.score_changed", contact_id=contact.pk).exists()
+    assert SegmentMembership.objects.filter(segment=segment, contact_id=contact.pk).exists()
+    assert EventRecord.objects.get(name="segment.entered").payload["reason"] == "contact.score_changed"
+
+
+def test_given_a_bulk_rescore_that_changes_scores_then_one_event_and_the_segments_are_rebuilt_by_a_job():
+    from sarnakh.scoring.models import ContactScore
+    from sarnakh.scoring.services import contacts_rescore_all
+
+    contact = contact_upsert(data={"email": "sara@example.com", "job_title": "CEO"}, actor=Actor.system()).contact
+    run_pending_jobs()
+    score = ContactScore.objects.get(contact=contact, model__is_default=True)
+    ContactScore.objects.filter(pk=score.pk).update(score=score.score - 10, engagement=score.engagement - 10)
+    segment = services.segment_create(name="Scored", filter={"match": "all", "conditions": [
+        {"field": "score", "op": "gt", "value": float(score.score) - 5}]})
+    contacts_rescore_all()
+    assert EventRecord.objects.filter(name="scoring.rescored").count() == 1
+    assert not EventRecord.objects.filter(name="contact.score_changed", contact_id=contact.pk,
+                                          id__gt=EventRecord.objects.get(name="scoring.rescored").pk).exists()
+    run_pending_jobs()
+    assert SegmentMembership.objects.filter(segment=segment, contact_id=contact.pk).exists()

@@ -27,6 +27,8 @@ from sarnakh.core.jobs import run_pending_jobs
 from sarnakh.scoring.models import RescoreRun, ScoringModel
 from sarnakh.scoring.predictive.services import predictive_train
 from sarnakh.scoring.services import contacts_rescore_all
+from sarnakh.segments.audiences import selectors as audience_selectors
+from sarnakh.segments.audiences.demo import load_audience_demo
 from sarnakh.segments.hygiene.demo import load_hygiene_demo
 from sarnakh.tracking.demo import load_tracking_demo
 from sarnakh.tracking.models import Site
@@ -174,11 +176,14 @@ def demo(admin_user, tmp_path: Path, shipped_event_types_only):
     model = ScoringModel.objects.order_by("id").first()
     contacts_rescore_all()
     contact = Contact.objects.filter(merged_into__isnull=True, phone__startswith="+").order_by("id").first()
+    load_audience_demo()
+    audience = audience_selectors.audience_list().first()
     return {
         "contact_id": contact.pk, "company_id": Company.objects.order_by("id").first().pk, "name": "email",
         "import_id": contact_import.pk, "slug": form.slug, "submission_id": form.submissions.order_by("id").first().pk,
         "site_id": Site.objects.order_by("id").first().pk, "webhook_id": webhook.pk, "key": model.key, "number": 1,
         "run_id": (RescoreRun.objects.order_by("id").last() or RescoreRun(pk=1)).pk,
+        "segment_id": audience.segment_id, "audience_id": audience.pk, "token": audience_selectors.feed_token(audience),
     }
 
 

@@ -30,3 +30,4 @@ class ImportBatchWritten(DomainEvent):
     import_id: int = 0
     created_ids: list = field(default_factory=list)
     updated_ids: list = field(default_factory=list)
+    list_id: int | None = None  # the static list the import adds its contacts to, if any

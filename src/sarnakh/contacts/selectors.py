@@ -331,3 +331,10 @@ def _model_field_label(model, object_type: str, name: str) -> str:
         return str(model._meta.get_field(name).verbose_name)
     except FieldDoesNotExist:
         return name
+
+
+def audience_identities(contact_ids: list[int]) -> dict[int, dict]:
+    """Live contacts' identifiers and consent, by id (segments' retargeting audiences read
+    these to build a hashed file; ids that are no live contact are absent)."""
+    fields = ("pk", "email", "phone", "first_name", "last_name", "country", "city", "consent")
+    return {row["pk"]: row for row in live_contacts().filter(pk__in=contact_ids).values(*fields)}

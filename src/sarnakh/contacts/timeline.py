@@ -22,3 +22,15 @@ def activity_write(*, contact: Contact | int, kind: str, actor: Actor, data: dic
         actor_label=actor.label[:200],
         data=data or {},
     )
+
+
+def activity_write_many(*, rows: list[tuple[int, dict[str, Any]]], kind: str, actor: Actor, at=None) -> int:
+    when = at or clock.now()
+    user = actor.user if getattr(actor.user, "pk", None) else None
+    existing = set(Contact.objects.filter(pk__in=[cid for cid, _data in rows]).values_list("pk", flat=True))
+    written = Activity.objects.bulk_create(
+        [Activity(contact_id=cid, kind=kind, occurred_at=when, actor=user, actor_label=actor.label[:200], data=data or {})
+         for cid, data in rows if cid in existing],
+        batch_size=1000,
+    )
+    return len(written)

@@ -29,6 +29,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "tracking.manage": frozenset({ADMIN, MARKETING}),
     "scoring.view": frozenset({ADMIN, MARKETING, SALES}),
     "scoring.manage": frozenset({ADMIN, MARKETING}),
+    "audiences.manage": frozenset({ADMIN, MARKETING}),  # retargeting audiences: hashed contact files for ad platforms
 }
 
 

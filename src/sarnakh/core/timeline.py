@@ -71,12 +71,18 @@ class TimelineWriter(Protocol):
     def __call__(self, *, contact: Any, kind: str, actor: Any, data: dict[str, Any] | None = None, at: Any = None) -> Any: ...
 
 
+class TimelineManyWriter(Protocol):
+    def __call__(self, *, rows: list[tuple[int, dict[str, Any]]], kind: str, actor: Any, at: Any = None) -> int: ...
+
+
 _writer: TimelineWriter | None = None
+_many_writer: TimelineManyWriter | None = None
 
 
-def install_timeline_writer(writer: TimelineWriter) -> None:
-    global _writer
+def install_timeline_writer(writer: TimelineWriter, many: TimelineManyWriter | None = None) -> None:
+    global _writer, _many_writer
     _writer = writer
+    _many_writer = many
 
 
 def timeline_write(*, contact: Any, kind: str, actor: Any, data: dict[str, Any] | None = None, at: Any = None) -> Any:
@@ -86,3 +92,13 @@ def timeline_write(*, contact: Any, kind: str, actor: Any, data: dict[str, Any] 
     if _writer is None:
         raise RuntimeError("no timeline writer installed: the contacts app installs it when Django starts")
     return _writer(contact=contact, kind=kind, actor=actor, data=data, at=at)
+
+
+def timeline_write_many(*, rows: list[tuple[int, dict[str, Any]]], kind: str, actor: Any, at: Any = None) -> int:
+    """Writes one row of `kind` per (contact id, data) in one statement per batch: for changes
+    that touch many contacts at once (a segment rebuilt, a list filled). Ids of contacts that
+    no longer exist are skipped (their history row outlives them elsewhere); how many written."""
+    TIMELINE_KINDS.get(kind)
+    if _many_writer is None:
+        raise RuntimeError("no timeline writer installed: the contacts app installs it when Django starts")
+    return _many_writer(rows=rows, kind=kind, actor=actor, at=at) if rows else 0

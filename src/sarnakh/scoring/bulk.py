@@ -41,9 +41,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils.translation import gettext
 
 from sarnakh.contacts.models import Company, Contact, Tag
 from sarnakh.core import clock
+from sarnakh.core.events import publish
 from sarnakh.core.jobs import enqueue
 from sarnakh.scoring import facts_loader
 from sarnakh.scoring.engine import ModelSpec
@@ -52,6 +54,7 @@ from sarnakh.scoring.engine.engagement import cap_walk, decay_factor
 from sarnakh.scoring.engine.facts import EVENT_TYPES
 from sarnakh.scoring.engine.qualification import GRADES
 from sarnakh.scoring.engine.result import cents
+from sarnakh.scoring.events import ScoresRescored
 from sarnakh.scoring.models import ContactScore, ScoreHistory, ScoringModel
 from sarnakh.tracking.models import Event
 
@@ -627,6 +630,10 @@ def rescore_model(
         timings = run.timings
         if progress is not None:
             progress(done, total, WRITING)
+    if changed:
+        with transaction.atomic():
+            publish(ScoresRescored(model=model.key, version=model.current_version.number, changed=changed),
+                    actor=gettext("Scoring: %(model)s") % {"model": model.name})
     return RescoreOutcome(total=done, changed=changed, crossed=crossed, timings=dict(timings))
 
 

@@ -33,7 +33,7 @@ from sarnakh.core.ui.formatting import format_number
 from sarnakh.scoring import facts_loader
 from sarnakh.scoring.engine import ModelSpec, ScoreResult, SpecError, crossed, score_contact
 from sarnakh.scoring.engine.result import number
-from sarnakh.scoring.events import ContactQualified
+from sarnakh.scoring.events import ContactQualified, ContactScoreChanged
 from sarnakh.scoring.models import ContactScore, ScoreHistory, ScoringModel, ScoringModelVersion
 
 logger = logging.getLogger("sarnakh.scoring")
@@ -147,6 +147,14 @@ def _store(*, facts: facts_loader.ContactFacts, model: ScoringModel, result: Sco
     if before != _values(row):
         ScoreHistory.objects.create(
             contact_id=facts.contact_id, model=model, at=now, fit=row.fit, engagement=row.engagement, score=row.score, grade=row.grade
+        )
+        publish(
+            ContactScoreChanged(
+                contact_id=facts.contact_id, model=model.key, fit=float(row.fit), engagement=float(row.engagement),
+                score=float(row.score), grade=row.grade, previous_score=float(before[2]) if before else None,
+                previous_grade=before[3] if before else "",
+            ),
+            actor=_("Scoring: %(model)s") % {"model": model.name},
         )
     return row
 

@@ -7,6 +7,8 @@ import argparse
 import csv
 import sys
 
+from sarnakh.segments.audiences.commands import add_subcommands as add_audience_commands
+
 EXPORT_CHUNK = 1000
 
 
@@ -23,6 +25,7 @@ def add_subcommands(sub) -> None:
     e = segment_sub.add_parser("export", help="the members as CSV (contact_id, email, first_name, last_name, entered_at, reason)")
     e.add_argument("segment_id", type=int)
     e.set_defaults(func=cmd_segment_export)
+    add_audience_commands(segment_sub)  # segment audience-export (retargeting audiences)
 
 
 def cmd_segment_refresh(args: argparse.Namespace, stdout=None, stderr=None) -> int:

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 
 from sarnakh.core.filters.compile import matching_contacts
 from sarnakh.segments.models import Segment, SegmentMembership, SegmentMembershipChange
+from sarnakh.segments.references import referenced
 
 
 def segment_list() -> QuerySet[Segment]:
@@ -63,3 +64,19 @@ def member_details(contact_ids: list[int]) -> dict[int, dict]:
     """Email and name of these live contacts (the export's columns)."""
     rows = matching_contacts({"match": "all", "conditions": []}).filter(pk__in=contact_ids)
     return {r["pk"]: r for r in rows.values("pk", "email", "first_name", "last_name")}
+
+
+def referring_segments(segment_ids: set[int]) -> list[int]:
+    """Dynamic segments whose filters name any of these segments (directly)."""
+    rows = Segment.objects.filter(kind=Segment.Kind.DYNAMIC).values_list("pk", "filter")
+    return sorted(pk for pk, tree in rows if referenced(tree) & segment_ids)
+
+
+def any_referring_segment() -> bool:
+    rows = Segment.objects.filter(kind=Segment.Kind.DYNAMIC).values_list("filter", flat=True)
+    return any(referenced(tree) for tree in rows)
+
+
+def static_list_choices() -> list[tuple[int, str]]:
+    """(id, name) of the static lists, by name (pickers in other apps, core.lists)."""
+    return list(Segment.objects.filter(kind=Segment.Kind.STATIC).order_by("name", "pk").values_list("pk", "name"))

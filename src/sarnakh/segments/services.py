@@ -1,7 +1,8 @@
 """Writes for segments: create, change, delete; the set-based refresh of a dynamic segment,
 the incremental re-evaluation of the contacts an event touched; a static list's add and
-remove. Every join and leave writes a membership row change, a history row and a
-`segment.entered` / `segment.left` event, in one transaction.
+remove. Every join and leave writes a membership row change, a history row, a
+`segment.entered` / `segment.left` event and a row on the contact's timeline, in one
+transaction.
 
 Membership is computed by the filter language (core.filters): the matching contacts are
 one query, the diff with the stored members is two more (NOT IN subqueries), and the
@@ -19,12 +20,16 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from sarnakh.core import clock
+from sarnakh.core.actor import Actor
 from sarnakh.core.errors import NotFound, ValidationFailed
 from sarnakh.core.events import publish_many
 from sarnakh.core.filters.compile import FilterError, matching_contacts, parse_filter
 from sarnakh.core.normalize import clean_display_text
+from sarnakh.core.timeline import timeline_write_many
+from sarnakh.segments.contact_page import SEGMENT_ENTERED, SEGMENT_LEFT
 from sarnakh.segments.events import SegmentEntered, SegmentLeft
 from sarnakh.segments.models import Segment, SegmentMembership, SegmentMembershipChange
+from sarnakh.segments.references import cycle_through, dependency_order, referenced
 
 MAX_NAME = 200
 MAX_DESCRIPTION = 5000
@@ -57,6 +62,28 @@ def _clean_description(description: Any) -> str:
     if len(text) > MAX_DESCRIPTION:
         raise _invalid({"description": [_("At most %(n)s characters.") % {"n": MAX_DESCRIPTION}]})
     return text
+
+
+def _dynamic_filters(exclude: int | None = None) -> dict[int, Any]:
+    rows = Segment.objects.filter(kind=Segment.Kind.DYNAMIC).exclude(pk=exclude).values_list("pk", "filter")
+    return dict(rows)
+
+
+def _refuse_cycles(segment: Segment, data: dict) -> None:
+    """A segment may not contain itself, directly or through the segments it names."""
+    refers = referenced(data)
+    if not refers:
+        return
+    path = [segment.pk] if segment.pk in refers else cycle_through(segment.pk, refers, _dynamic_filters(exclude=segment.pk))
+    if path:
+        names = dict(Segment.objects.filter(pk__in=path).values_list("pk", "name"))
+        shown = " → ".join(f"“{names.get(pk, pk)}”" for pk in path)
+        raise _invalid({"filter": [_("A segment cannot contain itself: %(path)s.") % {"path": shown}]})
+
+
+def _ordered_dynamic_ids() -> list[int]:
+    """Dynamic segments, each after the segments its filter names."""
+    return dependency_order(_dynamic_filters())
 
 
 def _clean_filter(kind: str, data: Any) -> dict:
@@ -115,6 +142,7 @@ def segment_update(*, segment_id: int, name: str | None = None, description: str
         refilter = filter is not None and filter != segment.filter
         if filter is not None:
             segment.filter = _clean_filter(segment.kind, filter)
+            _refuse_cycles(segment, segment.filter)
             fields.append("filter")
         segment.updated_at = clock.now()
         segment.save(update_fields=fields)
@@ -129,6 +157,11 @@ def segment_delete(*, segment_id: int) -> None:
     (the segment itself is gone)."""
     with transaction.atomic():
         segment = _locked(segment_id)
+        users = sorted(name for pk, name, tree in Segment.objects.filter(kind=Segment.Kind.DYNAMIC)
+                       .exclude(pk=segment.pk).values_list("pk", "name", "filter") if segment.pk in referenced(tree))
+        if users:
+            raise _invalid({"segment": [_("Segments use it in their filters: %(names)s. Change them first.")
+                                        % {"names": ", ".join(f"“{n}”" for n in users)}]})
         SegmentMembershipChange.objects.filter(segment=segment).delete()
         SegmentMembership.objects.filter(segment=segment).delete()
         segment.delete()
@@ -140,11 +173,13 @@ def _batches(ids: list[int], size: int = BATCH) -> Iterable[list[int]]:
 
 
 def _apply(segment: Segment, *, entered: list[int], left: list[int], reason: str, actor: Any = None) -> None:
-    """Writes a diff: membership rows, history rows and events, in batches (caller's transaction,
-    segment row locked)."""
+    """Writes a diff: membership rows, history rows, events and timeline rows, in batches
+    (caller's transaction, segment row locked)."""
     if not entered and not left:
         return
     now, reason = clock.now(), reason[:MAX_REASON]
+    who = actor if isinstance(actor, Actor) else Actor.system()
+    shown = {"segment_id": segment.pk, "segment_name": segment.name, "kind": segment.kind, "reason": reason}
     for batch in _batches(sorted(entered)):
         SegmentMembership.objects.bulk_create(
             [SegmentMembership(segment=segment, contact_id=cid, entered_at=now, reason=reason) for cid in batch]
@@ -156,6 +191,7 @@ def _apply(segment: Segment, *, entered: list[int], left: list[int], reason: str
             [SegmentEntered(contact_id=cid, segment_id=segment.pk, segment_name=segment.name, reason=reason) for cid in batch],
             actor=actor or "segments",
         )
+        timeline_write_many(rows=[(cid, shown) for cid in batch], kind=SEGMENT_ENTERED, actor=who, at=now)
     for batch in _batches(sorted(left)):
         SegmentMembership.objects.filter(segment=segment, contact_id__in=batch).delete()
         SegmentMembershipChange.objects.bulk_create(
@@ -165,6 +201,7 @@ def _apply(segment: Segment, *, entered: list[int], left: list[int], reason: str
             [SegmentLeft(contact_id=cid, segment_id=segment.pk, segment_name=segment.name, reason=reason) for cid in batch],
             actor=actor or "segments",
         )
+        timeline_write_many(rows=[(cid, shown) for cid in batch], kind=SEGMENT_LEFT, actor=who, at=now)
     Segment.objects.filter(pk=segment.pk).update(member_count=F("member_count") + len(entered) - len(left))
 
 
@@ -187,7 +224,7 @@ def segment_refresh(*, segment_id: int, reason: str = "refresh", now: dt.datetim
 
 def segment_refresh_all(*, reason: str = "refresh") -> int:
     """Refreshes every dynamic segment, each in its own transaction; how many."""
-    ids = list(Segment.objects.filter(kind=Segment.Kind.DYNAMIC).order_by("pk").values_list("pk", flat=True))
+    ids = _ordered_dynamic_ids()
     for segment_id in ids:
         segment_refresh(segment_id=segment_id, reason=reason)
     return len(ids)
@@ -198,11 +235,12 @@ def segment_refresh_due(*, older_than: dt.timedelta, reason: str = "scheduled re
     housekeeping: windows that slide and relative dates change membership with time alone);
     how many. Segments another process has just refreshed are skipped."""
     due_before = clock.now() - older_than
-    ids = list(
+    due = set(
         Segment.objects.filter(kind=Segment.Kind.DYNAMIC)
         .filter(Q(last_refreshed_at__isnull=True) | Q(last_refreshed_at__lt=due_before))
-        .order_by("pk").values_list("pk", flat=True)
+        .values_list("pk", flat=True)
     )
+    ids = [pk for pk in _ordered_dynamic_ids() if pk in due]
     done = 0
     for segment_id in ids:
         with transaction.atomic():
@@ -214,16 +252,19 @@ def segment_refresh_due(*, older_than: dt.timedelta, reason: str = "scheduled re
     return done
 
 
-def segment_reevaluate_contacts(*, contact_ids: Iterable[int], reason: str, now: dt.datetime | None = None) -> int:
-    """Re-decides these contacts' membership of every dynamic segment (incremental: what a
-    full refresh would decide for them); returns how many joins and leaves."""
+def segment_reevaluate_contacts(*, contact_ids: Iterable[int], reason: str, now: dt.datetime | None = None,
+                                segment_ids: Iterable[int] | None = None) -> int:
+    """Re-decides these contacts' membership of every dynamic segment, or of `segment_ids`
+    (incremental: what a full refresh would decide for them); returns how many joins and leaves."""
     ids = sorted({int(cid) for cid in contact_ids})
     if not ids:
         return 0
     changes = 0
     with transaction.atomic():
-        segment_ids = list(Segment.objects.filter(kind=Segment.Kind.DYNAMIC).order_by("pk").values_list("pk", flat=True))
-        for segment_id in segment_ids:
+        only = None if segment_ids is None else set(segment_ids)
+        for segment_id in _ordered_dynamic_ids():
+            if only is not None and segment_id not in only:
+                continue
             segment = Segment.objects.select_for_update().filter(pk=segment_id).first()
             if segment is None:
                 continue
@@ -278,9 +319,11 @@ def _list_ids(contact_ids: Iterable[Any]) -> list[int]:
     return sorted(set(ids))
 
 
-def list_add(*, segment_id: int, contact_ids: Iterable[int], reason: str = "added by hand", actor: Any = None) -> int:
+def list_add(*, segment_id: int, contact_ids: Iterable[int], reason: str = "added by hand", actor: Any = None,
+             skip_gone: bool = False) -> int:
     """Adds live contacts to a static list (ones already in it are left as they are); how many joined.
-    An id that is no live contact is refused, and nothing is added."""
+    An id that is no live contact is refused, and nothing is added; with `skip_gone` (an
+    import adding its batch later) such ids are left out instead."""
     ids = _list_ids(contact_ids)
     with transaction.atomic():
         segment = _static(segment_id)
@@ -288,6 +331,8 @@ def list_add(*, segment_id: int, contact_ids: Iterable[int], reason: str = "adde
         for chunk in _batches(ids, REEVALUATE_CHUNK):
             live |= set(matching_contacts(EVERYONE).filter(pk__in=chunk).values_list("pk", flat=True))
         unknown = [cid for cid in ids if cid not in live]
+        if skip_gone:
+            ids, unknown = [cid for cid in ids if cid in live], []
         if unknown:
             shown = ", ".join(str(cid) for cid in unknown[:10])
             raise _invalid({"contact_ids": [_("No live contact with the id(s) %(ids)s.") % {"ids": shown}]})

@@ -14,9 +14,16 @@ REFRESH_EVERY = dt.timedelta(minutes=15)
 
 
 @task()
-def reevaluate_contacts(contact_ids: list[int], reason: str) -> int:
-    """A large batch of touched contacts (an import batch), re-evaluated off the delivery."""
-    return services.segment_reevaluate_contacts(contact_ids=contact_ids, reason=reason)
+def reevaluate_contacts(contact_ids: list[int], reason: str, segment_ids: list[int] | None = None) -> int:
+    """A large batch of touched contacts (an import batch), re-evaluated off the delivery:
+    in every dynamic segment, or in `segment_ids`."""
+    return services.segment_reevaluate_contacts(contact_ids=contact_ids, reason=reason, segment_ids=segment_ids)
+
+
+@task()
+def refresh_all() -> int:
+    """Every dynamic segment rebuilt (after a bulk re-score changed many scores at once)."""
+    return services.segment_refresh_all(reason="scoring.rescored")
 
 
 @task()

@@ -62,7 +62,7 @@ moments = st.sampled_from([NOW, NOW - dt.timedelta(days=15), NOW + dt.timedelta(
 
 def test_sql_and_python_agree_on_random_trees(db):
     # One world for every example (built once: hypothesis runs the inner test many times).
-    ids = build(seed=11, contacts=50)
+    ids = build(seed=11, contacts=50, lists=True)
     facts = load_facts(ids)
 
     @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None)

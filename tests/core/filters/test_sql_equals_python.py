@@ -72,6 +72,9 @@ CONDITIONS = [
     ("first_touch_channel", "eq", "email"), ("last_touch_channel", "in", ["direct", "social"]),
     ("first_touch_channel", "ne", "direct"), ("last_touch_channel", "not_in", ["email"]),
     ("last_touch_utm_campaign", "eq", "spring"), ("last_touch_utm_campaign", "is_not_set", None),
+    # membership of other segments and lists (the world's two lists)
+    ("segment", "in", [9001]), ("segment", "in", [9001, 9002]), ("segment", "not_in", [9002]),
+    ("segment", "not_in", [9001, 9002]),
     # list hygiene's address flags
     ("email_role_address", "eq", True), ("email_disposable", "eq", True), ("email_invalid", "eq", False),
 ]
@@ -94,7 +97,7 @@ def _check(tree_json, ids, facts) -> int:
 
 @pytest.fixture
 def world(db):
-    ids = build()
+    ids = build(lists=True)
     return ids, load_facts(ids)
 
 

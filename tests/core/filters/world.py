@@ -10,11 +10,14 @@ from django.contrib.auth import get_user_model
 
 from sarnakh.contacts.models import Company, Contact, StageChange, Tag
 from sarnakh.scoring.models import ContactPrediction, ContactScore, PredictiveModel, ScoringModel
+from sarnakh.segments.models import Segment, SegmentMembership
 from sarnakh.tracking.models import Event, Session
 
 NOW = dt.datetime(2026, 3, 15, 12, 0, tzinfo=dt.UTC)
 STAGES = ("subscriber", "lead", "mql", "sql", "customer")
 WORDS = ("alpha", "Beta", "GAMMA", "delta", "مدیر", "فروش", "", "beta", "Alpha Co")
+# Segments with fixed ids, so conditions on membership can name them.
+SEGMENT_IDS = (9001, 9002)
 TAGS = ("vip", "partner", "newsletter", "کلیدی")
 PATHS = ("/pricing", "/pricing/team", "/blog/a", "/docs/x", "/", "/Pricing")
 CHANNELS = ("organic_search", "email", "direct", "social")
@@ -34,7 +37,7 @@ def moment(rng: random.Random) -> dt.datetime:
                               seconds=rng.choice((-1, 0, 1, 3600)))
 
 
-def build(seed: int = 7, contacts: int = 40) -> list[int]:
+def build(seed: int = 7, contacts: int = 40, *, lists: bool = False) -> list[int]:
     rng = random.Random(seed)
     users = [get_user_model().objects.create_user(username=f"owner{i}") for i in range(2)]
     tags = [Tag.objects.create(name=name) for name in TAGS]
@@ -101,4 +104,10 @@ def build(seed: int = 7, contacts: int = 40) -> list[int]:
     # Events of nobody (anonymous visitors) must not count for anyone.
     Event.objects.create(source="internal", event_id="anon", type="page_view", occurred_at=NOW,
                          received_at=NOW, path="/pricing")
+    for segment_id in SEGMENT_IDS if lists else ():
+        members = [cid for cid in ids if rng.random() < 0.4]
+        Segment.objects.create(pk=segment_id, name=f"s{segment_id}", kind="static", created_at=NOW, updated_at=NOW,
+                               member_count=len(members))
+        SegmentMembership.objects.bulk_create(
+            [SegmentMembership(segment_id=segment_id, contact_id=cid, entered_at=NOW) for cid in members])
     return ids

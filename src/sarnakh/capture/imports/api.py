@@ -32,6 +32,7 @@ class ImportOptionsOut(Schema):
     source_type: str
     channel: str
     tag: str
+    list_id: int | None = Field(description="the static list every imported contact joins; null: none")
     on_duplicate: str
     mapping: dict[str, str]
     unknown_channel: str = Field(description="channel given to rows whose channel value Sarnakh does not know")
@@ -114,6 +115,7 @@ def create_import(
     source_type: Form[str] = "outbound",
     channel: Form[str] = "list_import",
     tag: Form[str] = "",
+    list_id: Form[str] = "",
     on_duplicate: Form[str] = "update",
     dry_run: Form[bool] = False,
     unknown_channel: Form[str] = "other",
@@ -123,7 +125,8 @@ def create_import(
     """Multipart form: `file` (the CSV) and optional fields: `mapping` (JSON object
     {"column header": "field"}, `""` ignores a column; overrides the suggestion per column),
     `encoding` (utf-8, utf-16, cp1256, …; default detected), `delimiter` (`,` `;` or `tab`;
-    default detected), `source_type`, `channel`, `tag`, `on_duplicate` (update or skip),
+    default detected), `source_type`, `channel`, `tag`, `list_id` (a static list every
+    imported contact joins, created or updated), `on_duplicate` (update or skip),
     `dry_run` (count and preview without writing), `unknown_channel` (the channel for rows
     whose channel value Sarnakh does not know; default other), `unknown_stage` (the stage
     for unknown stage values; default empty: left unset), `date_order` (auto, day_first or
@@ -140,7 +143,7 @@ def create_import(
         raise ValidationFailed(_("Some fields are not valid."), fields={"file": [_("Attach the CSV file as `file`.")]})
     options: dict[str, Any] = {
         "encoding": encoding, "delimiter": delimiter, "source_type": source_type, "channel": channel,
-        "tag": tag, "on_duplicate": on_duplicate, "dry_run": dry_run,
+        "tag": tag, "list_id": list_id, "on_duplicate": on_duplicate, "dry_run": dry_run,
         "unknown_channel": unknown_channel, "unknown_stage": unknown_stage, "date_order": date_order,
     }
     if mapping:

@@ -22,6 +22,7 @@ def add_subcommands(sub) -> None:
     p.add_argument("--source-type", default="outbound", help="inbound or outbound (default outbound)")
     p.add_argument("--channel", default="list_import", help="e.g. cold-email, event, list_import (default)")
     p.add_argument("--tag", default="", help="tag every imported contact")
+    p.add_argument("--list", dest="list_id", default="", help="id of a static list every imported contact joins")
     p.add_argument("--on-duplicate", choices=["update", "skip"], default="update")
     p.add_argument("--encoding", default="", help="default: detected (utf-8, utf-16, cp1256, …)")
     p.add_argument("--delimiter", default="", help="default: detected (, ; or tab)")
@@ -80,7 +81,8 @@ def cmd_import(args, stdout=None, stderr=None) -> int:
         print(f"error: no such file: {args.file}", file=stderr)
         return 2
     options = {
-        "source_type": args.source_type, "channel": args.channel, "tag": args.tag, "on_duplicate": args.on_duplicate,
+        "source_type": args.source_type, "channel": args.channel, "tag": args.tag, "list_id": args.list_id,
+        "on_duplicate": args.on_duplicate,
         "encoding": args.encoding, "delimiter": args.delimiter, "dry_run": args.dry_run,
         "unknown_channel": args.unknown_channel, "unknown_stage": args.unknown_stage, "date_order": args.date_order,
     }

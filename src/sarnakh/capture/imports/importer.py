@@ -292,7 +292,8 @@ class ImportRun:
     def _announce(self, result: BatchResult) -> None:
         created, updated = result.contact_ids(NEW), result.contact_ids(UPDATED)
         if created or updated:
-            publish(ImportBatchWritten(import_id=self.imp.pk, created_ids=created, updated_ids=updated), actor=self.actor)
+            publish(ImportBatchWritten(import_id=self.imp.pk, created_ids=created, updated_ids=updated,
+                                       list_id=self.imp.list_id), actor=self.actor)
 
     def _count(self, result: BatchResult) -> None:
         self.totals.new += result.count(NEW)

@@ -50,6 +50,8 @@ class ContactImport(models.Model):
     source_type = models.CharField(_("source type"), max_length=10, choices=SourceType.choices, default=SourceType.OUTBOUND)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.LIST_IMPORT)
     tag = models.CharField(_("tag"), max_length=64, blank=True, default="")
+    # A static list (segments) every imported contact joins; an id, not a foreign key (segments sits above capture).
+    list_id = models.BigIntegerField(_("add to list"), null=True, blank=True)
     on_duplicate = models.CharField(_("when a contact exists"), max_length=6, choices=OnDuplicate.choices, default=OnDuplicate.UPDATE)
     dry_run = models.BooleanField(_("dry run"), default=False)
     # Values the importer does not know (a CRM's own channel or stage labels) keep the

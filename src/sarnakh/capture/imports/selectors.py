@@ -102,6 +102,7 @@ def import_to_dict(contact_import: ContactImport) -> dict[str, Any]:
             "source_type": contact_import.source_type,
             "channel": contact_import.channel,
             "tag": contact_import.tag,
+            "list_id": contact_import.list_id,
             "on_duplicate": contact_import.on_duplicate,
             "mapping": contact_import.mapping,
             "unknown_channel": contact_import.unknown_channel,

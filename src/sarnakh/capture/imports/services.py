@@ -23,13 +23,14 @@ from sarnakh.core.actor import Actor
 from sarnakh.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from sarnakh.core.jobs import enqueue
 from sarnakh.core.lead_source import Channel, SourceType
+from sarnakh.core.lists import static_lists
 from sarnakh.core.normalize import clean_display_text
 from sarnakh.core.workers import current_worker_id, may_take_over
 
 logger = logging.getLogger("sarnakh.capture")
 
 IDENTITY_TARGETS = {"email", "phone", "first_name", "last_name", "full_name"}
-OPTION_NAMES = ("mapping", "encoding", "delimiter", "source_type", "channel", "tag", "on_duplicate", "dry_run",
+OPTION_NAMES = ("mapping", "encoding", "delimiter", "source_type", "channel", "tag", "list_id", "on_duplicate", "dry_run",
                 "unknown_channel", "unknown_stage", "date_order")
 
 
@@ -64,6 +65,19 @@ def _choice(value: Any, choices, field: str, errors: dict) -> str:
     return text
 
 
+def _list_id(value: Any, errors: dict) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        list_id = int(value)
+    except (TypeError, ValueError):
+        list_id = 0
+    if list_id not in dict(static_lists()):
+        errors["list_id"] = [_("No static list with the id %(id)s.") % {"id": value}]
+        return None
+    return list_id
+
+
 def _clean_options(options: dict[str, Any], headers: list[str], suggested: dict[str, str]) -> tuple[dict[str, Any], dict[str, list[str]]]:
     errors: dict[str, list[str]] = {}
     out: dict[str, Any] = {}
@@ -81,6 +95,7 @@ def _clean_options(options: dict[str, Any], headers: list[str], suggested: dict[
     if len(tag) > 64:
         errors["tag"] = [_("Keep this under %(max)d characters.") % {"max": 64}]
     out["tag"] = tag
+    out["list_id"] = _list_id(options.get("list_id"), errors)
     out["dry_run"] = bool(options.get("dry_run"))
     given = options.get("mapping")
     mapping = dict(suggested)
@@ -111,7 +126,8 @@ def import_create(
     """Stores the file and records the import. With `start` it is queued at once (the
     background job runs it); without, it waits as a draft for its mapping (UI).
 
-    Options: mapping, encoding, delimiter, source_type, channel, tag, on_duplicate, dry_run,
+    Options: mapping, encoding, delimiter, source_type, channel, tag, list_id (a static list
+    every imported contact joins), on_duplicate, dry_run,
     unknown_channel (the channel for channel values Sarnakh does not know; default other),
     unknown_stage (the stage for unknown stage values; default "": left unset),
     date_order (auto, day_first or month_first: how dates with the year last are read).

@@ -17,6 +17,7 @@ from sarnakh.contacts.selectors import ContactFilters, ObjectType, property_defi
 from sarnakh.core.actor import Actor
 from sarnakh.core.errors import DomainError
 from sarnakh.core.lead_source import Channel, SourceType
+from sarnakh.core.lists import static_lists
 from sarnakh.core.ui.htmx import error_messages
 from sarnakh.core.ui.permissions import require
 
@@ -45,6 +46,7 @@ def _option_context() -> dict:
         "delimiter_choices": [(",", _("Comma")), (";", _("Semicolon")), ("tab", _("Tab"))],
         "stages": [(stage.key, str(stage)) for stage in stage_list()],
         "date_order_choices": DateOrder.choices,
+        "static_lists": [(str(pk), name) for pk, name in static_lists()],
     }
 
 
@@ -93,6 +95,7 @@ def import_mapping(request, import_id: int):
     errors: list[str] = []
     values = {
         "source_type": contact_import.source_type, "channel": contact_import.channel, "tag": contact_import.tag,
+        "list_id": str(contact_import.list_id or ""),
         "on_duplicate": contact_import.on_duplicate, "encoding": contact_import.encoding,
         "delimiter": "tab" if contact_import.delimiter == "\t" else contact_import.delimiter,
         "unknown_channel": contact_import.unknown_channel, "unknown_stage": contact_import.unknown_stage,
