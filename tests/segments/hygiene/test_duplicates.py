@@ -85,3 +85,20 @@ def test_given_bad_dismissals_then_each_is_refused(planted):
     with pytest.raises(Exception, match="not found"):
         services.duplicate_dismiss(contact_ids=(a.pk, 999999), actor=Actor.system("test"))
     assert DuplicateDismissal.objects.count() == 0
+
+
+def test_given_a_batch_of_dismissals_with_one_bad_pair_then_none_is_stored(planted):
+    a, b = planted["gmail"]
+    c, _d = planted["arabic"]
+    with pytest.raises(ValidationFailed):
+        services.duplicates_dismiss(pairs=[(a.pk, b.pk), (c.pk, c.pk)], actor=Actor.system("test"))
+    assert DuplicateDismissal.objects.count() == 0
+    assert services.duplicates_dismiss(pairs=[(a.pk, b.pk)], actor=Actor.system("test")) == 1
+
+
+def test_given_a_pair_merged_since_the_page_was_read_then_merging_it_again_is_skipped_not_an_error(planted):
+    older, newer = planted["gmail"]
+    services.duplicates_merge(pairs=[(older.pk, newer.pk)], actor=Actor.system("test"))
+    survivor = services.default_survivor(newer.pk, older.pk)
+    outcome = services.duplicates_merge(pairs=[(survivor, older.pk if survivor == newer.pk else newer.pk)], actor=Actor.system("test"))
+    assert outcome.merged == [] and len(outcome.skipped) == 1

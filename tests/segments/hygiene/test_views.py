@@ -49,7 +49,8 @@ def test_given_selected_pairs_when_merge_selected_then_the_chosen_survivor_keeps
 
 def test_given_a_pair_when_not_a_duplicate_then_it_is_dismissed_and_gone_from_the_page(marketer_client, planted):
     a, b = planted["phone"]
-    marketer_client.post("/hygiene/duplicates/", {"dismiss_one": f"{a.pk}-{b.pk}"})
+    done = marketer_client.post("/hygiene/duplicates/", {"dismiss_one": f"{a.pk}-{b.pk}"}, follow=True)
+    assert "1 pair marked as two different people." in done.content.decode()
     assert DuplicateDismissal.objects.filter(contact_low=a.pk, contact_high=b.pk).exists()
     assert f'value="{a.pk}-{b.pk}"' not in marketer_client.get("/hygiene/duplicates/").content.decode()
 

@@ -31,10 +31,12 @@ class MergeOutcome:
 
 
 def default_survivor(a_id: int, b_id: int) -> int:
-    """The older record (created first; the lower id on a tie) survives by default."""
+    """The older record (created first; the lower id on a tie) survives by default. When
+    one of the two is gone (merged or deleted since the page was read), `a_id`: the merge
+    then says why it skipped the pair."""
     rows = dict(contacts.live_contacts().filter(pk__in=[a_id, b_id]).values_list("pk", "created_at"))
     if len(rows) < 2:
-        raise NotFound(_("Contact not found."))
+        return a_id
     return min(rows, key=lambda pk: (rows[pk], pk))
 
 
@@ -82,6 +84,17 @@ def duplicate_dismiss(*, contact_ids: tuple[int, int], actor: Actor) -> Duplicat
         defaults={"dismissed_at": clock.now(), "dismissed_by": user, "actor_label": actor.label[:200]},
     )
     return dismissal
+
+
+@transaction.atomic
+def duplicates_dismiss(*, pairs: list[tuple[int, int]], actor: Actor) -> int:
+    """Dismisses up to MAX_MERGES pairs, all or none."""
+    if not pairs or len(pairs) > MAX_MERGES:
+        message = _("Select one to %(max)s pairs.") % {"max": format_number(MAX_MERGES)}
+        raise ValidationFailed(message, fields={"pairs": [message]})
+    for a, b in pairs:
+        duplicate_dismiss(contact_ids=(a, b), actor=actor)
+    return len(pairs)
 
 
 @dataclass

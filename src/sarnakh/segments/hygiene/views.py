@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from sarnakh.core.actor import Actor
 from sarnakh.core.errors import DomainError, ValidationFailed
@@ -123,9 +123,10 @@ def _duplicates_post(request):
         if action == "dismiss":
             if not pairs or len(pairs) > services.MAX_MERGES:
                 raise ValidationFailed(_("Select one to %(max)s pairs.") % {"max": format_number(services.MAX_MERGES)})
-            for a, b in pairs:
-                services.duplicate_dismiss(contact_ids=(a, b), actor=actor)
-            messages.success(request, _("%(count)s pairs marked as different people.") % {"count": format_number(len(pairs))})
+            services.duplicates_dismiss(pairs=pairs, actor=actor)
+            messages.success(request, ngettext("%(count)s pair marked as two different people.",
+                                               "%(count)s pairs marked as different people.", len(pairs))
+                             % {"count": format_number(len(pairs))})
         elif action == "merge":
             chosen = []
             for a, b in pairs:
@@ -133,7 +134,9 @@ def _duplicates_post(request):
                 survivor = int(keep) if keep in (str(a), str(b)) else services.default_survivor(a, b)
                 chosen.append((survivor, b if survivor == a else a))
             outcome = services.duplicates_merge(pairs=chosen, actor=actor)
-            messages.success(request, _("%(count)s pairs merged.") % {"count": format_number(len(outcome.merged))})
+            merged = len(outcome.merged)
+            messages.success(request, ngettext("%(count)s pair merged.", "%(count)s pairs merged.", merged)
+                             % {"count": format_number(merged)})
             for survivor, loser, why in outcome.skipped:
                 messages.warning(request, _("Contacts #%(a)s and #%(b)s were not merged: %(why)s") % {
                     "a": format_number(survivor), "b": format_number(loser), "why": why})
