@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from sarnakh.segments.hygiene.demo import PLANTED as HYGIENE_PLANTED
 from tests.core.sarnakh_process import (
     command,
     free_port,
@@ -101,14 +102,15 @@ def test_given_demo_command_then_data_is_loaded_once(home):
     assert done.returncode == 0, done.stderr
     assert "40 contacts at 8 companies" in done.stdout and "maryam" in done.stdout
     assert "Tracking demo: site example.ir" in done.stdout
-    assert "Scored 40 contacts" in done.stdout
+    assert "List hygiene demo:" in done.stdout
+    assert f"Scored {40 + HYGIENE_PLANTED} contacts" in done.stdout  # with the hygiene demo's planted ones
     assert "Predictive model" in done.stdout  # trained, or the reason it could not be on 40 contacts
-    assert _shell(home, "from sarnakh.scoring.models import ContactScore; print(ContactScore.objects.count())") == "40"
+    assert _shell(home, "from sarnakh.scoring.models import ContactScore; print(ContactScore.objects.count())") == str(40 + HYGIENE_PLANTED)
     again = run_sarnakh(home, "demo", "--contacts", "40", "--companies", "8")
     assert again.returncode == 0 and "already" in again.stdout
     skipped = run_sarnakh(home, "demo", "--if-empty")
     assert "skipped" in skipped.stdout
-    assert _shell(home, "from sarnakh.contacts.models import Contact; print(Contact.objects.count())") == "40"
+    assert _shell(home, "from sarnakh.contacts.models import Contact; print(Contact.objects.count())") == str(40 + HYGIENE_PLANTED)
 
 
 def _enqueue_record_run(home: Path, directory: Path, token: str) -> None:

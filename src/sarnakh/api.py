@@ -63,3 +63,7 @@ api.add_router("/segments", segments_router)
 from sarnakh.segments.audiences.api import router as audiences_router  # noqa: E402
 
 api.add_router("/audiences", audiences_router)
+
+from sarnakh.segments.hygiene.api import router as hygiene_router  # noqa: E402
+
+api.add_router("/hygiene", hygiene_router)

@@ -1,4 +1,4 @@
-"""The `sarnakh` command: init, serve, worker, apikey, demo, import, export, forms, site, events, model, score, segment, manage."""
+"""The `sarnakh` command: init, serve, worker, apikey, demo, import, export, forms, site, events, model, score, segment, hygiene, manage."""
 
 from __future__ import annotations
 
@@ -215,6 +215,9 @@ def cmd_demo(args) -> int:
         from sarnakh.tracking.demo import load_tracking_demo
 
         print(load_tracking_demo(seed=args.seed))
+        from sarnakh.segments.hygiene.demo import load_hygiene_demo
+
+        print(load_hygiene_demo(seed=args.seed))
         from sarnakh.scoring.services import contacts_rescore_all
 
         # Demo contacts and events are written in bulk, past the real-time hooks: score them
@@ -315,6 +318,10 @@ def build_parser() -> argparse.ArgumentParser:
     from sarnakh.segments.commands import add_subcommands as add_segment_commands
 
     add_segment_commands(sub)  # segment refresh | count | export
+
+    from sarnakh.segments.hygiene.commands import add_subcommands as add_hygiene_commands
+
+    add_hygiene_commands(sub)  # hygiene duplicates | inactive
 
     p = sub.add_parser("manage", help="run a Django management command", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("sarnakh.segments.urls")),  # segments/… segments and static lists
     path("", include("sarnakh.webhooks.urls")),  # settings/webhooks/…
     path("", include("sarnakh.segments.audiences.urls")),  # audiences/…, segments/<id>/audiences/
+    path("", include("sarnakh.segments.hygiene.urls")),  # hygiene/… duplicates, inactive, decay, flags
     path("", include("sarnakh.web.urls")),
 ]

@@ -29,6 +29,7 @@ STAFF_PAGES = [
     "/settings/", "/settings/properties/", "/settings/users/", "/settings/api-keys/", "/settings/password/",
     "/settings/tracking/", "/settings/tracking/{site}/", "/settings/channels/",
     "/settings/webhooks/", "/settings/webhooks/new/", "/settings/webhooks/{webhook}/",
+    "/hygiene/", "/hygiene/?flag=role", "/hygiene/duplicates/", "/hygiene/inactive/",
 ]
 
 

@@ -30,6 +30,7 @@ from sarnakh.scoring.services import contacts_rescore_all
 from sarnakh.segments.audiences import selectors as audience_selectors
 from sarnakh.segments.audiences.demo import load_audience_demo
 from sarnakh.segments.demo import load_segments_demo
+from sarnakh.segments.hygiene.demo import load_hygiene_demo
 from sarnakh.segments.models import Segment
 from sarnakh.tracking.demo import load_tracking_demo
 from sarnakh.tracking.models import Site
@@ -160,6 +161,7 @@ def demo(admin_user, tmp_path: Path, shipped_event_types_only):
     """The `sarnakh demo` data (smaller), plus one object of each kind the demo lacks."""
     load_demo(contacts=400, companies=60, seed=1403, days=180)
     load_tracking_demo(seed=1403, anonymous_visitors=200)
+    load_hygiene_demo(seed=1403)
     contacts_rescore_all()
     predictive_train(trigger="demo")
     actor = Actor.for_user(admin_user)

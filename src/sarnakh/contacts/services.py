@@ -443,3 +443,11 @@ def note_add(*, body: str, actor: Actor, contact_id: int | None = None, company_
     if contact is not None:
         timeline_write(contact=contact, kind=ActivityKind.NOTE_ADDED, actor=actor, at=now, data={"note_id": note.pk, "body": body[:500]})
     return note
+
+
+def contact_merge(*, survivor_id: int, loser_id: int, actor: Actor, choices: dict[str, str] | None = None) -> Contact:
+    """Merges two records of one person (contacts.merge, which imports this module): for
+    other apps, which reach contacts' writes only through here."""
+    from sarnakh.contacts import merge
+
+    return merge.contact_merge(survivor_id=survivor_id, loser_id=loser_id, actor=actor, choices=choices)

@@ -54,3 +54,6 @@ def load_facts(contact_ids: list[int]) -> dict[int, dict[str, Any]]:
     for cid, segment_id in SegmentMembership.objects.filter(contact_id__in=contact_ids).values_list("contact_id", "segment_id"):
         facts[cid]["segments"].add(segment_id)
     return facts
+
+
+from sarnakh.segments.hygiene import filter_fields as hygiene_filter_fields  # noqa: E402, F401 - list hygiene's address flags (core's autodiscovery finds this module only)

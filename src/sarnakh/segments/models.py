@@ -74,3 +74,4 @@ class SegmentMembershipChange(models.Model):
         return f"{self.segment_id}/{self.contact_id} {self.change} @ {self.at:%Y-%m-%d %H:%M}"
 
 from sarnakh.segments.audiences.models import Audience, AudienceExport  # noqa: E402, F401 - retargeting audiences' tables
+from sarnakh.segments.hygiene.models import DuplicateDismissal  # noqa: E402,F401 - list hygiene's table

@@ -75,6 +75,8 @@ CONDITIONS = [
     # membership of other segments and lists (the world's two lists)
     ("segment", "in", [9001]), ("segment", "in", [9001, 9002]), ("segment", "not_in", [9002]),
     ("segment", "not_in", [9001, 9002]),
+    # list hygiene's address flags
+    ("email_role_address", "eq", True), ("email_disposable", "eq", True), ("email_invalid", "eq", False),
 ]
 
 
