@@ -323,7 +323,7 @@ def test_given_joins_and_leaves_then_the_chart_has_a_bar_per_day_ending_at_today
     assert html30.count('class="day-bar"') == 30 and html90.count('class="day-bar"') == 90
     bars = html30.split('class="day-bar" data-count="')
     assert bars[-1].startswith("1") and bars[-2].startswith("0")  # joined today
-    assert "Recent joins and leaves" in html30 and "segment created" in html30
+    assert "Recent joins and leaves" in html30 and "the segment was created" in html30
 
 
 def test_given_a_segment_when_deleted_through_its_page_then_it_is_gone(marketer_client, world):

@@ -7,41 +7,21 @@ from typing import Any
 
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sarnakh.core.contact_page import contact_card
-from sarnakh.core.events import EVENT_TYPES
 from sarnakh.core.roles import can
 from sarnakh.core.timeline import TimelineEntry, TimelineValues, timeline_kind
 from sarnakh.core.ui.formatting import isolate
+from sarnakh.segments.reasons import reason_label
 from sarnakh.segments.selectors import segments_of_contact
 
 MAX_CARD_ROWS = 20
 
-# Reasons the services store as written (English keys); shown translated.
-REASON_LABELS = {
-    "created": gettext_noop("the segment was created"),
-    "refresh": gettext_noop("a refresh"),
-    "scheduled refresh": gettext_noop("the scheduled refresh"),
-    "filter changed": gettext_noop("its filter changed"),
-    "added by hand": gettext_noop("added by hand"),
-    "removed by hand": gettext_noop("removed by hand"),
-    "frozen from a segment": gettext_noop("frozen from a segment"),
-    "merged": gettext_noop("the contact was merged"),
-    "imported": gettext_noop("imported"),
-    "segment membership changed": gettext_noop("a segment it names changed"),
-}
-
-
 def reason_display(reason: str) -> str:
-    """A stored reason in the reader's language: a known word, a domain event's label
-    (`contact.updated` → "Contact updated"), else the text as stored, isolated."""
-    if reason in REASON_LABELS:
-        return gettext(REASON_LABELS[reason])
-    if reason in EVENT_TYPES:
-        return str(EVENT_TYPES.get(reason).label)
-    return isolate(reason)
+    """A stored reason in the reader's language, else the text as stored, isolated."""
+    return reason_label(reason) or isolate(reason)
 
 
 def _membership(entered: bool):

@@ -28,7 +28,6 @@ from sarnakh.core.actor import Actor
 from sarnakh.core.conditions import OPERATORS
 from sarnakh.core.csv_export import csv_chunks
 from sarnakh.core.errors import DomainError
-from sarnakh.core.events import EVENT_TYPES
 from sarnakh.core.filters.compile import FilterError, parse_filter
 from sarnakh.core.filters.fields import FIELDS
 from sarnakh.core.roles import can
@@ -41,18 +40,10 @@ from sarnakh.segments.export import HEADER, member_rows
 from sarnakh.segments.models import Segment
 from sarnakh.segments.pages import builder, charts, queries
 from sarnakh.segments.pages.builder import CondRow, GroupRow
+from sarnakh.segments.reasons import reason_label
 
 GROUP_ORDER = ("Contact", "Company", "Scores", "Behaviour", "Segments and lists")
 CHART_DAYS = (30, 90)
-REASONS = {
-    "created": gettext_lazy("segment created"),
-    "refresh": gettext_lazy("refresh"),
-    "scheduled refresh": gettext_lazy("scheduled refresh"),
-    "filter changed": gettext_lazy("filter changed"),
-    "added by hand": gettext_lazy("added by hand"),
-    "removed by hand": gettext_lazy("removed by hand"),
-    "frozen from segment": gettext_lazy("frozen from a segment"),
-}
 # Operators whose shared label names a number ("at least N times"): the builder puts the
 # input where the N is, so it shows the words around it.
 BUILDER_OPS = {
@@ -72,14 +63,6 @@ def _segment_or_404(segment_id: int) -> Segment:
     if segment is None:
         raise Http404
     return segment
-
-
-def reason_label(reason: str) -> str:
-    if reason in REASONS:
-        return str(REASONS[reason])
-    if reason in EVENT_TYPES:
-        return str(EVENT_TYPES.get(reason).label)
-    return ""
 
 
 def _person_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
