@@ -4,7 +4,7 @@ remove. Every join and leave writes a membership row change, a history row and a
 `segment.entered` / `segment.left` event, in one transaction.
 
 Membership is computed by the filter language (core.filters): the matching contacts are
-one query, the diff with the stored members is two more (NOT IN subqueries), and the
+one query, the diff with the stored members is two more (NOT EXISTS subqueries), and the
 writes go in batches of BATCH rows.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from sarnakh.core import clock
@@ -176,8 +176,10 @@ def segment_refresh(*, segment_id: int, reason: str = "refresh", now: dt.datetim
             raise _invalid({"segment": [_("A static list is not refreshed: its members are added by hand.")]})
         matching = matching_contacts(segment.filter, now)
         stored = SegmentMembership.objects.filter(segment=segment)
-        entered = list(matching.exclude(pk__in=stored.values("contact_id")).values_list("pk", flat=True))
-        left = list(stored.exclude(contact_id__in=matching.values("pk")).values_list("contact_id", flat=True))
+        # NOT EXISTS, not NOT IN: PostgreSQL turns it into an anti-join; its NOT IN (subquery)
+        # is a hashed subplan only while the set fits in work_mem, and a scan per row beyond.
+        entered = list(matching.exclude(Exists(stored.filter(contact_id=OuterRef("pk")))).values_list("pk", flat=True))
+        left = list(stored.exclude(Exists(matching.filter(pk=OuterRef("contact_id")))).values_list("contact_id", flat=True))
         _apply(segment, entered=entered, left=left, reason=reason)
         Segment.objects.filter(pk=segment.pk).update(
             last_refreshed_at=clock.now(), member_count=SegmentMembership.objects.filter(segment=segment).count()
