@@ -186,6 +186,19 @@ def bump_sequence(table: str) -> None:
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
 
 
+def _filled() -> set[str]:
+    """Tables a killed fill already committed (`--resume` carries on after them)."""
+    from django.db import connection
+
+    filled = set()
+    with connection.cursor() as cursor:
+        for table in ("contacts_contact", "tracking_event"):
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")
+            if cursor.fetchone()[0]:
+                filled.add(table)
+    return filled
+
+
 def populate(contacts: int, events: int, seed: int, now: dt.datetime) -> dict[str, float]:
     from django.db import connection
 
@@ -197,14 +210,14 @@ def populate(contacts: int, events: int, seed: int, now: dt.datetime) -> dict[st
     rng = random.Random(seed)
     took: dict[str, float] = {}
     began = time.perf_counter()
-    stage, consent, grade = chooser(rng, STAGES), chooser(rng, CONSENT), chooser(rng, GRADES)
+    stage, consent = chooser(rng, STAGES), chooser(rng, CONSENT)
     cols = ["id", "first_name", "last_name", "email", "phone", "job_title", "country", "city", "language", "time_zone",
             "lead_status", "source_type", "channel", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
             "referrer", "landing_page", "consent", "consent_at", "consent_method", "properties", "search_text",
             "created_at", "updated_at", "stage"]
-    writer = Writer("contacts_contact", cols)
-    grades: list[str] = [""] * (contacts + 1)
-    for cid in range(1, contacts + 1):
+    filled = _filled()
+    writer = Writer("contacts_contact", cols) if "contacts_contact" not in filled else None
+    for cid in range(1, contacts + 1 if writer else 1):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         domain = f"company{rng.randrange(5000)}.example" if rng.random() < 0.8 else rng.choice(FREE_MAIL)
         created = now - dt.timedelta(seconds=rng.randrange(730 * 86400))
@@ -215,14 +228,14 @@ def populate(contacts: int, events: int, seed: int, now: dt.datetime) -> dict[st
             when(created, vendor) if c != "not_asked" else None, "", "{}", "", when(created, vendor), when(created, vendor),
             stage(),
         ))
-        grades[cid] = grade()
-    writer.close()
-    bump_sequence("contacts_contact")
+    if writer:
+        writer.close()
+        bump_sequence("contacts_contact")
     took["contacts"] = time.perf_counter() - began
 
     began = time.perf_counter()
-    now_site = Site.objects.create(name="Bench", key="bench-site-key", allowed_origins=[SITE_ORIGIN], is_active=True,
-                                   created_at=now, updated_at=now)
+    now_site = Site.objects.filter(key="bench-site-key").first() or Site.objects.create(
+        name="Bench", key="bench-site-key", allowed_origins=[SITE_ORIGIN], is_active=True, created_at=now, updated_at=now)
     source = f"s{now_site.pk}"
     # Shuffled ranks with a skew: rank r gets a share ∝ r^(-2/3) of the events (u³ sampling).
     step = 7919 if math.gcd(7919, contacts) == 1 else 7907
@@ -230,9 +243,9 @@ def populate(contacts: int, events: int, seed: int, now: dt.datetime) -> dict[st
     cols = ["source", "event_id", "site_id", "type", "name", "visitor_id", "occurred_at", "received_at", "url", "path",
             "title", "referrer", "label", "properties", "context", "processed_at", "is_bot", "bot_reason", "error",
             "contact_id"]
-    writer = Writer("tracking_event", cols)
+    writer = Writer("tracking_event", cols) if "tracking_event" not in filled else None
     span = 90 * 86400
-    for n in range(events):
+    for n in range(events if writer else 0):
         kind = rng.random()
         rank = int(contacts * rng.random() ** 3)
         cid = (rank * step) % contacts + 1
@@ -255,22 +268,28 @@ def populate(contacts: int, events: int, seed: int, now: dt.datetime) -> dict[st
             path, "", "", "", "{}", "{}", stamp, is_bot if vendor == "postgresql" else int(is_bot),
             "user_agent" if is_bot else "", "", contact,
         ))
-    writer.close()
-    bump_sequence("tracking_event")
+    if writer:
+        writer.close()
+        bump_sequence("tracking_event")
     took["events"] = time.perf_counter() - began
 
     # Scores: one real score (for the breakdown's shape and size), then every contact's row.
     began = time.perf_counter()
-    real = contact_score_refresh(contact_id=1)
+    # A typical contact (the median activity rank, a few events): the busiest ones' breakdowns
+    # list thousands of events.
+    typical = (contacts // 2 * step) % contacts + 1
+    real = contact_score_refresh(contact_id=typical)
     breakdown = json.dumps(real[0].breakdown, ensure_ascii=False)
     version_id, model_id = real[0].version_id, real[0].model_id
-    ContactScore.objects.filter(contact_id=1).delete()
+    ContactScore.objects.filter(contact_id=typical).delete()
+    took["breakdown bytes"] = len(breakdown.encode())
     cols = ["fit", "grade", "engagement", "score", "qualified", "qualified_since", "below_bar", "breakdown",
             "computed_at", "contact_id", "model_id", "version_id"]
     writer = Writer("scoring_contactscore", cols)
     stamp = when(now, vendor)
+    grade = chooser(rng, GRADES)
     for cid in range(1, contacts + 1):
-        g = grades[cid]
+        g = grade()
         low, high = FIT_BAND[g]
         fit = rng.randint(low, high)
         engagement = rng.randint(0, 120)
@@ -363,6 +382,8 @@ def main() -> int:
     parser.add_argument("--explain", action="store_true", help="print the query plans (EXPLAIN ANALYZE / QUERY PLAN)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the database afterwards (SQLite: in /tmp/sarnakh_bench_segments_sqlite)")
+    parser.add_argument("--resume", action="store_true",
+                        help="finish the fill of a kept database whose contacts and events were committed")
     parser.add_argument("--reuse", action="store_true",
                         help="measure on the database a --keep run left (migrated again, not refilled)")
     args = parser.parse_args()
@@ -370,13 +391,15 @@ def main() -> int:
     events = args.events if args.events is not None else contacts * 10
 
     db = BenchDatabase(args.db, "sarnakh_bench_segments")
+    if args.resume:
+        args.keep = True
     if args.keep or args.reuse:
         import shutil
 
         shutil.rmtree(db.home, ignore_errors=True)
         db.home = Path("/tmp/sarnakh_bench_segments_sqlite")
         db.home.mkdir(exist_ok=True)
-    if not args.reuse:
+    if not (args.reuse or args.resume):
         if args.db == "sqlite":
             for stale in db.home.glob("*.sqlite3*"):
                 stale.unlink()
@@ -400,7 +423,7 @@ def main() -> int:
             took = {}
         else:
             took = populate(contacts, events, args.seed, now)
-        print("filled in " + ", ".join(f"{k} {v:.0f} s" for k, v in took.items()) + f"  [{load_line()}]", flush=True)
+        print("filled in " + ", ".join(f"{k} {v:.0f}" + ("" if "bytes" in k else " s") for k, v in took.items()) + f"  [{load_line()}]", flush=True)
 
         tree = parse_filter(SEGMENT)
         print(f"\n{'measurement':<26} {'median ms':>10} {'min':>10} {'max':>10} {'runs':>4}")
