@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sarnakh.core.filters import evaluate as py
 from sarnakh.core.filters import sql
-from sarnakh.core.filters.fields import NUMBER_OPS, as_floats, fact_loader, field
+from sarnakh.core.filters.fields import NUMBER_OPS, as_floats, fact_loader, field, scope
 from sarnakh.scoring.engine.qualification import GRADES
 from sarnakh.scoring.models import ContactPrediction, ContactScore
 
@@ -23,7 +23,10 @@ GRADE_OPS = ("eq", "ne", "in", "not_in", "gte", "lte", "is_set", "is_not_set")
 
 
 def _default_scores():
-    return ContactScore.objects.filter(model__is_default=True)
+    scores = ContactScore.objects.filter(model__is_default=True)
+    among = scope()
+    # A few contacts re-evaluated: their rows by (contact, model), not a scan of every score.
+    return scores if among is None else scores.filter(contact_id__in=among)
 
 
 def _grade_prepare(op: str, value: Any) -> Any:

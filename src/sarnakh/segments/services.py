@@ -251,7 +251,7 @@ def segment_reevaluate_contacts(*, contact_ids: Iterable[int], reason: str, now:
             entered: list[int] = []
             left: list[int] = []
             for chunk in _batches(ids, REEVALUATE_CHUNK):
-                matching = set(matching_contacts(segment.filter, now).filter(pk__in=chunk).values_list("pk", flat=True))
+                matching = set(matching_contacts(segment.filter, now, among=chunk).values_list("pk", flat=True))
                 stored = set(
                     SegmentMembership.objects.filter(segment=segment, contact_id__in=chunk).values_list("contact_id", flat=True)
                 )

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from sarnakh.core.conditions import MAX_DAYS
 from sarnakh.core.filters import evaluate as py
 from sarnakh.core.filters import sql
-from sarnakh.core.filters.fields import JSON_OPS, OPERATORS, fact_loader, field, prepare_json
+from sarnakh.core.filters.fields import JSON_OPS, OPERATORS, fact_loader, field, prepare_json, scope
 from sarnakh.core.filters.tree import FilterError
 from sarnakh.core.lead_source import Channel
 from sarnakh.tracking.models import Event, Session
@@ -144,6 +144,9 @@ def _behaviour_prepare(allowed: set[str]):
 
 def _events(kind: str, b: Behaviour, now: dt.datetime):
     events = Event.objects.filter(contact__isnull=False, is_bot=False, type=kind)
+    among = scope()
+    if among is not None:  # a few contacts re-evaluated: their rows, by (contact, occurred_at)
+        events = events.filter(contact_id__in=among)
     if b.days is not None:
         events = events.filter(occurred_at__gte=now - dt.timedelta(days=b.days), occurred_at__lte=now)
     if b.path:

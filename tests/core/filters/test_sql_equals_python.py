@@ -151,3 +151,18 @@ def test_the_largest_allowed_filter_runs(world):
         tree = {"match": "all" if level % 2 else "any", "not": level % 3 == 0,
                 "conditions": [tree, *conditions[start:start + 20]]}
     _check(tree, ids, facts)
+
+
+def test_limited_to_a_few_contacts_the_filter_decides_them_as_it_does_for_everyone(world):
+    # given random trees over every kind of condition, and a few contacts (as a
+    # re-evaluation after an event touches them)
+    ids, facts = world
+    rng = random.Random(1404)
+    for _ in range(60):
+        tree = _random_group(rng, 1)
+        among = rng.sample(ids, k=rng.randint(1, 5))
+        # when the filter is compiled for those contacts alone
+        found = set(matching_contacts(tree, now=NOW, among=among).values_list("pk", flat=True))
+        # then it finds exactly the ones the full query and the Python evaluation find among them
+        assert found == set(matching_contacts(tree, now=NOW).filter(pk__in=among).values_list("pk", flat=True)), tree
+        assert found == {cid for cid in among if evaluate(tree, facts[cid], now=NOW)}, tree
