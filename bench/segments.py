@@ -409,7 +409,7 @@ def main() -> int:
         setup_django(db)
         from django.db import connection
 
-        from sarnakh.core.filters.compile import compile_filter, matching_contacts, parse_filter
+        from sarnakh.core.filters.compile import matching_contacts, parse_filter
         from sarnakh.segments import services
         from sarnakh.segments.models import SegmentMembership, SegmentMembershipChange
         from sarnakh.tracking import ingest, processor
@@ -462,13 +462,15 @@ def main() -> int:
         row("rebuild, no change", times, f"{entered} entered, {left} left")
 
         if args.explain:
-            explain("count", matching_contacts(tree).values("pk"))
-            stored = SegmentMembership.objects.filter(segment=segment)
-            explain("refresh: who enters", matching_contacts(tree).exclude(pk__in=stored.values("contact_id")).values("pk"))
-            explain("refresh: who leaves", stored.exclude(contact_id__in=matching_contacts(tree).values("pk")).values("contact_id"))
+            explain("count", matching_contacts(tree).order_by().values("pk"))
+            # What segment_refresh reads: the matching ids in order (merged with the stored ones).
+            explain("refresh: matching ids in order", matching_contacts(tree).order_by("pk").values("pk"))
             one = matching_contacts(tree).values_list("pk", flat=True).first() or 1
-            explain("re-evaluate one contact", matching_contacts(tree).filter(pk__in=[one]).values("pk"))
-            print("compiled Q:", compile_filter(tree), flush=True)
+            try:
+                limited = matching_contacts(tree, among=[one])
+            except TypeError:  # before filters could be limited to a few contacts
+                limited = matching_contacts(tree).filter(pk__in=[one])
+            explain("re-evaluate one contact", limited.order_by().values("pk"))
 
         picked = pick_one_short(args.incremental)
         latencies, intake, joined = [], [], 0
