@@ -24,9 +24,8 @@ GRADE_OPS = ("eq", "ne", "in", "not_in", "gte", "lte", "is_set", "is_not_set")
 
 def _default_scores():
     scores = ContactScore.objects.filter(model__is_default=True)
-    among = scope()
-    # A few contacts re-evaluated: their rows by (contact, model), not a scan of every score.
-    return scores if among is None else scores.filter(contact_id__in=among)
+    # A few contacts re-evaluated: each one's row by (contact, model), not a scan of every score.
+    return scores if scope() is None else scores.filter(contact_id=OuterRef("pk"))
 
 
 def _grade_prepare(op: str, value: Any) -> Any:

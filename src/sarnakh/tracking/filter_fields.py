@@ -144,9 +144,8 @@ def _behaviour_prepare(allowed: set[str]):
 
 def _events(kind: str, b: Behaviour, now: dt.datetime):
     events = Event.objects.filter(contact__isnull=False, is_bot=False, type=kind)
-    among = scope()
-    if among is not None:  # a few contacts re-evaluated: their rows, by (contact, occurred_at)
-        events = events.filter(contact_id__in=among)
+    if scope() is not None:  # a few contacts re-evaluated: each one's rows, by (contact, occurred_at)
+        events = events.filter(contact_id=OuterRef("pk"))
     if b.days is not None:
         events = events.filter(occurred_at__gte=now - dt.timedelta(days=b.days), occurred_at__lte=now)
     if b.path:

@@ -93,8 +93,11 @@ _SCOPE: ContextVar[tuple[int, ...] | None] = ContextVar("sarnakh_filter_scope", 
 def scope() -> tuple[int, ...] | None:
     """The contact ids the filter being compiled is limited to, or None. A field whose
     subquery over its own table would otherwise read every contact's rows (behaviour counted
-    per contact, scores) restricts it to these: the result is the same for them, and the
-    database reads only their rows (SQLite does not push the outer `IN` into the subquery)."""
+    per contact, scores) correlates it with the outer contact instead (`contact_id =
+    OuterRef("pk")`): the result is the same for these few contacts, and the database reads
+    only their rows (SQLite does not push the outer `IN` into the subquery). Correlating,
+    not repeating the ids, keeps the statement's parameters to one list however many
+    conditions the filter has."""
     return _SCOPE.get()
 
 
