@@ -10,6 +10,8 @@ import io
 
 import pytest
 from django_tasks_db.models import DBTaskResult
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sarnakh.core import clock, housekeeping
 from sarnakh.segments import commands, services
@@ -68,3 +70,13 @@ def test_given_segments_when_the_cli_refreshes_counts_and_exports_then_it_says_w
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and [int(r["contact_id"]) for r in rows] == sorted(ids)
     assert all(r["reason"] == "refresh" for r in rows)
+
+
+@given(st.sets(st.integers(1, 60)), st.sets(st.integers(1, 60)))
+def test_the_refresh_diff_of_two_ordered_id_streams_is_the_set_difference(matching, stored):
+    # given the matching ids and the stored members, each read in id order
+    # when the refresh merges the two streams
+    entered, left = services._ordered_diff(iter(sorted(matching)), iter(sorted(stored)))
+    # then who enters and who leaves are the set differences, in order
+    assert entered == sorted(matching - stored)
+    assert left == sorted(stored - matching)

@@ -201,3 +201,17 @@ def test_given_two_members_when_one_is_merged_into_the_other_then_the_merged_one
     assert touched == sorted(ids)
     services.segment_reevaluate_contacts(contact_ids=touched, reason="contact.merged")
     assert members(segment.pk) == {ids[0]}
+
+
+@pytest.mark.parametrize("tree", FILTERS)
+def test_given_a_filter_being_edited_when_previewed_then_the_count_and_the_newest_sample_are_those_of_the_filter(tree):
+    # given contacts with behaviour, scores and fields
+    world.build(seed=11, contacts=40)
+    with clock.frozen_at(world.NOW):
+        expected = list(matching_contacts(tree).order_by("-pk").values_list("pk", flat=True))
+        # when the builder asks for the live count and a sample of 5
+        total, sample = selectors.live_preview(tree, sample=5)
+    # then the count is every match and the sample the newest five, with their names
+    assert total == len(expected)
+    assert [row["pk"] for row in sample] == expected[:5]
+    assert all(set(row) == {"pk", "email", "first_name", "last_name"} for row in sample)

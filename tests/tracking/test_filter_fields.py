@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 
 from sarnakh.contacts.models import Contact
-from sarnakh.core.filters.compile import matching_contacts
+from sarnakh.core.filters.compile import evaluate, load_facts, matching_contacts
 from sarnakh.tracking import services
 from sarnakh.tracking.models import Event, Session
 
@@ -74,3 +75,30 @@ def test_first_and_last_touch():
     assert emails("last_touch_channel", "eq", "email") == {"a@x.io"}
     assert emails("last_touch_channel", "ne", "email") == {"b@x.io"}  # no visit: a missing value
     assert emails("last_touch_utm_campaign", "eq", "Spring") == {"a@x.io"}
+
+
+def test_path_pattern_characters_that_like_treats_as_wildcards_are_literal():
+    a, b, c = person("a@x.io"), person("b@x.io"), person("c@x.io")
+    event(a, 1, NOW - DAY, path="/50%_off/Pricing")
+    event(b, 2, NOW - DAY, path="/50xyoff/pricing")
+    event(c, 3, NOW - DAY, path="/50%_off\\x")
+    assert emails("page_views", "at_least", {"path": "/50%_off/*"}) == {"a@x.io"}
+    assert emails("page_views", "at_least", {"path": "/50%_OFF/PRICING"}) == {"a@x.io"}
+    assert emails("page_views", "at_least", {"path": "/50%_off\\?"}) == {"c@x.io"}
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's LIKE prefilter; PostgreSQL's ~* folds these letters its own way")
+def test_letters_python_folds_beyond_ascii_match_as_the_python_evaluation_says():
+    # Given paths with dotless ı, the long s and the Kelvin sign, which Python's
+    # case-insensitive match pairs with i, s and k (SQLite's LIKE folds ASCII only)
+    people = [person(f"{n}@x.io") for n in range(4)]
+    for n, (who, path) in enumerate(zip(people, ["/prıcing", "/ſale", "/\u212aey", "/pricing"], strict=True)):
+        event(who, n, NOW - DAY, path=path)
+    ids = [p.pk for p in people]
+    facts = load_facts(ids)
+    for glob in ("/pricing*", "/sale", "/key", "/PR?CING", "/*"):
+        tree = {"match": "all", "conditions": [{"field": "page_views", "op": "at_least", "value": {"path": glob}}]}
+        # When the database decides it
+        found = set(matching_contacts(tree, now=NOW).values_list("pk", flat=True))
+        # Then it agrees with the Python evaluation of the same filter
+        assert found == {cid for cid in ids if evaluate(tree, facts[cid], now=NOW)}, glob

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sarnakh.core.filters import evaluate as py
 from sarnakh.core.filters import sql
-from sarnakh.core.filters.fields import NUMBER_OPS, as_floats, fact_loader, field
+from sarnakh.core.filters.fields import NUMBER_OPS, as_floats, fact_loader, field, scope
 from sarnakh.scoring.engine.qualification import GRADES
 from sarnakh.scoring.models import ContactPrediction, ContactScore
 
@@ -23,7 +23,9 @@ GRADE_OPS = ("eq", "ne", "in", "not_in", "gte", "lte", "is_set", "is_not_set")
 
 
 def _default_scores():
-    return ContactScore.objects.filter(model__is_default=True)
+    scores = ContactScore.objects.filter(model__is_default=True)
+    # A few contacts re-evaluated: each one's row by (contact, model), not a scan of every score.
+    return scores if scope() is None else scores.filter(contact_id=OuterRef("pk"))
 
 
 def _grade_prepare(op: str, value: Any) -> Any:

@@ -88,6 +88,10 @@ class ContactScore(models.Model):
             # Only the qualified few are indexed: an index on a value every re-score changes
             # (score) would rule out PostgreSQL's in-page (HOT) updates for a million rows.
             models.Index(fields=["model"], condition=Q(qualified=True), name="contact_score_qualified_idx"),
+            # Filters on the fit grade ("grade B or better": segments, audiences) read this
+            # index alone instead of scanning every wide score row. A re-score changes the grade
+            # only when fit crosses a band, so most updates stay in place (HOT).
+            models.Index(fields=["model", "grade", "contact"], name="contact_score_grade_idx"),
         ]
 
     def __str__(self) -> str:

@@ -3,7 +3,9 @@ segments a contact is in."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from typing import Any
+
+from django.db.models import Count, QuerySet, Window
 
 from sarnakh.core.filters.compile import matching_contacts
 from sarnakh.segments.models import Segment, SegmentMembership, SegmentMembershipChange
@@ -41,6 +43,24 @@ def member_count(segment_id: int) -> int:
 def live_count(segment: Segment) -> int:
     """How many contacts the filter matches right now (not the stored membership)."""
     return matching_contacts(segment.filter).count() if segment.kind == Segment.Kind.DYNAMIC else member_count(segment.pk)
+
+
+PREVIEW_COLUMNS = ("pk", "email", "first_name", "last_name")
+
+
+def live_preview(filter_data: Any, *, sample: int = 10, columns: tuple[str, ...] = PREVIEW_COLUMNS) -> tuple[int, list[dict]]:
+    """What the builder shows while a filter is edited: how many contacts it matches now and
+    the newest `sample` of them (id, email, names), in one query: the count rides along as a
+    window over the matches, so the filter runs once instead of once for the count and once
+    for the sample."""
+    people = matching_contacts(filter_data).annotate(total=Window(Count("pk")))
+    rows = list(people.order_by("-pk").values(*columns, "total")[:sample])
+    total = rows[0].pop("total") if rows else 0
+    for row in rows[1:]:
+        row.pop("total")
+    if not rows and sample == 0:
+        total = matching_contacts(filter_data).count()
+    return total, rows
 
 
 def segments_of_contact(contact_id: int) -> list[SegmentMembership]:

@@ -15,14 +15,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import Count, F, Lookup, OuterRef, Q, Subquery
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sarnakh.core.conditions import MAX_DAYS
 from sarnakh.core.filters import evaluate as py
 from sarnakh.core.filters import sql
-from sarnakh.core.filters.fields import JSON_OPS, OPERATORS, fact_loader, field, prepare_json
+from sarnakh.core.filters.fields import JSON_OPS, OPERATORS, fact_loader, field, prepare_json, scope
 from sarnakh.core.filters.tree import FilterError
 from sarnakh.core.lead_source import Channel
 from sarnakh.tracking.models import Event, Session
@@ -47,11 +48,46 @@ def glob_regex(glob: str) -> str:
     return "^" + "".join(out) + "$"
 
 
+# ASCII characters that Python's case-insensitive matching also pairs with a non-ASCII one
+# (İ ı ſ K): SQLite's LIKE folds ASCII only, so a prefilter leaves them open.
+_FOLDS_BEYOND_ASCII = set("iksIKS")
+
+
+def glob_like(glob: str) -> str:
+    """A LIKE pattern (escape `\\`) that every path the glob matches also matches, case-
+    insensitively as SQLite's LIKE folds (ASCII): a cheap prefilter in front of the regex,
+    which stays the decision. Characters LIKE cannot fold as Python does become `_`, and the
+    end stays open (`$` in Python also matches before a final newline)."""
+    out = []
+    for char in glob:
+        if char == "*":
+            out.append("%")
+        elif char == "?" or not char.isascii() or char in _FOLDS_BEYOND_ASCII:
+            out.append("_")
+        else:
+            out.append("\\" + char if char in "%_\\" else char)
+    if not out or out[-1] != "%":
+        out.append("%")
+    return "".join(out)
+
+
+class _Like(Lookup):
+    """`lhs LIKE rhs ESCAPE '\\'` (case-insensitive for ASCII on SQLite)."""
+
+    lookup_name = "sarnakh_like"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} LIKE {rhs} ESCAPE '\\'", [*lhs_params, *rhs_params]
+
+
 @dataclass(frozen=True)
 class Behaviour:
     times: int
     days: int | None = None
     path: str | None = None  # an anchored regex (from the glob)
+    path_like: str | None = None  # a LIKE prefilter that every match passes (glob_like)
     name: str | None = None
     form: str | None = None
     prop_key: str | None = None
@@ -86,6 +122,7 @@ def _behaviour_prepare(allowed: set[str]):
         days = None if value.get("days") is None else _int(value["days"], "days", 0, MAX_DAYS)
         path = _text(value, "path")
         found = {"times": times, "days": days, "path": glob_regex(path) if path else None,
+                 "path_like": glob_like(path) if path else None,
                  "name": _text(value, "name", required="name" in allowed), "form": _text(value, "form")}
         condition = value.get("property")
         if condition is not None:
@@ -107,9 +144,14 @@ def _behaviour_prepare(allowed: set[str]):
 
 def _events(kind: str, b: Behaviour, now: dt.datetime):
     events = Event.objects.filter(contact__isnull=False, is_bot=False, type=kind)
+    if scope() is not None:  # a few contacts re-evaluated: each one's rows, by (contact, occurred_at)
+        events = events.filter(contact_id=OuterRef("pk"))
     if b.days is not None:
         events = events.filter(occurred_at__gte=now - dt.timedelta(days=b.days), occurred_at__lte=now)
     if b.path:
+        if connection.vendor == "sqlite" and b.path_like:
+            # SQLite runs REGEXP as a Python call per row; LIKE first spares the rows it rules out.
+            events = events.filter(_Like(F("path"), b.path_like))
         events = events.filter(path__iregex=b.path)
     if b.name:
         events = events.filter(name__iexact=b.name)

@@ -156,3 +156,30 @@ def test_the_largest_allowed_filter_runs(world):
         tree = {"match": "all" if level % 2 else "any", "not": level % 3 == 0,
                 "conditions": [tree, *conditions[start:start + 20]]}
     _check(tree, ids, facts)
+
+
+def test_limited_to_a_few_contacts_the_filter_decides_them_as_it_does_for_everyone(world):
+    # given random trees over every kind of condition, and a few contacts (as a
+    # re-evaluation after an event touches them)
+    ids, facts = world
+    rng = random.Random(1404)
+    for _ in range(60):
+        tree = _random_group(rng, 1)
+        among = rng.sample(ids, k=rng.randint(1, 5))
+        # when the filter is compiled for those contacts alone
+        found = set(matching_contacts(tree, now=NOW, among=among).values_list("pk", flat=True))
+        # then it finds exactly the ones the full query and the Python evaluation find among them
+        assert found == set(matching_contacts(tree, now=NOW).filter(pk__in=among).values_list("pk", flat=True)), tree
+        assert found == {cid for cid in among if evaluate(tree, facts[cid], now=NOW)}, tree
+
+
+def test_the_largest_behaviour_filter_runs_for_a_chunk_of_500_contacts(world):
+    # given 200 behaviour and score conditions, and a re-evaluation chunk of 500 ids
+    ids, facts = world
+    kinds = [c for c in CONDITIONS if c[0] in ("page_views", "custom_event", "form_submitted", "grade", "qualified")]
+    tree = {"match": "any", "conditions": [_condition(*kinds[i % len(kinds)]) for i in range(200)]}
+    among = [*ids, *range(max(ids) + 1, max(ids) + 1 + 500 - len(ids))]
+    # when it is compiled for those contacts alone, then the database runs it (the ids are
+    # not repeated per condition) and decides as Python does
+    found = set(matching_contacts(tree, now=NOW, among=among).values_list("pk", flat=True))
+    assert found == {cid for cid in ids if evaluate(tree, facts[cid], now=NOW)}

@@ -9,6 +9,7 @@ the app registry (`apps.get_model`), not imported: core sits below the apps.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from functools import reduce
 from operator import and_, or_
 from typing import Any
@@ -18,7 +19,7 @@ from django.db.models import Q, QuerySet
 
 from sarnakh.core import clock
 from sarnakh.core.filters import tree as tree_module
-from sarnakh.core.filters.fields import CATALOG, FACT_LOADERS, field_for
+from sarnakh.core.filters.fields import CATALOG, FACT_LOADERS, field_for, scoped
 from sarnakh.core.filters.tree import Condition, FilterError, Group
 
 __all__ = ["FilterError", "compile_filter", "evaluate", "load_facts", "matching_contacts", "parse_filter"]
@@ -58,23 +59,31 @@ def _negate(q: Q) -> Q:
     return ~q
 
 
-def compile_filter(tree: Group | dict, now: dt.datetime | None = None) -> Q:
-    """One Q over Contact; relative dates and windows are decided against `now`."""
+def compile_filter(tree: Group | dict, now: dt.datetime | None = None, *, among: Iterable[int] | None = None) -> Q:
+    """One Q over Contact; relative dates and windows are decided against `now`. With
+    `among`, the Q is only right for those contacts (the caller keeps to them): subqueries
+    read their rows alone (fields.scope)."""
     moment = now or clock.now()
 
     def leaf(condition: Condition) -> Q:
         return field_for(condition.field).to_q(condition.op, condition.prepared, moment)
 
-    return tree_module.fold(_tree(tree), leaf, _both, _either, _negate)
+    with scoped(None if among is None else tuple(among)):
+        return tree_module.fold(_tree(tree), leaf, _both, _either, _negate)
 
 
-def matching_contacts(tree: Group | dict, now: dt.datetime | None = None) -> QuerySet:
-    """The live contacts (not merged into another) the filter matches."""
+def matching_contacts(tree: Group | dict, now: dt.datetime | None = None, *, among: Iterable[int] | None = None) -> QuerySet:
+    """The live contacts (not merged into another) the filter matches; with `among`, those
+    of these ids it matches (the re-evaluation of a few contacts reads only their rows)."""
     contact = apps.get_model("contacts", "Contact")
-    query = compile_filter(tree, now)
+    ids = None if among is None else sorted({int(cid) for cid in among})
+    query = compile_filter(tree, now, among=ids)
     if query is _NOBODY:
         return contact.objects.none()
-    return contact.objects.filter(merged_into__isnull=True).filter(query)
+    people = contact.objects.filter(merged_into__isnull=True)
+    if ids is not None:
+        people = people.filter(pk__in=ids)
+    return people.filter(query)
 
 
 def evaluate(tree: Group | dict, facts: dict[str, Any], now: dt.datetime | None = None) -> bool:

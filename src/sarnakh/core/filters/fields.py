@@ -15,7 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -81,6 +83,32 @@ def field(key: str, label: Any, *, to_q: Callable, evaluate: Callable, value_typ
     spec = FieldSpec(key, label, {}, to_q, group=group, value_type=value_type, operators=ops,
                      evaluate=evaluate, **extra)
     return FIELDS.register(spec)
+
+
+# The contacts a compilation is limited to (`matching_contacts(..., among=ids)`: the
+# re-evaluation of the few an event touched), or None for everyone.
+_SCOPE: ContextVar[tuple[int, ...] | None] = ContextVar("sarnakh_filter_scope", default=None)
+
+
+def scope() -> tuple[int, ...] | None:
+    """The contact ids the filter being compiled is limited to, or None. A field whose
+    subquery over its own table would otherwise read every contact's rows (behaviour counted
+    per contact, scores) correlates it with the outer contact instead (`contact_id =
+    OuterRef("pk")`): the result is the same for these few contacts, and the database reads
+    only their rows (SQLite does not push the outer `IN` into the subquery). Correlating,
+    not repeating the ids, keeps the statement's parameters to one list however many
+    conditions the filter has."""
+    return _SCOPE.get()
+
+
+@contextmanager
+def scoped(ids: tuple[int, ...] | None) -> Iterator[None]:
+    """Compiles within it are limited to `ids` (None: everyone); see `scope`."""
+    token = _SCOPE.set(ids)
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
 
 
 def fact_loader(function: Callable[[list[int]], dict[int, dict[str, Any]]]):

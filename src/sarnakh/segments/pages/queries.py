@@ -19,6 +19,7 @@ from django.utils import timezone
 from sarnakh.core.filters.compile import matching_contacts
 from sarnakh.core.normalize import normalize_digits
 from sarnakh.segments.models import Segment, SegmentMembership, SegmentMembershipChange
+from sarnakh.segments.selectors import live_preview
 
 EVERYONE: dict[str, Any] = {"match": "all", "conditions": []}
 SAMPLE_SIZE = 10
@@ -29,11 +30,8 @@ CONTACT_COLUMNS = ("pk", "first_name", "last_name", "email", "phone", "stage_id"
 
 
 def live_count_and_sample(tree: Any, *, sample: int = SAMPLE_SIZE) -> tuple[int, list[dict[str, Any]]]:
-    """How many live contacts the filter matches now, and the newest few of them."""
-    matching = matching_contacts(tree)
-    count = matching.count()
-    people = list(matching.order_by("-pk").values(*CONTACT_COLUMNS)[:sample]) if count else []
-    return count, people
+    """How many live contacts the filter matches now, and the newest few of them (one query)."""
+    return live_preview(tree, sample=sample, columns=CONTACT_COLUMNS)
 
 
 def people_by_id(contact_ids: list[int]) -> dict[int, dict[str, Any]]:
