@@ -205,10 +205,30 @@ def _property(column: str, facts_key: str, group: Any):
     return bind
 
 
+def _date_property(column: str, facts_key: str, group: Any):
+    """A property holding a day ("YYYY-MM-DD", as date properties are stored): date operators,
+    the day read as its midnight UTC; any other value counts as no date."""
+    def bind(name: str) -> FieldSpec:
+        def to_q(op: str, prepared: Any, now: dt.datetime) -> Q:
+            return sql.iso_date_q(sql.json_iso_date(column, name), op, prepared, now)
+
+        def evaluate(facts: dict, op: str, prepared: Any, now: dt.datetime) -> bool:
+            return py.iso_date(op, prepared, py.iso_date_value((facts[facts_key] or {}).get(name)), now)
+
+        return FieldSpec(f"{facts_key}_date:{name}", _("Date property"), {}, to_q, group=group, value_type="date",
+                         operators=DATE_OPS, evaluate=evaluate)
+
+    return bind
+
+
 field("property", _("Contact property"), group=CONTACT, family=True, operators=JSON_OPS,
       bind=_property("properties", "property", CONTACT), to_q=None, evaluate=None)
 field("company_property", _("Company property"), group=COMPANY, family=True, operators=JSON_OPS,
       bind=_property("company__properties", "company_property", COMPANY), to_q=None, evaluate=None)
+field("property_date", _("Contact property (date)"), group=CONTACT, family=True, operators=DATE_OPS, value_type="date",
+      bind=_date_property("properties", "property", CONTACT), to_q=None, evaluate=None)
+field("company_property_date", _("Company property (date)"), group=COMPANY, family=True, operators=DATE_OPS,
+      value_type="date", bind=_date_property("company__properties", "company_property", COMPANY), to_q=None, evaluate=None)
 
 
 # ---------------------------------------------------------------- company fields

@@ -44,6 +44,13 @@ CONDITIONS = [
     ("property:size", "gte", 7.5), ("property:size", "lte", 12), ("property:tier", "between", [0, 10]),
     ("property:size", "eq", 12), ("property:size", "ne", 12), ("property:size", "in", [5, 3.5]),
     ("property:size", "not_in", [12, 0]), ("property:tier", "eq", "12"), ("property:tier", "not_in", ["gold", "12"]),
+    # date properties (days kept as ISO text)
+    ("property_date:since", "in_last_days", 14), ("property_date:since", "more_than_days_ago", 90),
+    ("property_date:since", "in_next_days", 7), ("property_date:since", "gt", "2026-03-01"),
+    ("property_date:since", "gte", "2026-03-15T12:00:00Z"), ("property_date:since", "lt", "2026-03-15"),
+    ("property_date:since", "lte", "2026-03-15T12:00:00Z"), ("property_date:since", "between", ["2026-01-01", "2026-03-16"]),
+    ("property_date:since", "is_set", None), ("property_date:since", "is_not_set", None),
+    ("company_property_date:since", "in_next_days", 7), ("company_property_date:since", "lt", "2026-03-02T00:00:01Z"),
     # company
     ("company_name", "starts_with", ["acme"]), ("company_name", "ne", "globex2"), ("company_industry", "eq", "retail"),
     ("company_domain", "contains", "c1"), ("company_country", "is_not_set", None),

@@ -21,6 +21,8 @@ SEGMENT_IDS = (9001, 9002)
 TAGS = ("vip", "partner", "newsletter", "کلیدی")
 PATHS = ("/pricing", "/pricing/team", "/blog/a", "/docs/x", "/", "/Pricing")
 CHANNELS = ("organic_search", "email", "direct", "social")
+SINCE_VALUES = ("2026-03-01", "2026-03-02", "2026-03-15", "2026-03-16", "2026-03-22", "2026-03-23", "2025-12-15",
+                "2025-12-14", "2026-01-10", "soon", 20260301, "2026-03-01T10:00:00", "")
 PROPERTY_VALUES = ("gold", "Silver", "12", "7.5", "-3", "abc", 5, 12, 3.5, 0, -2, "")
 
 
@@ -101,6 +103,15 @@ def build(seed: int = 7, contacts: int = 40, *, lists: bool = False) -> list[int
                 source="internal", event_id=f"e{i}-{j}", type=kind, name=name, occurred_at=moment(rng),
                 received_at=NOW, path=rng.choice(PATHS) if kind == "page_view" else "", properties=props,
                 contact=contact, is_bot=rng.random() < 0.1)
+    # Date properties ("since"), drawn apart so the draws above stay as they were: days at the
+    # windows' edges, and values that are no day (text, a number, a date with a time).
+    days = random.Random(seed + 1)
+    for model, rows in ((Contact, ids), (Company, [c.pk for c in companies])):
+        for pk in rows:
+            obj = model.objects.get(pk=pk)
+            if days.random() < 0.85:
+                obj.properties = {**obj.properties, "since": days.choice(SINCE_VALUES)}
+                obj.save(update_fields=["properties"])
     # Events of nobody (anonymous visitors) must not count for anyone.
     Event.objects.create(source="internal", event_id="anon", type="page_view", occurred_at=NOW,
                          received_at=NOW, path="/pricing")

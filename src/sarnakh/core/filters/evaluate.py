@@ -179,3 +179,52 @@ def json_value(op: str, prepared: tuple[str, Any] | None, actual: Any) -> bool:
     if kind == "n":
         return floats(op, value, _json_number(actual))
     return text(op, value, _json_text(actual))
+
+
+# ---------------------------------------------------------------- dates kept as text (date properties)
+
+ISO_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"  # the same as core.filters.sql's
+
+
+def iso_date_value(value: Any) -> str | None:
+    """A JSON value as a date property is read: a "YYYY-MM-DD" string, else nothing."""
+    return value if isinstance(value, str) and re.match(ISO_DATE_PATTERN, value) else None
+
+
+def _day_bound(moment: dt.datetime, *, upper: bool, strict: bool) -> tuple[str, str]:
+    """The test on a stored day d (read as its midnight UTC) equivalent to d_midnight ⋛ moment,
+    as a comparison of ISO day strings: exact whatever the moment's time of day."""
+    moment = moment.astimezone(dt.UTC)
+    day, midnight = moment.date().isoformat(), moment.time() == dt.time(0)
+    if upper:  # d_mid < m: d < day at midnight, d <= day later in it; d_mid <= m: d <= day
+        return ("<", day) if strict and midnight else ("<=", day)
+    # d_mid > m: d > day; d_mid >= m: d >= day at midnight, d > day later in it
+    return (">", day) if strict or not midnight else (">=", day)
+
+
+def iso_date_bounds(op: str, prepared: Any, now: dt.datetime) -> list[tuple[str, str]]:
+    """The comparisons (`<`, `<=`, `>`, `>=`, ISO day) a date condition makes on a stored day."""
+    days = dt.timedelta(days=prepared) if op in ("in_last_days", "in_next_days", "more_than_days_ago") else None
+    return {
+        "gt": lambda: [_day_bound(prepared, upper=False, strict=True)],
+        "gte": lambda: [_day_bound(prepared, upper=False, strict=False)],
+        "lt": lambda: [_day_bound(prepared, upper=True, strict=True)],
+        "lte": lambda: [_day_bound(prepared, upper=True, strict=False)],
+        "between": lambda: [_day_bound(prepared[0], upper=False, strict=False), _day_bound(prepared[1], upper=True, strict=False)],
+        "in_last_days": lambda: [_day_bound(now - days, upper=False, strict=False), _day_bound(now, upper=True, strict=False)],
+        "in_next_days": lambda: [_day_bound(now, upper=False, strict=False), _day_bound(now + days, upper=True, strict=False)],
+        "more_than_days_ago": lambda: [_day_bound(now - days, upper=True, strict=True)],
+    }[op]()
+
+
+_COMPARE = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+
+def iso_date(op: str, prepared: Any, actual: str | None, now: dt.datetime) -> bool:
+    if op == "is_set":
+        return actual is not None
+    if op == "is_not_set":
+        return actual is None
+    if actual is None:
+        return False
+    return all(_COMPARE[cmp](actual, day) for cmp, day in iso_date_bounds(op, prepared, now))

@@ -14,7 +14,7 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import F, FloatField, Func, Q
+from django.db.models import CharField, F, FloatField, Func, Q
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Lower
 from django.db.models.lookups import (
@@ -29,7 +29,10 @@ from django.db.models.lookups import (
     LessThanOrEqual,
 )
 
+from sarnakh.core.filters.evaluate import iso_date_bounds
+
 NUMBER_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+ISO_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 def expr(value: Any) -> Any:
@@ -71,6 +74,51 @@ class _JsonNumber(Func):
 
 def json_number(column: str, key: str) -> Any:
     return _JsonNumber(column, key)
+
+
+class _JsonIsoDate(Func):
+    """The JSON value at a key as a day: a "YYYY-MM-DD" string as it is; NULL for anything
+    else (date properties are stored so; ISO days compare as text in date order)."""
+
+    output_field = CharField()
+
+    def __init__(self, column: str, key: str):
+        super().__init__(F(column))
+        self.key = key  # a property key: [a-z0-9_-], checked by the field registry
+
+    def as_sqlite(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        path = f"'$.\"{self.key}\"'"
+        sql = (f"(CASE WHEN json_type({column}, {path}) = 'text' AND json_extract({column}, {path}) REGEXP %s "
+               f"THEN json_extract({column}, {path}) END)")
+        return sql, (*params * 3, ISO_DATE_PATTERN)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        key = f"'{self.key}'"
+        sql = (f"(CASE WHEN jsonb_typeof({column} -> {key}) = 'string' AND ({column} ->> {key}) ~ %s "
+               f"THEN ({column} ->> {key}) END)")
+        return sql, (*params * 3, ISO_DATE_PATTERN)
+
+
+def json_iso_date(column: str, key: str) -> Any:
+    return _JsonIsoDate(column, key)
+
+
+_DAY_LOOKUPS = {"<": LessThan, "<=": LessThanOrEqual, ">": GreaterThan, ">=": GreaterThanOrEqual}
+
+
+def iso_date_q(target: Any, op: str, prepared: Any, now: dt.datetime) -> Q:
+    """A date condition on a day stored as ISO text (core.filters.evaluate.iso_date_bounds)."""
+    target = expr(target)
+    if op == "is_set":
+        return Q(IsNull(target, False))
+    if op == "is_not_set":
+        return Q(IsNull(target, True))
+    q = Q()
+    for cmp, day in iso_date_bounds(op, prepared, now):
+        q &= Q(_DAY_LOOKUPS[cmp](target, day))
+    return _known(q, target)
 
 
 def _known(q: Q, target: Any) -> Q:
