@@ -44,61 +44,58 @@ def json_text(column: str, key: str) -> Any:
     return KeyTextTransform(key, column)
 
 
-class _JsonNumber(Func):
-    """The JSON value at a key as a number: a JSON number, or a string that is a plain
-    decimal number ("12", "-3.5"); NULL for anything else (text, booleans, objects)."""
+class _JsonKeyValue(Func):
+    """The JSON value at a property key of a column, read as each database spells it (the
+    subclass's `sqlite` and `postgresql` templates); NULL where the value is not of the kind."""
 
-    output_field = FloatField()
+    pattern = ""  # the one parameter: what a string must look like to count
+    sqlite = postgresql = ""
 
     def __init__(self, column: str, key: str):
         super().__init__(F(column))
         self.key = key  # a property key: [a-z0-9_-], checked by the field registry
 
-    def as_sqlite(self, compiler, connection, **extra):
+    def _sql(self, compiler, template: str):
         column, params = compiler.compile(self.source_expressions[0])
-        path = f"'$.\"{self.key}\"'"
-        sql = (f"(CASE WHEN json_type({column}, {path}) IN ('integer', 'real') "
-               f"THEN CAST(json_extract({column}, {path}) AS REAL) "
-               f"WHEN json_type({column}, {path}) = 'text' AND json_extract({column}, {path}) REGEXP %s "
-               f"THEN CAST(json_extract({column}, {path}) AS REAL) END)")
-        return sql, (*params * 5, NUMBER_PATTERN)
+        sql = template.format(column=column, path=f"'$.\"{self.key}\"'", key=f"'{self.key}'")
+        return sql, (*params * template.count("{column}"), self.pattern)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self._sql(compiler, self.sqlite)
 
     def as_postgresql(self, compiler, connection, **extra):
-        column, params = compiler.compile(self.source_expressions[0])
-        key = f"'{self.key}'"
-        sql = (f"(CASE WHEN jsonb_typeof({column} -> {key}) = 'number' THEN ({column} ->> {key})::float8 "
-               f"WHEN jsonb_typeof({column} -> {key}) = 'string' AND ({column} ->> {key}) ~ %s "
-               f"THEN ({column} ->> {key})::float8 END)")
-        return sql, (*params * 5, NUMBER_PATTERN)
+        return self._sql(compiler, self.postgresql)
+
+
+class _JsonNumber(_JsonKeyValue):
+    """A JSON number, or a string that is a plain decimal number ("12", "-3.5"); NULL for
+    anything else (text, booleans, objects)."""
+
+    output_field = FloatField()
+    pattern = NUMBER_PATTERN
+    sqlite = ("(CASE WHEN json_type({column}, {path}) IN ('integer', 'real') "
+              "THEN CAST(json_extract({column}, {path}) AS REAL) "
+              "WHEN json_type({column}, {path}) = 'text' AND json_extract({column}, {path}) REGEXP %s "
+              "THEN CAST(json_extract({column}, {path}) AS REAL) END)")
+    postgresql = ("(CASE WHEN jsonb_typeof({column} -> {key}) = 'number' THEN ({column} ->> {key})::float8 "
+                  "WHEN jsonb_typeof({column} -> {key}) = 'string' AND ({column} ->> {key}) ~ %s "
+                  "THEN ({column} ->> {key})::float8 END)")
 
 
 def json_number(column: str, key: str) -> Any:
     return _JsonNumber(column, key)
 
 
-class _JsonIsoDate(Func):
-    """The JSON value at a key as a day: a "YYYY-MM-DD" string as it is; NULL for anything
-    else (date properties are stored so; ISO days compare as text in date order)."""
+class _JsonIsoDate(_JsonKeyValue):
+    """A "YYYY-MM-DD" string as it is; NULL for anything else (date properties are stored
+    so; ISO days compare as text in date order)."""
 
     output_field = CharField()
-
-    def __init__(self, column: str, key: str):
-        super().__init__(F(column))
-        self.key = key  # a property key: [a-z0-9_-], checked by the field registry
-
-    def as_sqlite(self, compiler, connection, **extra):
-        column, params = compiler.compile(self.source_expressions[0])
-        path = f"'$.\"{self.key}\"'"
-        sql = (f"(CASE WHEN json_type({column}, {path}) = 'text' AND json_extract({column}, {path}) REGEXP %s "
-               f"THEN json_extract({column}, {path}) END)")
-        return sql, (*params * 3, ISO_DATE_PATTERN)
-
-    def as_postgresql(self, compiler, connection, **extra):
-        column, params = compiler.compile(self.source_expressions[0])
-        key = f"'{self.key}'"
-        sql = (f"(CASE WHEN jsonb_typeof({column} -> {key}) = 'string' AND ({column} ->> {key}) ~ %s "
-               f"THEN ({column} ->> {key}) END)")
-        return sql, (*params * 3, ISO_DATE_PATTERN)
+    pattern = ISO_DATE_PATTERN
+    sqlite = ("(CASE WHEN json_type({column}, {path}) = 'text' AND json_extract({column}, {path}) REGEXP %s "
+              "THEN json_extract({column}, {path}) END)")
+    postgresql = ("(CASE WHEN jsonb_typeof({column} -> {key}) = 'string' AND ({column} ->> {key}) ~ %s "
+                  "THEN ({column} ->> {key}) END)")
 
 
 def json_iso_date(column: str, key: str) -> Any:

@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sarnakh.core.normalize import normalize_digits
+from sarnakh.core.ui.form_values import as_input_text
 from sarnakh.scoring.engine import conditions
 from sarnakh.scoring.engine.facts import (
     BANT_KEYS,
@@ -124,7 +125,7 @@ class EditorState:
     key: str = ""
     name: str = ""
     half_life_days: str = "30"
-    cutoffs: dict[str, str] = dc_field(default_factory=lambda: {g: _text(v) for g, v in DEFAULT_CUTOFFS.items()})
+    cutoffs: dict[str, str] = dc_field(default_factory=lambda: {g: as_input_text(v) for g, v in DEFAULT_CUTOFFS.items()})
     q_kind: str = "grade_and_engagement"
     q_min_grade: str = "B"
     q_min_engagement: str = "60"
@@ -150,25 +151,17 @@ class EditorState:
 # ------------------------------------------------------------------ spec → rows
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _value_text(value: Any) -> str:
     if isinstance(value, list | tuple):
-        return ", ".join(_text(v) for v in value)
-    return _text(value)
+        return ", ".join(as_input_text(v) for v in value)
+    return as_input_text(value)
 
 
 def _condition_from_spec(token: str, data: Mapping[str, Any], kind: str) -> ConditionRow:
-    name = _text(data.get("field"))
-    row = ConditionRow(token=token, field=name, op=_text(data.get("op")), value=_value_text(data.get("value")))
+    name = as_input_text(data.get("field"))
+    row = ConditionRow(token=token, field=name, op=as_input_text(data.get("op")), value=_value_text(data.get("value")))
     # The longest matching prefix wins: "company.properties." before "properties.".
     for prefix in sorted(PROPERTY_FIELDS[kind], key=len, reverse=True):
         if name.startswith(prefix):
@@ -178,18 +171,18 @@ def _condition_from_spec(token: str, data: Mapping[str, Any], kind: str) -> Cond
 
 
 def _rule_from_spec(token: str, kind: str, data: Mapping[str, Any]) -> RuleRow:
-    row = RuleRow(token=token, kind=kind, key=_text(data.get("key")), label=_text(data.get("label")), points=_text(data.get("points")))
+    row = RuleRow(token=token, kind=kind, key=as_input_text(data.get("key")), label=as_input_text(data.get("label")), points=as_input_text(data.get("points")))
     row.conditions = [
         _condition_from_spec(f"{token}c{i}", c if isinstance(c, Mapping) else {}, kind) for i, c in enumerate(data.get("conditions") or [])
     ]
     if kind == ENGAGEMENT:
         cap = data.get("max_points_per_period") or {}
-        row.event_type = _text(data.get("event_type") or "any")
-        row.event_name = _text(data.get("event_name"))
-        row.intent = _text(data.get("intent") or "low")
-        row.max_per_day, row.max_total = _text(data.get("max_per_day")), _text(data.get("max_total"))
-        row.cap_points, row.cap_days = _text(cap.get("points")), _text(cap.get("days"))
-        row.half_life_days = _text(data.get("half_life_days"))
+        row.event_type = as_input_text(data.get("event_type") or "any")
+        row.event_name = as_input_text(data.get("event_name"))
+        row.intent = as_input_text(data.get("intent") or "low")
+        row.max_per_day, row.max_total = as_input_text(data.get("max_per_day")), as_input_text(data.get("max_total"))
+        row.cap_points, row.cap_days = as_input_text(cap.get("points")), as_input_text(cap.get("days"))
+        row.half_life_days = as_input_text(data.get("half_life_days"))
     return row
 
 
@@ -198,11 +191,11 @@ def state_from_spec(spec: Mapping[str, Any], *, key: str | None = None) -> Edito
     cutoffs = spec.get("grade_cutoffs") or {}
     q = spec.get("qualification") or {}
     state = EditorState(
-        key=key if key is not None else _text(spec.get("key")), name=_text(spec.get("name")),
-        half_life_days=_text(spec.get("half_life_days", 30)),
-        cutoffs={g: _text(cutoffs.get(g)) for g in _CUTOFF_GRADES},
-        q_kind=_text(q.get("kind", "grade_and_engagement")), q_min_grade=_text(q.get("min_grade", "B")),
-        q_min_engagement=_text(q.get("min_engagement", 60)), q_min_combined=_text(q.get("min_combined", 95)),
+        key=key if key is not None else as_input_text(spec.get("key")), name=as_input_text(spec.get("name")),
+        half_life_days=as_input_text(spec.get("half_life_days", 30)),
+        cutoffs={g: as_input_text(cutoffs.get(g)) for g in _CUTOFF_GRADES},
+        q_kind=as_input_text(q.get("kind", "grade_and_engagement")), q_min_grade=as_input_text(q.get("min_grade", "B")),
+        q_min_engagement=as_input_text(q.get("min_engagement", 60)), q_min_combined=as_input_text(q.get("min_combined", 95)),
     )
     for kind in (FIT, ENGAGEMENT):
         for i, rule in enumerate(spec.get(RULE_LIST[kind]) or []):

@@ -25,6 +25,7 @@ from sarnakh.core.filters.fields import FIELDS, field_for
 from sarnakh.core.filters.tree import MAX_CONDITIONS, MAX_DEPTH
 from sarnakh.core.normalize import normalize_digits
 from sarnakh.core.registry import UnknownKey
+from sarnakh.core.ui.form_values import as_input_text
 
 ROOT = "n0"
 MAX_NODES = MAX_CONDITIONS + 60  # conditions and groups a POST may carry; more are dropped
@@ -135,14 +136,6 @@ def choice_field(row: CondRow) -> bool:
 # ------------------------------------------------------------------ tree → rows
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 class _Tokens:
@@ -155,25 +148,25 @@ class _Tokens:
 
 
 def _cond_from(data: Mapping[str, Any], token: str) -> CondRow:
-    key = _text(data.get("field"))
+    key = as_input_text(data.get("field"))
     family, sep, member = key.partition(":")
     row = CondRow(token=token, field=family if sep and is_family(family) else key, key=member if sep else "",
-                  op=_text(data.get("op")))
+                  op=as_input_text(data.get("op")))
     value = data.get("value")
     kind = value_kind(row)
     if kind == "behaviour" and isinstance(value, Mapping):
         for name in ("times", "days", "path", "name", "form"):
-            setattr(row, name, _text(value.get(name)))
+            setattr(row, name, as_input_text(value.get(name)))
         if value.get("property") is not None:
             row.extra = json.dumps(value["property"], ensure_ascii=False)
     elif kind == "between" and isinstance(value, list) and len(value) == 2:
-        row.value, row.value2 = _text(value[0]), _text(value[1])
+        row.value, row.value2 = as_input_text(value[0]), as_input_text(value[1])
     elif kind == "many" and isinstance(value, list):
-        row.values = [_text(v) for v in value]
+        row.values = [as_input_text(v) for v in value]
     elif isinstance(value, list):
-        row.value = ", ".join(_text(v) for v in value)
+        row.value = ", ".join(as_input_text(v) for v in value)
     else:
-        row.value = _text(value)
+        row.value = as_input_text(value)
     return row
 
 
