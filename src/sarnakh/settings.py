@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "sarnakh.tracking",
     "sarnakh.scoring",
     "sarnakh.segments",
+    "sarnakh.mail",
     "sarnakh.webhooks",
     "sarnakh.web",
 ]
