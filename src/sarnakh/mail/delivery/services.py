@@ -16,13 +16,14 @@ import datetime as dt
 import hashlib
 import os
 from email.utils import parseaddr
+from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
-from sarnakh.config import CONFIG, EmailConfig
+from sarnakh.config import EmailConfig
 from sarnakh.core import clock
 from sarnakh.core.actor import Actor
 from sarnakh.core.errors import NotFound, ValidationFailed
@@ -76,7 +77,7 @@ def transport_config() -> EmailConfig:
 
 def open_transport() -> SmtpTransport | OutboxTransport:
     """A transport for a batch: `with open_transport() as t: email_send(..., transport=t)`."""
-    return transport_for(transport_config(), CONFIG.home / "outbox")
+    return transport_for(transport_config(), Path(settings.SARNAKH_HOME) / "outbox")
 
 
 def sending_host() -> str:
