@@ -15,12 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import uuid
 from email.utils import parseaddr
 from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from sarnakh.config import EmailConfig
@@ -169,10 +171,13 @@ def sender_default() -> SenderIdentity:
     if sender:
         return sender
     name, addr = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    try:
-        return sender_create(from_name=name, from_address=addr or "sarnakh@localhost", is_default=True)
-    except IntegrityError:
-        return SenderIdentity.objects.filter(is_default=True).first() or SenderIdentity.objects.get()
+    addr = (addr or "sarnakh@localhost").strip().lower()  # as configured: `sarnakh@localhost` is valid for a local relay
+    now = clock.now()
+    with transaction.atomic():
+        if not SenderIdentity.objects.select_for_update().exists():
+            SenderIdentity.objects.create(from_name=clean_display_text(name)[:200], from_address=addr, is_default=True,
+                                          dkim_domain=addr.rpartition("@")[2], created_at=now, updated_at=now)
+    return SenderIdentity.objects.filter(is_default=True).first() or SenderIdentity.objects.get()
 
 
 def sender_dns_records(sender: SenderIdentity) -> list[dkim_keys.DnsRecord]:
@@ -295,3 +300,14 @@ def _record(email_id: int, message_id: str, failure: SendFailure | None) -> Outb
         row.status = OutboundEmail.Status.FAILED_TEMPORARY
         row.save()
     return row
+
+
+def email_send_test(*, to: str, sender_id: int | None = None) -> OutboundEmail:
+    """A short transactional test message through the configured transport, from the given
+    sender (default: the default sender); each call sends (its own key)."""
+    sender = _get_sender(sender_id) if sender_id else sender_default()
+    subject = _("Sarnakh test email")
+    text = _("This is a test message from Sarnakh, sent as %(sender)s. If you can read it, sending works.") % {"sender": str(sender)}
+    html = f"<p>{escape(text)}</p>"
+    return email_send(to=to, subject=subject, html=html, text=text, kind=OutboundEmail.Kind.TRANSACTIONAL,
+                      idempotency_key=f"test:{uuid.uuid4().hex}", sender=sender)
