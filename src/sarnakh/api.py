@@ -56,6 +56,10 @@ from sarnakh.webhooks.api import router as webhooks_router  # noqa: E402
 
 api.add_router("/webhooks", webhooks_router)
 
+from sarnakh.mail.delivery.api import router as senders_router  # noqa: E402
+
+api.add_router("/senders", senders_router)
+
 from sarnakh.segments.api import router as segments_router  # noqa: E402
 
 api.add_router("/segments", segments_router)

@@ -323,6 +323,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_hygiene_commands(sub)  # hygiene duplicates | inactive
 
+    from sarnakh.mail.delivery.commands import add_subcommands as add_mail_commands
+
+    add_mail_commands(sub)  # mail test
+
     p = sub.add_parser("manage", help="run a Django management command", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("sarnakh.scoring.urls")),  # scoring/… models, distribution, backtest, predictive
     path("", include("sarnakh.segments.urls")),  # segments/… segments and static lists
     path("", include("sarnakh.webhooks.urls")),  # settings/webhooks/…
+    path("", include("sarnakh.mail.delivery.urls")),  # settings/senders/…
     path("", include("sarnakh.segments.audiences.urls")),  # audiences/…, segments/<id>/audiences/
     path("", include("sarnakh.segments.hygiene.urls")),  # hygiene/… duplicates, inactive, decay, flags
     path("", include("sarnakh.web.urls")),

@@ -24,6 +24,7 @@ from sarnakh.contacts.models import Company, Contact
 from sarnakh.core.actor import Actor
 from sarnakh.core.events import EVENT_TYPES
 from sarnakh.core.jobs import run_pending_jobs
+from sarnakh.mail.delivery.services import sender_create, sender_generate_dkim
 from sarnakh.scoring.models import RescoreRun, ScoringModel
 from sarnakh.scoring.predictive.services import predictive_train
 from sarnakh.scoring.services import contacts_rescore_all
@@ -51,6 +52,7 @@ ALLOWED_WORDS = {
     "A", "B", "C", "D",  # fit grades
     "U",  # the U-shaped attribution model
     "ROC", "AUC", "Brier",  # analysts' figures behind the predictive page's detail toggle
+    "DKIM", "SPF", "DMARC", "DNS", "TXT",  # email authentication records (Settings → Senders)
 }
 # Proper names of more than one word.
 ALLOWED_PHRASES = ("Do-Not-Track", "Global Privacy Control", "incoming-webhook")
@@ -174,6 +176,7 @@ def demo(admin_user, tmp_path: Path, shipped_event_types_only):
         contact_import = import_services.import_create(upload=upload, file_name="leads.csv", actor=actor, options={}, start=True, background=False)
     import_services.import_run(import_id=contact_import.pk)
     webhook = webhook_create(url="https://hooks.example.com/sarnakh", events=["*"], name="CRM")
+    sender = sender_generate_dkim(sender_id=sender_create(from_name="تیم سرنخ", from_address="news@example.com").pk)
     run_pending_jobs()
     model = ScoringModel.objects.order_by("id").first()
     contacts_rescore_all()
@@ -184,7 +187,7 @@ def demo(admin_user, tmp_path: Path, shipped_event_types_only):
     return {
         "contact_id": contact.pk, "company_id": Company.objects.order_by("id").first().pk, "name": "email",
         "import_id": contact_import.pk, "slug": form.slug, "submission_id": form.submissions.order_by("id").first().pk,
-        "site_id": Site.objects.order_by("id").first().pk, "webhook_id": webhook.pk, "key": model.key, "number": 1,
+        "site_id": Site.objects.order_by("id").first().pk, "webhook_id": webhook.pk, "sender_id": sender.pk, "key": model.key, "number": 1,
         "run_id": (RescoreRun.objects.order_by("id").last() or RescoreRun(pk=1)).pk,
         "segment_id": Segment.objects.filter(kind="dynamic").order_by("id").first().pk, "audience_id": audience.pk, "token": audience_selectors.feed_token(audience),
     }

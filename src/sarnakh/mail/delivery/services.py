@@ -1,0 +1,313 @@
+"""Delivery writes: sender identities (with their DKIM keys) and sending one message
+through the sent-message log.
+
+`email_send` claims the idempotency key in its own transaction BEFORE the SMTP
+transaction, so a second call with the same key finds the row and never sends again. The
+claim holds a lease while it sends; a sender that crashed between the claim and recording
+the outcome leaves a `queued` row whose lease runs out, and a retry with the same key
+sends it. That is at-least-once in the crash window (between the server's 250 to DATA
+and our commit) and exactly-once everywhere else: the issue asks "never sends twice and
+never loses a recipient", and between a lost recipient and a rare duplicate after a
+crash, we keep the recipient (docs/email-delivery.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import uuid
+from email.utils import parseaddr
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+
+from sarnakh.config import EmailConfig
+from sarnakh.core import clock
+from sarnakh.core.actor import Actor
+from sarnakh.core.errors import NotFound, ValidationFailed
+from sarnakh.core.events import publish
+from sarnakh.core.normalize import InvalidEmail, clean_display_text, normalize_email
+from sarnakh.core.timeline import timeline_write_many
+from sarnakh.mail.delivery import dkim_keys, message
+from sarnakh.mail.delivery.contact_page import EMAIL_BOUNCED, EMAIL_SENT
+from sarnakh.mail.delivery.events import EmailBounced, EmailSent
+from sarnakh.mail.delivery.models import OutboundEmail, SenderIdentity
+from sarnakh.mail.delivery.transport import (
+    OutboxTransport,
+    SendFailure,
+    SmtpTransport,
+    transport_for,
+)
+
+# How long a claim is held while its message is sent; past it, a retry may send.
+LEASE = dt.timedelta(minutes=10)
+MAX_KEY_LENGTH = 200
+ERROR_LENGTH = 2000
+
+
+def _invalid(fields: dict[str, list[str]]) -> ValidationFailed:
+    return ValidationFailed(_("Some fields are not valid."), fields=fields)
+
+
+# ---------------------------------------------------------------- settings
+
+
+def bounce_domain(sender: SenderIdentity) -> str:
+    """SARNAKH_BOUNCE_DOMAIN, else the sender's own domain."""
+    return (getattr(settings, "SARNAKH_BOUNCE_DOMAIN", "") or os.environ.get("SARNAKH_BOUNCE_DOMAIN", "")).strip() or sender.domain
+
+
+def verp_key() -> bytes:
+    return hashlib.sha256(b"sarnakh.mail.verp:" + settings.SECRET_KEY.encode()).digest()
+
+
+def transport_config() -> EmailConfig:
+    """The SMTP server from SARNAKH_EMAIL_URL (CONFIG.email), as settings.py gave it to
+    Django (so tests and operators override one place)."""
+    if not settings.EMAIL_BACKEND.endswith("smtp.EmailBackend"):
+        return EmailConfig(backend="outbox")
+    return EmailConfig(
+        backend="smtp", host=settings.EMAIL_HOST, port=int(settings.EMAIL_PORT), user=settings.EMAIL_HOST_USER or "",
+        password=settings.EMAIL_HOST_PASSWORD or "", use_tls=bool(settings.EMAIL_USE_TLS),
+        use_ssl=bool(settings.EMAIL_USE_SSL), timeout=int(settings.EMAIL_TIMEOUT or 10),
+    )
+
+
+def open_transport() -> SmtpTransport | OutboxTransport:
+    """A transport for a batch: `with open_transport() as t: email_send(..., transport=t)`."""
+    return transport_for(transport_config(), Path(settings.SARNAKH_HOME) / "outbox")
+
+
+def sending_host() -> str:
+    """What SPF should allow: SARNAKH_SPF_INCLUDE, else the configured relay host."""
+    explicit = os.environ.get("SARNAKH_SPF_INCLUDE", "").strip()
+    if explicit:
+        return explicit
+    config = transport_config()
+    return "" if config.backend != "smtp" or config.host in {"localhost", "127.0.0.1", "::1"} else config.host
+
+
+# ---------------------------------------------------------------- senders
+
+
+def _clean_sender(from_name: str, from_address: str, reply_to: str) -> tuple[str, str, str]:
+    errors: dict[str, list[str]] = {}
+    name = clean_display_text(from_name)[:200]
+    values = {}
+    for field, value, required in (("from_address", from_address, True), ("reply_to", reply_to, False)):
+        try:
+            values[field] = normalize_email(value)
+        except InvalidEmail as exc:
+            errors[field] = [str(exc)]
+            continue
+        if required and not values[field]:
+            errors[field] = [_("This field is required.")]
+    if errors:
+        raise _invalid(errors)
+    return name, values["from_address"], values["reply_to"]
+
+
+@transaction.atomic
+def sender_create(*, from_name: str, from_address: str, reply_to: str = "", is_default: bool = False) -> SenderIdentity:
+    name, addr, reply = _clean_sender(from_name, from_address, reply_to)
+    now = clock.now()
+    first = not SenderIdentity.objects.exists()
+    sender = SenderIdentity.objects.create(from_name=name, from_address=addr, reply_to=reply, is_default=is_default or first,
+                                           dkim_domain=addr.rpartition("@")[2], created_at=now, updated_at=now)
+    if sender.is_default:
+        SenderIdentity.objects.exclude(pk=sender.pk).update(is_default=False)
+    return sender
+
+
+@transaction.atomic
+def sender_update(*, sender_id: int, from_name: str, from_address: str, reply_to: str = "", is_default: bool = False) -> SenderIdentity:
+    sender = _get_sender(sender_id, lock=True)
+    name, addr, reply = _clean_sender(from_name, from_address, reply_to)
+    if addr.rpartition("@")[2] != sender.domain and sender.dkim_private_key:
+        # A key is published under one domain: a new domain needs a new key and record.
+        sender.dkim_private_key = sender.dkim_public_key = sender.dkim_selector = ""
+    sender.from_name, sender.from_address, sender.reply_to = name, addr, reply
+    sender.dkim_domain = addr.rpartition("@")[2]
+    sender.is_default = is_default or sender.is_default
+    sender.updated_at = clock.now()
+    sender.save()
+    if sender.is_default:
+        SenderIdentity.objects.exclude(pk=sender.pk).update(is_default=False)
+    return sender
+
+
+@transaction.atomic
+def sender_generate_dkim(*, sender_id: int, selector: str = "") -> SenderIdentity:
+    """A new 2048-bit RSA key under `selector` (default `sarnakhYYYYMM`), replacing any
+    previous one: publish the new DKIM record before sending with it."""
+    sender = _get_sender(sender_id, lock=True)
+    now = clock.now()
+    selector = (selector or f"sarnakh{now:%Y%m}").strip().lower()
+    if not dkim_keys.SELECTOR_RE.match(selector):
+        raise _invalid({"selector": [_("Use letters, digits and hyphens only.")]})
+    key = dkim_keys.generate_key()
+    sender.dkim_selector, sender.dkim_private_key, sender.dkim_public_key = selector, key.private_pem, key.public_b64
+    sender.dkim_domain = sender.domain
+    sender.updated_at = now
+    sender.save()
+    return sender
+
+
+def _get_sender(sender_id: int, *, lock: bool = False) -> SenderIdentity:
+    query = SenderIdentity.objects.select_for_update() if lock else SenderIdentity.objects
+    try:
+        return query.get(pk=sender_id)
+    except SenderIdentity.DoesNotExist:
+        raise NotFound(_("No such sender.")) from None
+
+
+def sender_default() -> SenderIdentity:
+    """The default sender; made from SARNAKH_EMAIL_FROM the first time none exists."""
+    sender = SenderIdentity.objects.filter(is_default=True).first() or SenderIdentity.objects.first()
+    if sender:
+        return sender
+    name, addr = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    addr = (addr or "sarnakh@localhost").strip().lower()  # as configured: `sarnakh@localhost` is valid for a local relay
+    now = clock.now()
+    with transaction.atomic():
+        if not SenderIdentity.objects.select_for_update().exists():
+            SenderIdentity.objects.create(from_name=clean_display_text(name)[:200], from_address=addr, is_default=True,
+                                          dkim_domain=addr.rpartition("@")[2], created_at=now, updated_at=now)
+    return SenderIdentity.objects.filter(is_default=True).first() or SenderIdentity.objects.get()
+
+
+def sender_dns_records(sender: SenderIdentity) -> list[dkim_keys.DnsRecord]:
+    return dkim_keys.dns_records(domain=sender.domain, selector=sender.dkim_selector, public_b64=sender.dkim_public_key,
+                                 sending_host=sending_host(), report_address=f"dmarc-reports@{sender.domain}")
+
+
+# ---------------------------------------------------------------- sending
+
+
+def _claim(*, key: str, defaults: dict) -> tuple[OutboundEmail, bool]:
+    """The row for `key`, and whether this caller now holds its lease to send it."""
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            row, _created = OutboundEmail.objects.get_or_create(idempotency_key=key, defaults={**defaults, "created_at": now})
+    except IntegrityError:  # a concurrent claim of the same key won the insert
+        row = OutboundEmail.objects.get(idempotency_key=key)
+    if row.status in (OutboundEmail.Status.SENT, OutboundEmail.Status.BOUNCED_HARD):
+        return row, False
+    with transaction.atomic():
+        won = OutboundEmail.objects.filter(
+            Q(lease_until__isnull=True) | Q(lease_until__lt=now), pk=row.pk,
+            status__in=(OutboundEmail.Status.QUEUED, OutboundEmail.Status.FAILED_TEMPORARY),
+        ).update(lease_until=now + LEASE, attempts=F("attempts") + 1)
+    row.refresh_from_db()
+    return row, bool(won)
+
+
+def email_send(
+    *, to: str, subject: str, html: str, text: str, kind: str, idempotency_key: str, sender: SenderIdentity | None = None,
+    contact_id: int | None = None, to_name: str = "", list_unsubscribe: message.Unsubscribe | None = None,
+    headers: dict[str, str] | None = None, transport: SmtpTransport | OutboxTransport | None = None,
+) -> OutboundEmail:
+    """Sends one message once per `idempotency_key` and returns its log row (status
+    sent, failed_temporary or bounced_hard; or the earlier row for a key already used).
+    Marketing mail needs `list_unsubscribe`. Suppression and consent are checked by the
+    caller (mail.subscriptions), not here. `transport`: an open one to reuse (a batch)."""
+    errors: dict[str, list[str]] = {}
+    if kind not in OutboundEmail.Kind.values:
+        errors["kind"] = [_("Unknown kind.")]
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        errors["idempotency_key"] = [_("Give a key of at most %(n)s characters.") % {"n": MAX_KEY_LENGTH}]
+    try:
+        to_address = normalize_email(to)
+        if not to_address:
+            errors["to"] = [_("This field is required.")]
+    except InvalidEmail as exc:
+        errors["to"] = [str(exc)]
+    if kind == OutboundEmail.Kind.MARKETING and not (list_unsubscribe and list_unsubscribe.url):
+        errors["list_unsubscribe"] = [_("Marketing email needs an unsubscribe link.")]
+    if not (subject or "").strip():
+        errors["subject"] = [_("This field is required.")]
+    if errors:
+        raise _invalid(errors)
+    sender = sender or sender_default()
+    row, mine = _claim(key=key, defaults={
+        "contact_id": contact_id, "to_address": to_address, "to_name": clean_display_text(to_name)[:200],
+        "sender": sender, "kind": kind, "subject": subject[:998],
+    })
+    if not mine:
+        return row
+    # The row as first claimed is what is sent (a retry with other arguments sends the first).
+    sender = row.sender
+    dkim = (message.Dkim(domain=sender.dkim_domain or sender.domain, selector=sender.dkim_selector, private_pem=sender.dkim_private_key)
+            if sender.dkim_private_key else None)
+    try:
+        built = message.build_message(
+            subject=row.subject, text=text, html=html, from_name=sender.from_name, from_address=sender.from_address,
+            to_address=row.to_address, to_name=row.to_name, reply_to=sender.reply_to, marketing=row.kind == OutboundEmail.Kind.MARKETING,
+            unsubscribe=list_unsubscribe, envelope_from=message.verp_address(row.pk, verp_key(), bounce_domain(sender)),
+            date=clock.now(), headers=headers, dkim_key=dkim,
+        )
+    except ValueError as exc:
+        _release(row, error=str(exc))
+        raise _invalid({"headers": [str(exc)]}) from exc
+    OutboundEmail.objects.filter(pk=row.pk).update(message_id=built.message_id)
+    failure: SendFailure | None = None
+    try:
+        if transport is not None:
+            transport.send(envelope_from=built.envelope_from, recipients=[row.to_address], data=built.data)
+        else:
+            with open_transport() as own:
+                own.send(envelope_from=built.envelope_from, recipients=[row.to_address], data=built.data)
+    except SendFailure as exc:
+        failure = exc
+    return _record(row.pk, built.message_id, failure)
+
+
+def _release(row: OutboundEmail, *, error: str) -> None:
+    OutboundEmail.objects.filter(pk=row.pk).update(lease_until=None, last_error=error[:ERROR_LENGTH])
+
+
+@transaction.atomic
+def _record(email_id: int, message_id: str, failure: SendFailure | None) -> OutboundEmail:
+    row = OutboundEmail.objects.select_for_update().get(pk=email_id)
+    now = clock.now()
+    row.message_id, row.lease_until = message_id, None
+    actor = Actor.system("mail")
+    if failure is None:
+        row.status, row.sent_at, row.last_error = OutboundEmail.Status.SENT, now, ""
+        row.save()
+        publish(EmailSent(contact_id=row.contact_id, email_id=row.pk, to_address=row.to_address, kind=row.kind,
+                          subject=row.subject, message_id=message_id, sender_id=row.sender_id), actor=actor)
+        if row.contact_id:
+            timeline_write_many(rows=[(row.contact_id, {"email_id": row.pk, "subject": row.subject, "to": row.to_address})],
+                                kind=EMAIL_SENT, actor=actor)
+        return row
+    row.last_error = str(failure)[:ERROR_LENGTH]
+    if failure.permanent:
+        row.status = OutboundEmail.Status.BOUNCED_HARD
+        row.save()
+        publish(EmailBounced(contact_id=row.contact_id, email_id=row.pk, to_address=row.to_address, bounce="hard",
+                             reason=row.last_error), actor=actor)
+        if row.contact_id:
+            timeline_write_many(rows=[(row.contact_id, {"email_id": row.pk, "subject": row.subject, "to": row.to_address,
+                                                        "error": row.last_error})], kind=EMAIL_BOUNCED, actor=actor)
+    else:
+        row.status = OutboundEmail.Status.FAILED_TEMPORARY
+        row.save()
+    return row
+
+
+def email_send_test(*, to: str, sender_id: int | None = None) -> OutboundEmail:
+    """A short transactional test message through the configured transport, from the given
+    sender (default: the default sender); each call sends (its own key)."""
+    sender = _get_sender(sender_id) if sender_id else sender_default()
+    subject = _("Sarnakh test email")
+    text = _("This is a test message from Sarnakh, sent as %(sender)s. If you can read it, sending works.") % {"sender": str(sender)}
+    html = f"<p>{escape(text)}</p>"
+    return email_send(to=to, subject=subject, html=html, text=text, kind=OutboundEmail.Kind.TRANSACTIONAL,
+                      idempotency_key=f"test:{uuid.uuid4().hex}", sender=sender)

@@ -1,0 +1,156 @@
+"""The SMTP transport: one connection for a batch, failures sorted into permanent and
+temporary (synchronous smtplib; campaign workers call it).
+
+    with smtp_transport() as transport:
+        for built in messages:
+            transport.send(envelope_from=..., recipients=[...], data=built.data)
+
+A 5xx reply to MAIL, RCPT or DATA is permanent (`SendFailure.permanent`: a hard bounce);
+a 4xx reply or a connection error is temporary (the caller retries with backoff). A
+connection found dropped before a message starts (the server closed an idle session) is
+reopened once; one dropped during DATA is not resent here — the server may have taken the
+message, so the caller's retry decides (at-least-once, see docs/email-delivery.md)."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import uuid
+from pathlib import Path
+
+from sarnakh.config import EmailConfig
+
+CONNECT_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError, OSError)
+
+
+class SendFailure(Exception):
+    def __init__(self, message: str, *, permanent: bool, code: int | None = None):
+        super().__init__(message)
+        self.permanent = permanent
+        self.code = code
+
+
+def _reply(code: int, reply: bytes | str, stage: str) -> SendFailure:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return SendFailure(f"{stage}: {code} {text}".strip(), permanent=500 <= code < 600, code=code)
+
+
+class SmtpTransport:
+    """Opens on enter, sends many, closes on exit. `connections` counts opened sessions."""
+
+    def __init__(self, config: EmailConfig, *, local_hostname: str | None = None):
+        self.config = config
+        self.local_hostname = local_hostname
+        self.connections = 0
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SmtpTransport:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def open(self) -> None:
+        c = self.config
+        try:
+            if c.use_ssl:
+                smtp = smtplib.SMTP_SSL(c.host, c.port, local_hostname=self.local_hostname, timeout=c.timeout,
+                                        context=ssl.create_default_context())
+            else:
+                smtp = smtplib.SMTP(c.host, c.port, local_hostname=self.local_hostname, timeout=c.timeout)
+            smtp.ehlo_or_helo_if_needed()
+            if c.use_tls:
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            if c.user:
+                smtp.login(c.user, c.password)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise SendFailure(f"login: {exc.smtp_code} {exc.smtp_error!r}", permanent=False, code=exc.smtp_code) from exc
+        except smtplib.SMTPResponseException as exc:
+            raise _reply(exc.smtp_code, exc.smtp_error, "connect") from exc
+        except CONNECT_ERRORS as exc:
+            raise SendFailure(f"connect: {exc}", permanent=False) from exc
+        self._smtp = smtp
+        self.connections += 1
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+    def _start(self, envelope_from: str) -> smtplib.SMTP:
+        """MAIL FROM on an open session; reopens once when the session was dropped."""
+        for attempt in (1, 2):
+            if self._smtp is None:
+                self.open()
+            smtp = self._smtp
+            try:
+                code, reply = smtp.mail(envelope_from)
+            except CONNECT_ERRORS as exc:
+                self._smtp = None
+                smtp.close()
+                if attempt == 2:
+                    raise SendFailure(f"connection dropped: {exc}", permanent=False) from exc
+                continue
+            if code != 250:
+                self._reset()
+                raise _reply(code, reply, "MAIL FROM")
+            return smtp
+        raise AssertionError("unreachable")
+
+    def _reset(self) -> None:
+        try:
+            if self._smtp is not None:
+                self._smtp.rset()
+        except CONNECT_ERRORS:
+            self._smtp = None
+
+    def send(self, *, envelope_from: str, recipients: list[str], data: bytes) -> None:
+        """Sends one message to its recipients; raises SendFailure."""
+        smtp = self._start(envelope_from)
+        try:
+            for rcpt in recipients:
+                code, reply = smtp.rcpt(rcpt)
+                if code not in (250, 251):
+                    self._reset()
+                    raise _reply(code, reply, "RCPT TO")
+            code, reply = smtp.data(data)
+        except smtplib.SMTPResponseException as exc:
+            self._reset()
+            raise _reply(exc.smtp_code, exc.smtp_error, "DATA") from exc
+        except CONNECT_ERRORS as exc:
+            self._smtp = None
+            raise SendFailure(f"connection lost: {exc}", permanent=False) from exc
+        if code != 250:
+            self._reset()
+            raise _reply(code, reply, "DATA")
+
+
+class OutboxTransport:
+    """No SMTP server configured: each message is written to `directory` as an .eml file
+    (as Django's file backend does for the rest of Sarnakh's mail)."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.connections = 0
+
+    def __enter__(self) -> OutboxTransport:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.connections += 1
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def send(self, *, envelope_from: str, recipients: list[str], data: bytes) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        head = f"X-Envelope-From: {envelope_from}\r\nX-Envelope-To: {', '.join(recipients)}\r\n".encode()
+        (self.directory / f"{uuid.uuid4().hex}.eml").write_bytes(head + data)
+
+
+def transport_for(config: EmailConfig, outbox: Path) -> SmtpTransport | OutboxTransport:
+    return SmtpTransport(config) if config.backend == "smtp" else OutboxTransport(outbox)
