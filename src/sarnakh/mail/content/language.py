@@ -39,6 +39,8 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import LoopContext, Undefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from sarnakh.core.ui.formatting import format_number
+
 # The context's names and the attributes each has. `properties` (and anything under `data`)
 # is free-form: its keys are checked against the known property keys when given.
 CONTEXT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -80,7 +82,7 @@ class Problem:
 
     def __str__(self) -> str:
         if self.line:
-            return _("Line %(line)s: %(message)s") % {"line": self.line, "message": self.message}
+            return _("Line %(line)s: %(message)s") % {"line": format_number(self.line), "message": self.message}
         return self.message
 
 
