@@ -109,6 +109,7 @@ def test_given_the_sandbox_itself_when_private_attributes_are_read_then_they_are
     "{% for i in range(100000) %}x{% endfor %}",  # range too large
     "{{ 'a' * 1000000000 }}",
     "{{ 9 ** 9 ** 9 }}",
+    "{{ '%999999999d' % 1 }}",
     "{{ data.s | replace('a', data.big) }}",
     "{% for c in data.long %}{% for d in data.long %}{% endfor %}{% endfor %}",
 ])
@@ -122,6 +123,10 @@ def test_given_output_past_the_cap_when_rendered_then_it_stops(monkeypatch):
     monkeypatch.setattr(language, "MAX_OUTPUT", 1_000)
     with pytest.raises(TemplateLimit, match="longer than"):
         render("{% for i in range(500) %}{{ data.t }}{% endfor %}", {"data": {"t": "abcdef"}}, html=True)
+
+
+def test_given_reasonable_arithmetic_when_rendered_then_it_is_computed():
+    assert render("{{ 10 ** 6 }} {{ 7 % 3 }} {{ 'ab' * 3 }} {{ 2 * 21 }}", {}, html=False) == "1000000 1 ababab 42"
 
 
 def test_given_a_runtime_error_in_a_template_when_rendered_then_it_is_a_template_limit_not_a_crash():

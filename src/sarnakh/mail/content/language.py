@@ -15,7 +15,8 @@ What it may not (refused when saved, with the line; and inert if it ever got thr
 
 Bounds at render: every `for` shares one budget of MAX_ITERATIONS per render, `range`
 yields at most MAX_RANGE items, `*` and `**` are checked before they are computed, and the
-output stops at MAX_OUTPUT characters (TemplateLimit).
+output stops at MAX_OUTPUT characters (TemplateLimit). `%` is arithmetic only (no
+`"%999999999d" % 1`).
 
 Fallbacks: `default` replaces an undefined value, None, an empty or blank string, and an
 empty list or dict (Jinja's own `default` replaces only undefined unless boolean=True; a
@@ -30,6 +31,7 @@ Pure: no ORM; the caller passes plain dicts and lists.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,7 +59,7 @@ MAX_ITERATIONS = 10_000
 MAX_OUTPUT = 1_000_000
 MAX_SOURCE = 200_000
 MAX_STRING = 100_000  # the longest string or list `*` may make
-MAX_POWER = 1_000_000  # the largest result magnitude `**` may make
+MAX_POWER_DIGITS = 15  # the most digits a result of `**` may have
 
 _BUDGET = "__sarnakh_budget__"
 _BOUNDED = "__sarnakh_bounded__"
@@ -193,7 +195,7 @@ class _Undefined(ChainableUndefined):
 
 
 class MailSandbox(SandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%"})
 
     def __init__(self, *, autoescape: bool) -> None:
         super().__init__(autoescape=autoescape, undefined=_Undefined, auto_reload=False, cache_size=0)
@@ -213,9 +215,14 @@ class MailSandbox(SandboxedEnvironment):
         if operator == "**":
             if not isinstance(left, int | float) or not isinstance(right, int | float):
                 raise TemplateLimit(_("Only numbers can be raised to a power."))
-            if abs(right) > 64 or (abs(left) > 1 and abs(right) * max(len(str(int(abs(left)))), 1) > 7):
+            if abs(right) > 64 or (abs(left) > 1 and abs(right) * math.log10(abs(left)) > MAX_POWER_DIGITS):
                 raise TemplateLimit(_("That power is too large."))
             return left ** right
+        if operator == "%":
+            # `"%999999999d" % 1` would pad to a gigabyte: % is arithmetic only.
+            if not isinstance(left, int | float) or not isinstance(right, int | float):
+                raise TemplateLimit(_("Only numbers can be divided with %."))
+            return left % right
         return super().call_binop(context, operator, left, right)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
