@@ -84,3 +84,9 @@ def test_given_various_html_when_converted_then_the_text_is_readable():
 def test_given_persian_html_when_converted_then_the_text_keeps_persian_and_links():
     assert html_to_text("<p>برای دیدن <a href='https://x.example/fa'>اینجا</a> را بزنید</p>") == \
         "برای دیدن اینجا (https://x.example/fa) را بزنید"
+
+
+def test_given_a_remote_stylesheet_when_rendered_then_it_is_not_fetched_and_the_link_is_dropped():
+    # given a link to an address where nothing listens (a fetch would fail or hang)
+    email = render_email(TemplateSource("S", "", '<link rel="stylesheet" href="http://127.0.0.1:1/x.css"><p>x</p>'), {})
+    assert "<link" not in email.html and "<p>x</p>" in email.html

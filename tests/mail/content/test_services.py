@@ -91,3 +91,10 @@ def test_given_a_template_that_passes_a_bound_when_previewed_then_it_is_refused_
     with pytest.raises(ValidationFailed) as refused:
         services.template_preview(template_id=template.pk)
     assert "range()" in refused.value.fields["html"][0]
+
+
+def test_given_a_contact_with_an_owner_when_previewed_then_the_owner_name_and_email_are_filled(django_user_model):
+    owner = django_user_model.objects.create_user("reza", email="reza@example.com", first_name="Reza", last_name="Karimi")
+    sara = contact(first_name="Sara", owner=owner)
+    template = newsletter(html="<p>{{ owner.name }} &lt;{{ owner.email }}&gt;</p>")
+    assert services.template_preview(template_id=template.pk, contact_id=sara.pk).text == "Reza Karimi <reza@example.com>"
