@@ -71,3 +71,7 @@ api.add_router("/audiences", audiences_router)
 from sarnakh.segments.hygiene.api import router as hygiene_router  # noqa: E402
 
 api.add_router("/hygiene", hygiene_router)
+
+from sarnakh.mail.content.api import router as email_templates_router  # noqa: E402
+
+api.add_router("/email-templates", email_templates_router)

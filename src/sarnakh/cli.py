@@ -230,6 +230,9 @@ def cmd_demo(args) -> int:
         from sarnakh.segments.audiences.demo import load_audience_demo
 
         print(load_audience_demo())  # a static list and a retargeting audience on it
+        from sarnakh.mail.content.demo import load_email_templates_demo
+
+        print(load_email_templates_demo())  # an English and a Persian email template
     return 0
 
 

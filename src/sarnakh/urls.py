@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("sarnakh.mail.delivery.urls")),  # settings/senders/…
     path("", include("sarnakh.segments.audiences.urls")),  # audiences/…, segments/<id>/audiences/
     path("", include("sarnakh.segments.hygiene.urls")),  # hygiene/… duplicates, inactive, decay, flags
+    path("", include("sarnakh.mail.content.urls")),  # email/templates/… email templates and their editor
     path("", include("sarnakh.web.urls")),
 ]

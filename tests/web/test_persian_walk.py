@@ -25,6 +25,8 @@ from sarnakh.core.actor import Actor
 from sarnakh.core.events import EVENT_TYPES
 from sarnakh.core.jobs import run_pending_jobs
 from sarnakh.mail.delivery.services import sender_create, sender_generate_dkim
+from sarnakh.mail.content import selectors as email_template_selectors
+from sarnakh.mail.content.demo import load_email_templates_demo
 from sarnakh.scoring.models import RescoreRun, ScoringModel
 from sarnakh.scoring.predictive.services import predictive_train
 from sarnakh.scoring.services import contacts_rescore_all
@@ -184,12 +186,14 @@ def demo(admin_user, tmp_path: Path, shipped_event_types_only):
     contact = Contact.objects.filter(merged_into__isnull=True, phone__startswith="+").order_by("id").first()
     load_audience_demo()
     audience = audience_selectors.audience_list().first()
+    load_email_templates_demo()
     return {
         "contact_id": contact.pk, "company_id": Company.objects.order_by("id").first().pk, "name": "email",
         "import_id": contact_import.pk, "slug": form.slug, "submission_id": form.submissions.order_by("id").first().pk,
         "site_id": Site.objects.order_by("id").first().pk, "webhook_id": webhook.pk, "sender_id": sender.pk, "key": model.key, "number": 1,
         "run_id": (RescoreRun.objects.order_by("id").last() or RescoreRun(pk=1)).pk,
         "segment_id": Segment.objects.filter(kind="dynamic").order_by("id").first().pk, "audience_id": audience.pk, "token": audience_selectors.feed_token(audience),
+        "template_id": email_template_selectors.template_list()[0].pk,
     }
 
 

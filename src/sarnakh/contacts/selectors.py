@@ -338,3 +338,34 @@ def audience_identities(contact_ids: list[int]) -> dict[int, dict]:
     these to build a hashed file; ids that are no live contact are absent)."""
     fields = ("pk", "email", "phone", "first_name", "last_name", "country", "city", "consent")
     return {row["pk"]: row for row in live_contacts().filter(pk__in=contact_ids).values(*fields)}
+
+
+def merge_fields(contact_id: int) -> dict | None:
+    """A live contact's personalisation values for email templates (mail's content reads
+    them): the contact's own fields and custom properties, its company's, and its owner's
+    name and email, all plain values. None when there is no such live contact."""
+    contact = live_contacts().select_related("company", "owner").filter(pk=contact_id).first()
+    if contact is None:
+        return None
+    fields = ("first_name", "last_name", "email", "phone", "job_title", "city", "country")
+    values = {"contact": {name: getattr(contact, name) for name in fields}, "company": {}, "owner": {}}
+    values["contact"]["properties"] = dict(contact.properties or {})
+    if contact.company is not None:
+        company = contact.company
+        values["company"] = {"name": company.name, "domain": company.domain, "industry": company.industry,
+                             "properties": dict(company.properties or {})}
+    if contact.owner is not None:
+        owner = contact.owner
+        values["owner"] = {"name": owner.get_full_name() or owner.get_username(), "email": owner.email}
+    return values
+
+
+def first_contact_id() -> int | None:
+    """The oldest live contact's id (a default to preview email templates as)."""
+    return live_contacts().order_by("id").values_list("pk", flat=True).first()
+
+
+def contact_choices(limit: int = 50) -> list[tuple[int, str]]:
+    """(id, "name <email>") of the first live contacts, oldest first, for a picker."""
+    rows = live_contacts().order_by("id").values_list("pk", "first_name", "last_name", "email")[:limit]
+    return [(pk, " ".join(p for p in (first, last) if p) + (f" <{email}>" if email else "")) for pk, first, last, email in rows]

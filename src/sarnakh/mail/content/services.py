@@ -1,0 +1,158 @@
+"""Writes for email templates (create, change, delete: each checked in full first, so a
+refused write changes nothing) and previews (a template, saved or not, rendered for one
+contact with the caller's data).
+
+A template's subject, preheader and body are checked when saved (language.validate): they
+compile, use only allowed statements, and name only known variables; the errors name the
+variable and its line, by field.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from sarnakh.core import clock
+from sarnakh.core.errors import NotFound, ValidationFailed
+from sarnakh.core.normalize import clean_display_text
+from sarnakh.mail.content import language, selectors
+from sarnakh.mail.content.models import EmailTemplate
+from sarnakh.mail.content.render import RenderedEmail, TemplateLimit, TemplateSource, render_email
+
+MAX_NAME = 200
+MAX_SUBJECT = 500
+MAX_HTML = language.MAX_SOURCE
+MAX_DATA = 50_000  # characters of the caller's data, as JSON-ish text
+_TOPIC = re.compile(r"^[-a-z0-9_]{0,40}$")
+
+FIELDS = ("name", "subject", "preheader", "html", "language", "topic", "kind")
+
+
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    name = clean_display_text(values.get("name") if isinstance(values.get("name"), str) else "")
+    if not name:
+        errors["name"] = [_("Give the template a name.")]
+    elif len(name) > MAX_NAME:
+        errors["name"] = [_("At most %(n)s characters.") % {"n": MAX_NAME}]
+    clean["name"] = name
+    for field, required, limit in (("subject", True, MAX_SUBJECT), ("preheader", False, MAX_SUBJECT), ("html", True, MAX_HTML)):
+        raw = values.get(field)
+        text = raw if isinstance(raw, str) else ""
+        text = text.strip() if field != "html" else text
+        clean[field] = text
+        if required and not text.strip():
+            errors[field] = [_("This field is required.")]
+        elif len(text) > limit:
+            errors[field] = [_("At most %(n)s characters.") % {"n": limit}]
+        else:
+            problems = language.validate(text)
+            if problems:
+                errors[field] = [str(p) for p in problems[:10]]
+    if values.get("language") not in EmailTemplate.Language.values:
+        errors["language"] = [_("Use one of: %(values)s.") % {"values": ", ".join(EmailTemplate.Language.values)}]
+    clean["language"] = values.get("language")
+    if values.get("kind") not in EmailTemplate.Kind.values:
+        errors["kind"] = [_("Use one of: %(values)s.") % {"values": ", ".join(EmailTemplate.Kind.values)}]
+    clean["kind"] = values.get("kind")
+    topic = values.get("topic") if isinstance(values.get("topic"), str) else ""
+    topic = topic.strip().lower()
+    if not _TOPIC.match(topic):
+        errors["topic"] = [_("A topic key: up to 40 lower-case letters, digits, - and _.")]
+    clean["topic"] = topic
+    if errors:
+        raise ValidationFailed(_("Some fields are not valid."), fields=errors)
+    return clean
+
+
+def template_create(*, name: str, subject: str, html: str, preheader: str = "", language: str = "en",
+                    topic: str = "", kind: str = EmailTemplate.Kind.MARKETING, blocks: Any = None) -> EmailTemplate:
+    clean = _clean({"name": name, "subject": subject, "preheader": preheader, "html": html, "language": language,
+                    "topic": topic, "kind": kind})
+    now = clock.now()
+    return EmailTemplate.objects.create(created_at=now, updated_at=now, blocks=blocks, **clean)
+
+
+def template_update(*, template_id: int, **changes: Any) -> EmailTemplate:
+    """Changes the fields given (None: kept)."""
+    unknown = set(changes) - set(FIELDS)
+    if unknown:
+        raise ValueError(f"unknown template fields {sorted(unknown)}")
+    with transaction.atomic():
+        template = EmailTemplate.objects.select_for_update().filter(pk=template_id).first()
+        if template is None:
+            raise NotFound(_("No email template with the id %(id)s.") % {"id": template_id})
+        current = {field: getattr(template, field) for field in FIELDS}
+        clean = _clean({**current, **{k: v for k, v in changes.items() if v is not None}})
+        for field, value in clean.items():
+            setattr(template, field, value)
+        template.updated_at = clock.now()
+        template.save()
+    return template
+
+
+def template_delete(*, template_id: int) -> None:
+    deleted, _rows = EmailTemplate.objects.filter(pk=template_id).delete()
+    if not deleted:
+        raise NotFound(_("No email template with the id %(id)s.") % {"id": template_id})
+
+
+def _data(data: Any) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValidationFailed(_("Some fields are not valid."), fields={"data": [_("An object of names and values.")]})
+    if len(repr(data)) > MAX_DATA:
+        raise ValidationFailed(_("Some fields are not valid."), fields={"data": [_("At most %(n)s characters.") % {"n": MAX_DATA}]})
+    return data
+
+
+def _values(contact_id: int | None, data: Any) -> dict[str, Any]:
+    values = selectors.contact_values(contact_id)
+    if values is None:
+        if contact_id is not None:
+            raise NotFound(_("No contact with the id %(id)s.") % {"id": contact_id})
+        values = {}
+    return {**values, "data": _data(data)}
+
+
+def render_for(source: TemplateSource, *, contact_id: int | None = None, data: Any = None) -> RenderedEmail:
+    """`source` rendered for a contact (None: the first contact, or no contact at all) and
+    the caller's data. A template that breaks a bound is refused (ValidationFailed on `html`)."""
+    values = _values(contact_id, data)
+    try:
+        return render_email(source, values)
+    except TemplateLimit as exc:
+        raise ValidationFailed(_("The template cannot be rendered."), fields={"html": [str(exc)]}) from None
+
+
+def template_preview(*, template_id: int, contact_id: int | None = None, data: Any = None) -> RenderedEmail:
+    template = selectors.template_get(template_id)
+    if template is None:
+        raise NotFound(_("No email template with the id %(id)s.") % {"id": template_id})
+    source = TemplateSource(subject=template.subject, preheader=template.preheader, html=template.html,
+                            language=template.language)
+    return render_for(source, contact_id=contact_id, data=data)
+
+
+def draft_preview(*, values: dict[str, Any], contact_id: int | None = None) -> tuple[RenderedEmail | None, dict[str, list[str]]]:
+    """The editor's live preview of unsaved values: (the message, {}) or (None, errors by
+    field) when the text does not validate or render."""
+    try:
+        clean = _clean({"name": values.get("name") or "-", **{k: values.get(k) for k in FIELDS if k != "name"}})
+    except ValidationFailed as exc:
+        fields = {k: v for k, v in exc.fields.items() if k in {"subject", "preheader", "html", "language"}}
+        if fields:
+            return None, fields
+        clean = {"subject": values.get("subject") or "", "preheader": values.get("preheader") or "",
+                  "html": values.get("html") or "", "language": values.get("language") or "en"}
+    source = TemplateSource(subject=clean["subject"], preheader=clean["preheader"], html=clean["html"],
+                            language=clean["language"] if clean["language"] in EmailTemplate.Language.values else "en")
+    try:
+        return render_for(source, contact_id=contact_id), {}
+    except (ValidationFailed, NotFound) as exc:
+        return None, exc.fields or {"html": [exc.message]}
