@@ -24,9 +24,9 @@ from sarnakh.contacts.models import Company, Contact
 from sarnakh.core.actor import Actor
 from sarnakh.core.events import EVENT_TYPES
 from sarnakh.core.jobs import run_pending_jobs
-from sarnakh.mail.delivery.services import sender_create, sender_generate_dkim
 from sarnakh.mail.content import selectors as email_template_selectors
 from sarnakh.mail.content.demo import load_email_templates_demo
+from sarnakh.mail.delivery.services import sender_create, sender_generate_dkim
 from sarnakh.scoring.models import RescoreRun, ScoringModel
 from sarnakh.scoring.predictive.services import predictive_train
 from sarnakh.scoring.services import contacts_rescore_all
