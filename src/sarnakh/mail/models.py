@@ -1,3 +1,11 @@
 """Email (issue 14): senders, templates, sending, tracking, unsubscribe and suppression,
 bounces, broadcasts. Each sub-domain keeps its tables in its own `models` module; they are
 imported here so Django finds them in the app's models module."""
+
+from sarnakh.mail.subscriptions.models import (  # noqa: F401
+    ResubscribeRequest,
+    SubscriptionTopic,
+    Suppression,
+    SuppressionRemoval,
+    TopicOptOut,
+)
