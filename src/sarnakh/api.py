@@ -67,3 +67,9 @@ api.add_router("/audiences", audiences_router)
 from sarnakh.segments.hygiene.api import router as hygiene_router  # noqa: E402
 
 api.add_router("/hygiene", hygiene_router)
+
+from sarnakh.mail.subscriptions.api import router as suppressions_router  # noqa: E402
+from sarnakh.mail.subscriptions.api import subscriptions_router  # noqa: E402
+
+api.add_router("/suppressions", suppressions_router)
+api.add_router("/subscriptions", subscriptions_router)
