@@ -230,6 +230,9 @@ def cmd_demo(args) -> int:
         from sarnakh.segments.audiences.demo import load_audience_demo
 
         print(load_audience_demo())  # a static list and a retargeting audience on it
+        from sarnakh.mail.subscriptions.demo import load_subscriptions_demo
+
+        print(load_subscriptions_demo(seed=args.seed))  # suppressed addresses, topic opt-outs
     return 0
 
 

@@ -24,6 +24,7 @@ from sarnakh.contacts.models import Company, Contact
 from sarnakh.core.actor import Actor
 from sarnakh.core.events import EVENT_TYPES
 from sarnakh.core.jobs import run_pending_jobs
+from sarnakh.mail.subscriptions.demo import load_subscriptions_demo
 from sarnakh.scoring.models import RescoreRun, ScoringModel
 from sarnakh.scoring.predictive.services import predictive_train
 from sarnakh.scoring.services import contacts_rescore_all
@@ -65,6 +66,7 @@ EXCLUDED_PREFIXES = (
     "api/",  # JSON, not pages
     "f/",  # the public hosted form speaks the form's own language
     "t/",  # the tracking snippet
+    "u/", "p/",  # public unsubscribe and preference pages: the contact's language (tests/mail/subscriptions)
 )
 GREGORIAN_MONTHS = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -180,6 +182,7 @@ def demo(admin_user, tmp_path: Path, shipped_event_types_only):
     load_segments_demo()
     contact = Contact.objects.filter(merged_into__isnull=True, phone__startswith="+").order_by("id").first()
     load_audience_demo()
+    load_subscriptions_demo(seed=1403)
     audience = audience_selectors.audience_list().first()
     return {
         "contact_id": contact.pk, "company_id": Company.objects.order_by("id").first().pk, "name": "email",
