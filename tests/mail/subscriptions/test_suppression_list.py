@@ -8,8 +8,8 @@ from sarnakh.mail.subscriptions import selectors, services
 from sarnakh.mail.subscriptions.models import Suppression, SuppressionRemoval
 from tests.mail.subscriptions.conftest import make
 
-CSV = ("name,Email\nA,a@example.com\nB,  B@Example.COM \nC,not-an-address\nD,\nE,a@example.com\nF,has space@x.io\n"
-       "G,g@example.com\n").encode()
+CSV = (b"name,Email\nA,a@example.com\nB,  B@Example.COM \nC,not-an-address\nD,\nE,a@example.com\nF,has space@x.io\n"
+       b"G,g@example.com\n")
 
 
 def test_csv_import_adds_addresses_and_reports_bad_rows(actor):

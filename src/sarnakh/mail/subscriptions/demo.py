@@ -10,7 +10,7 @@ import random
 from sarnakh.contacts import selectors as contacts
 from sarnakh.core import clock
 from sarnakh.mail.subscriptions import rules, services
-from sarnakh.mail.subscriptions.models import Suppression, SubscriptionTopic, TopicOptOut
+from sarnakh.mail.subscriptions.models import SubscriptionTopic, Suppression, TopicOptOut
 
 MAX_CONTACTS = 2000  # the demo contacts looked at (bounded)
 
