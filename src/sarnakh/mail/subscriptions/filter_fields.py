@@ -19,6 +19,9 @@ from sarnakh.mail.subscriptions import rules, selectors
 from sarnakh.mail.subscriptions.models import Suppression, TopicOptOut
 
 EMAIL = _("Email subscriptions")
+# The shipped topics, for the segment builder's picker (there is no page to add topics
+# yet); a filter may name any topic key that exists (`_topic_keys` checks the table).
+SHIPPED_TOPICS = (("newsletter", _("Newsletter")), ("product-news", _("Product news")), ("nurture", _("Nurture programs")))
 
 
 def _suppressed_to_q(op: str, prepared: bool, now: dt.datetime) -> Q:
@@ -68,7 +71,7 @@ field("email_suppression_reason", _("Suppressed because"), group=EMAIL, value_ty
       operators=("in", "not_in"), choices=tuple(Suppression.Reason.choices),
       to_q=_reasons_to_q, evaluate=_reasons_evaluate)
 field("topic_opted_out", _("Unsubscribed from topic"), group=EMAIL, value_type="choice", operators=("in", "not_in"),
-      prepare=_topic_keys, to_q=_topics_to_q, evaluate=_topics_evaluate)
+      choices=SHIPPED_TOPICS, prepare=_topic_keys, to_q=_topics_to_q, evaluate=_topics_evaluate)
 
 
 @fact_loader
