@@ -49,6 +49,8 @@ def test_unsubscribe_from_all_then_resubscribe_needs_a_confirmation(person):
     client = Client(enforce_csrf_checks=True)
     client.post(_path(person), {"topic": ["newsletter"], "unsubscribe_all": "1"})
     assert contact_get(person.pk).consent == "unsubscribed"
+    # the page then ticks no topic (none is being sent)
+    assert b"checked" not in client.get(_path(person)).content
     assert Suppression.objects.filter(address="reza@example.com", reason="unsubscribed_all").exists()
     # when they tick a topic again and save
     response = client.post(_path(person), {"topic": ["newsletter"], "lang": "en"})

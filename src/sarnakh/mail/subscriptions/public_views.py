@@ -97,12 +97,13 @@ def preferences(request, token: str):
             contact = _contact(link)
         except DomainError as exc:
             error = exc.message
+    unsubscribed_all = services.is_unsubscribed_from_all(contact)
     with translation.override(language):
         statuses = selectors.contact_topic_statuses(contact.pk)
         descriptions = {t.key: t.description for t in selectors.topics()}
-        topics = [{"key": s.key, "label": s.label, "subscribed": s.subscribed, "description": descriptions.get(s.key, "")}
-                  for s in statuses]
-    unsubscribed_all = services.is_unsubscribed_from_all(contact)
+        # Unsubscribed from all: no box is ticked (none of them is being sent).
+        topics = [{"key": s.key, "label": s.label, "subscribed": s.subscribed and not unsubscribed_all,
+                   "description": descriptions.get(s.key, "")} for s in statuses]
     context = {
         "action": request.path, "switch_path": request.path, "topics": topics, "status": status, "error": error,
         "address": contact.email, "unsubscribed_all": unsubscribed_all and status != "unsubscribed_all",
