@@ -75,3 +75,9 @@ api.add_router("/hygiene", hygiene_router)
 from sarnakh.mail.content.api import router as email_templates_router  # noqa: E402
 
 api.add_router("/email-templates", email_templates_router)
+
+from sarnakh.mail.subscriptions.api import router as suppressions_router  # noqa: E402
+from sarnakh.mail.subscriptions.api import subscriptions_router  # noqa: E402
+
+api.add_router("/suppressions", suppressions_router)
+api.add_router("/subscriptions", subscriptions_router)

@@ -233,6 +233,9 @@ def cmd_demo(args) -> int:
         from sarnakh.mail.content.demo import load_email_templates_demo
 
         print(load_email_templates_demo())  # an English and a Persian email template
+        from sarnakh.mail.subscriptions.demo import load_subscriptions_demo
+
+        print(load_subscriptions_demo(seed=args.seed))  # suppressed addresses, topic opt-outs
     return 0
 
 

@@ -27,6 +27,7 @@ from sarnakh.core.jobs import run_pending_jobs
 from sarnakh.mail.content import selectors as email_template_selectors
 from sarnakh.mail.content.demo import load_email_templates_demo
 from sarnakh.mail.delivery.services import sender_create, sender_generate_dkim
+from sarnakh.mail.subscriptions.demo import load_subscriptions_demo
 from sarnakh.scoring.models import RescoreRun, ScoringModel
 from sarnakh.scoring.predictive.services import predictive_train
 from sarnakh.scoring.services import contacts_rescore_all
@@ -69,6 +70,7 @@ EXCLUDED_PREFIXES = (
     "api/",  # JSON, not pages
     "f/",  # the public hosted form speaks the form's own language
     "t/",  # the tracking snippet
+    "u/", "p/",  # public unsubscribe and preference pages: the contact's language (tests/mail/subscriptions)
 )
 GREGORIAN_MONTHS = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -185,6 +187,7 @@ def demo(admin_user, tmp_path: Path, shipped_event_types_only):
     load_segments_demo()
     contact = Contact.objects.filter(merged_into__isnull=True, phone__startswith="+").order_by("id").first()
     load_audience_demo()
+    load_subscriptions_demo(seed=1403)
     audience = audience_selectors.audience_list().first()
     load_email_templates_demo()
     return {

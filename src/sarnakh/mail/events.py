@@ -2,3 +2,4 @@
 
 from sarnakh.mail.delivery import contact_page  # noqa: F401 - the sent-email timeline kinds
 from sarnakh.mail.delivery.events import EmailBounced, EmailSent  # noqa: F401
+from sarnakh.mail.subscriptions.events import EmailUnsubscribed  # noqa: F401

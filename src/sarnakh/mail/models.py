@@ -4,3 +4,10 @@ imported here so Django finds them in the app's models module."""
 
 from sarnakh.mail.content.models import EmailTemplate  # noqa: F401 - email templates
 from sarnakh.mail.delivery.models import OutboundEmail, SenderIdentity  # noqa: F401
+from sarnakh.mail.subscriptions.models import (  # noqa: F401
+    ResubscribeRequest,
+    SubscriptionTopic,
+    Suppression,
+    SuppressionRemoval,
+    TopicOptOut,
+)

@@ -84,6 +84,10 @@ CONDITIONS = [
     ("segment", "not_in", [9001, 9002]),
     # list hygiene's address flags
     ("email_role_address", "eq", True), ("email_disposable", "eq", True), ("email_invalid", "eq", False),
+    # email subscriptions: suppressed addresses (any reason, chosen reasons), topics left
+    ("email_suppressed", "eq", True), ("email_suppressed", "eq", False),
+    ("email_suppression_reason", "in", ["hard_bounce", "complaint"]), ("email_suppression_reason", "not_in", ["manual"]),
+    ("topic_opted_out", "in", ["newsletter"]), ("topic_opted_out", "not_in", ["product-news", "nurture"]),
 ]
 
 

@@ -9,6 +9,7 @@ import random
 from django.contrib.auth import get_user_model
 
 from sarnakh.contacts.models import Company, Contact, StageChange, Tag
+from sarnakh.mail.subscriptions.models import SubscriptionTopic, Suppression, TopicOptOut
 from sarnakh.scoring.models import ContactPrediction, ContactScore, PredictiveModel, ScoringModel
 from sarnakh.segments.models import Segment, SegmentMembership
 from sarnakh.tracking.models import Event, Session
@@ -23,6 +24,8 @@ PATHS = ("/pricing", "/pricing/team", "/blog/a", "/docs/x", "/", "/Pricing")
 CHANNELS = ("organic_search", "email", "direct", "social")
 SINCE_VALUES = ("2026-03-01", "2026-03-02", "2026-03-15", "2026-03-16", "2026-03-22", "2026-03-23", "2025-12-15",
                 "2025-12-14", "2026-01-10", "soon", 20260301, "2026-03-01T10:00:00", "")
+TOPIC_KEYS = ("newsletter", "product-news", "nurture")
+SUPPRESSION_REASONS = ("unsubscribed_all", "hard_bounce", "complaint", "invalid", "manual")
 PROPERTY_VALUES = ("gold", "Silver", "12", "7.5", "-3", "abc", 5, 12, 3.5, 0, -2, "")
 
 
@@ -112,6 +115,17 @@ def build(seed: int = 7, contacts: int = 40, *, lists: bool = False) -> list[int
             if days.random() < 0.85:
                 obj.properties = {**obj.properties, "since": days.choice(SINCE_VALUES)}
                 obj.save(update_fields=["properties"])
+    # Email subscriptions (suppressed addresses, topic opt-outs), drawn apart as well. An
+    # address is suppressed lower-cased, as the list keeps it, whatever case the contact has.
+    mail = random.Random(seed + 2)
+    topics = [SubscriptionTopic.objects.get_or_create(key=key, defaults={"name_en": key})[0] for key in TOPIC_KEYS]
+    for contact in Contact.objects.filter(pk__in=ids).order_by("pk"):
+        if contact.email and mail.random() < 0.45:
+            for reason in mail.sample(SUPPRESSION_REASONS, mail.randint(1, 2)):
+                Suppression.objects.get_or_create(address=contact.email.lower(), reason=reason, defaults={"created_at": NOW})
+        for topic in mail.sample(topics, mail.randint(0, 2)):
+            TopicOptOut.objects.create(contact_id=contact.pk, topic=topic, at=NOW, how="preference_centre")
+    Suppression.objects.create(address="nobody@example.com", reason="manual", created_at=NOW)  # no contact's
     # Events of nobody (anonymous visitors) must not count for anyone.
     Event.objects.create(source="internal", event_id="anon", type="page_view", occurred_at=NOW,
                          received_at=NOW, path="/pricing")
