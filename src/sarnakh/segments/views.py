@@ -81,6 +81,8 @@ def segment_list(request: HttpRequest) -> HttpResponse:
         "dynamic": [s for s in segments if s.kind == Segment.Kind.DYNAMIC],
         "static": [s for s in segments if s.kind == Segment.Kind.STATIC],
         "can_manage": can(request.user, "segments.manage"),
+        "can_hygiene": can(request.user, "contacts.bulk"),
+        "can_audiences": can(request.user, "audiences.manage"),
     }
     return render(request, "segments/list.html", context)
 

@@ -29,9 +29,9 @@ def test_given_planted_data_then_every_hygiene_page_renders_in_each_language(mar
         assert "Same Gmail address without dots or +tag" in page and "Names 100% alike at the same company" in page
 
 
-def test_given_the_nav_then_list_hygiene_is_there_for_marketing_and_not_for_sales(marketer_client, sales_client, db):
-    assert 'href="/hygiene/"' in marketer_client.get("/").content.decode()
-    assert 'href="/hygiene/"' not in sales_client.get("/").content.decode()
+def test_given_the_segments_page_then_list_hygiene_is_linked_for_marketing_and_not_for_sales(marketer_client, sales_client, db):
+    assert 'href="/hygiene/"' in marketer_client.get("/segments/").content.decode()
+    assert 'href="/hygiene/"' not in sales_client.get("/segments/").content.decode()
     assert sales_client.get("/hygiene/").status_code == 403
 
 
