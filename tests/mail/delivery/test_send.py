@@ -31,12 +31,22 @@ def sender(db):
 def _contact() -> int:
     from sarnakh.contacts.services import contact_upsert
 
-    return contact_upsert(data={"email": "maryam@example.org", "first_name": "مریم"}, actor=Actor.system("tests")).contact.pk
+    return contact_upsert(data={"email": "maryam@example.org", "first_name": "مریم", "consent": "subscribed"},
+                          actor=Actor.system("tests")).contact.pk
+
+
+def _subscriber(address: str) -> int:
+    from sarnakh.contacts.services import contact_upsert
+
+    return contact_upsert(data={"email": address, "consent": "subscribed"}, actor=Actor.system("tests")).contact.pk
 
 
 def _send(key: str, to: str = "maryam@example.org", **extra) -> OutboundEmail:
+    """A marketing message to a subscribed contact at `to` (the gate lets it through)."""
     values = {"subject": "خبرنامهٔ آذر ۱۴۰۵", "html": HTML, "text": TEXT, "kind": "marketing", "list_unsubscribe": UNSUB,
               "to_name": "مریم رضایی"}
+    if extra.get("kind", "marketing") == "marketing" and "contact_id" not in extra and "@" in to:
+        extra["contact_id"] = _subscriber(to)
     return services.email_send(to=to, idempotency_key=key, **{**values, **extra})
 
 
@@ -185,8 +195,82 @@ def test_given_a_dropped_connection_between_messages_then_the_transport_reconnec
 def test_given_bad_input_then_a_clear_error_and_nothing_is_sent_or_logged(sink, sender):
     with pytest.raises(ValidationFailed) as error:
         services.email_send(to="not-an-address", subject="", html="x", text="x", kind="marketing", idempotency_key="")
-    assert {"to", "subject", "idempotency_key", "list_unsubscribe"} <= set(error.value.fields)
+    assert {"to", "subject", "idempotency_key"} <= set(error.value.fields)
     assert OutboundEmail.objects.count() == 0 and sink.received == []
+
+
+# ---------------------------------------------------------------- the suppression and consent gate
+
+
+def _contact_at(address: str, consent: str) -> int:
+    from sarnakh.contacts.services import contact_upsert
+
+    return contact_upsert(data={"email": address, "consent": consent}, actor=Actor.system("tests")).contact.pk
+
+
+def test_given_contacts_who_may_not_get_marketing_then_refused_with_why_and_nothing_sent_or_logged(sink, sender):
+    from sarnakh.mail.subscriptions import services as subscriptions
+
+    subscriptions.topic_seed_defaults()
+    cases = {
+        "no_consent": _contact_at("never@example.org", "not_asked"),
+        "unsubscribed_all": _contact_at("gone@example.org", "unsubscribed"),
+        "hard_bounce": _contact_at("bounced@example.org", "subscribed"),
+        "topic_opt_out": _contact_at("opted@example.org", "subscribed"),
+    }
+    subscriptions.suppression_add(address="bounced@example.org", reason="hard_bounce", actor=Actor.system("tests"))
+    subscriptions.topic_opt_out(contact_id=cases["topic_opt_out"], topic_key="newsletter", how="preference_centre")
+    addresses = {cid: address for address, cid in
+                 [("never@example.org", cases["no_consent"]), ("gone@example.org", cases["unsubscribed_all"]),
+                  ("bounced@example.org", cases["hard_bounce"]), ("opted@example.org", cases["topic_opt_out"])]}
+    for reason, cid in cases.items():
+        with pytest.raises(services.SendRefused) as refused:
+            services.email_send(to=addresses[cid], subject="News", html=HTML, text=TEXT, kind="marketing",
+                                idempotency_key=f"gate:{reason}", contact_id=cid, topic="newsletter", sender=sender)
+        assert refused.value.reason == reason and "to" in refused.value.fields
+    with pytest.raises(services.SendRefused) as refused:  # marketing needs a known contact
+        services.email_send(to="stranger@example.org", subject="News", html=HTML, text=TEXT, kind="marketing",
+                            idempotency_key="gate:stranger", sender=sender)
+    assert refused.value.reason == "no_contact"
+    assert OutboundEmail.objects.count() == 0 and sink.received == []
+    # the topic opt-out is only that topic's: product news still goes
+    row = services.email_send(to="opted@example.org", subject="News", html=HTML, text=TEXT, kind="marketing",
+                              idempotency_key="gate:other-topic", contact_id=cases["topic_opt_out"], topic="product-news",
+                              sender=sender)
+    assert row.status == "sent"
+
+
+def test_given_transactional_mail_then_unsubscribes_do_not_stop_it_but_bounces_and_complaints_do(sink, sender):
+    from sarnakh.mail.subscriptions import services as subscriptions
+
+    _contact_at("gone@example.org", "unsubscribed")
+    subscriptions.suppression_add(address="angry@example.org", reason="complaint", actor=Actor.system("tests"))
+    sent = services.email_send(to="gone@example.org", subject="Your receipt", html=HTML, text=TEXT, kind="transactional",
+                               idempotency_key="receipt:1", sender=sender)
+    assert sent.status == "sent"
+    with pytest.raises(services.SendRefused) as refused:
+        services.email_send(to="angry@example.org", subject="Your receipt", html=HTML, text=TEXT, kind="transactional",
+                            idempotency_key="receipt:2", sender=sender)
+    assert refused.value.reason == "complaint" and len(sink.received) == 1
+
+
+def test_given_marketing_without_links_then_the_one_click_links_are_made_and_unsubscribe_works(sink, sender, client):
+    from sarnakh.mail.subscriptions.models import Suppression
+
+    cid = _contact_at("mina@example.org", "subscribed")
+    services.email_send(to="mina@example.org", subject="News", html=HTML, text=TEXT, kind="marketing",
+                        idempotency_key="auto-links", contact_id=cid, sender=sender)
+    msg = sink.received[0].message
+    url = msg["List-Unsubscribe"].split(",")[0].strip().strip("<>")
+    assert "/u/" in url and "mailto:unsubscribe+" in msg["List-Unsubscribe"]
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # the one-click POST the mailbox provider makes takes effect, and the next send is refused
+    path = url[url.index("/u/"):]
+    assert client.post(path, {"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert Suppression.objects.filter(address="mina@example.org", reason="unsubscribed_all").exists()
+    with pytest.raises(services.SendRefused):
+        services.email_send(to="mina@example.org", subject="More news", html=HTML, text=TEXT, kind="marketing",
+                            idempotency_key="auto-links:2", contact_id=cid, sender=sender)
 
 
 def test_given_no_sender_then_the_default_comes_from_sarnakh_email_from(sink, settings):

@@ -18,6 +18,7 @@ import os
 import uuid
 from email.utils import parseaddr
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -42,6 +43,8 @@ from sarnakh.mail.delivery.transport import (
     SmtpTransport,
     transport_for,
 )
+from sarnakh.mail.subscriptions import links as subscription_links
+from sarnakh.mail.subscriptions import selectors as subscription_selectors
 
 # How long a claim is held while its message is sent; past it, a retry may send.
 LEASE = dt.timedelta(minutes=10)
@@ -207,15 +210,46 @@ def _claim(*, key: str, defaults: dict) -> tuple[OutboundEmail, bool]:
     return row, bool(won)
 
 
+class SendRefused(ValidationFailed):
+    """The address may not get this mail (suppressed, unsubscribed, no lawful basis);
+    `reason` is one of subscriptions.rules' refusals."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(_("Not sent: this address may not get this email (%(reason)s).") % {"reason": reason},
+                         fields={"to": [_("This address may not get this email (%(reason)s).") % {"reason": reason}]})
+
+
+def _refusal(*, kind: str, to_address: str, contact_id: int | None, topic: str) -> str:
+    """Why this mail may not go, or "": the one gate every path passes (broadcasts,
+    workflows, the API): transactional mail only avoids hard bounces and complaints;
+    marketing mail needs a known contact with a lawful basis, not suppressed, not opted out
+    of the topic (mail.subscriptions)."""
+    if kind == OutboundEmail.Kind.TRANSACTIONAL:
+        allowed, reason = subscription_selectors.transactional_allowed(to_address)
+        return "" if allowed else reason
+    contact = subscription_selectors.contact_for_mail(contact_id) if contact_id else None
+    if contact is None:
+        return "no_contact"
+    try:
+        allowed, reason = subscription_selectors.marketing_allowed(
+            SimpleNamespace(pk=contact.pk, email=to_address, consent=contact.consent), topic)
+    except ValueError:
+        raise _invalid({"topic": [_("No subscription topic %(topic)s.") % {"topic": topic}]}) from None
+    return "" if allowed else reason
+
+
 def email_send(
     *, to: str, subject: str, html: str, text: str, kind: str, idempotency_key: str, sender: SenderIdentity | None = None,
     contact_id: int | None = None, to_name: str = "", list_unsubscribe: message.Unsubscribe | None = None,
-    headers: dict[str, str] | None = None, transport: SmtpTransport | OutboxTransport | None = None,
+    headers: dict[str, str] | None = None, transport: SmtpTransport | OutboxTransport | None = None, topic: str = "",
 ) -> OutboundEmail:
     """Sends one message once per `idempotency_key` and returns its log row (status
     sent, failed_temporary or bounced_hard; or the earlier row for a key already used).
-    Marketing mail needs `list_unsubscribe`. Suppression and consent are checked by the
-    caller (mail.subscriptions), not here. `transport`: an open one to reuse (a batch)."""
+    Before anything is claimed the mail passes the suppression and consent gate
+    (`SendRefused` says why not). Marketing mail goes to a known contact (`contact_id`) and
+    carries one-click unsubscribe links (made here unless `list_unsubscribe` is given;
+    `topic` is the subscription topic it belongs to). `transport`: an open one to reuse."""
     errors: dict[str, list[str]] = {}
     if kind not in OutboundEmail.Kind.values:
         errors["kind"] = [_("Unknown kind.")]
@@ -228,12 +262,17 @@ def email_send(
             errors["to"] = [_("This field is required.")]
     except InvalidEmail as exc:
         errors["to"] = [str(exc)]
-    if kind == OutboundEmail.Kind.MARKETING and not (list_unsubscribe and list_unsubscribe.url):
-        errors["list_unsubscribe"] = [_("Marketing email needs an unsubscribe link.")]
     if not (subject or "").strip():
         errors["subject"] = [_("This field is required.")]
     if errors:
         raise _invalid(errors)
+    if not OutboundEmail.objects.filter(idempotency_key=key).exists():  # a retry of a sent key answers as before
+        refusal = _refusal(kind=kind, to_address=to_address, contact_id=contact_id, topic=topic)
+        if refusal:
+            raise SendRefused(refusal)
+    if kind == OutboundEmail.Kind.MARKETING and not (list_unsubscribe and list_unsubscribe.url):
+        list_unsubscribe = message.Unsubscribe(url=subscription_links.unsubscribe_url(contact_id=contact_id, topic=topic),
+                                               mailto=subscription_links.unsubscribe_mailto(contact_id=contact_id, topic=topic))
     sender = sender or sender_default()
     row, mine = _claim(key=key, defaults={
         "contact_id": contact_id, "to_address": to_address, "to_name": clean_display_text(to_name)[:200],

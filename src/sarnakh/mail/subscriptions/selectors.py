@@ -50,6 +50,12 @@ def _check_topic(topic_key: str) -> None:
         raise ValueError(f"unknown subscription topic {topic_key!r}")
 
 
+def contact_for_mail(contact_id: int) -> Any:
+    """The live contact an email is for (a merged-away id follows to the survivor), or None."""
+    live_id, _moved = contacts.resolve_contact_id(contact_id)
+    return contacts.contact_get(live_id) if live_id is not None else None
+
+
 def marketing_allowed(contact: Any, topic_key: str = "") -> tuple[bool, str]:
     """May this contact get marketing email on this topic ("" for none)? (allowed, reason):
     the reasons are rules.REFUSALS and rules.ALLOWED. `contact` has pk, email and consent."""
