@@ -114,7 +114,7 @@ def delete_email_template(request, template_id: DbId):
     return HttpResponse(status=204)
 
 
-@router.post("/{int:template_id}/preview", response={200: EmailTemplatePreviewOut, **ERRORS},
+@router.post("/{int:template_id}/preview", auth=write_auth, response={200: EmailTemplatePreviewOut, **ERRORS},
              summary="Preview an email template as a contact",
              description="Renders subject, preheader, HTML (CSS inlined) and the plain-text part for a contact "
                          "and the given data; missing values render as nothing or their fallback.")
