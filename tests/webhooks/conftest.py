@@ -12,13 +12,12 @@ import threading
 from dataclasses import dataclass, field
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from sarnakh.core.events import DomainEvent, domain_event, publish
 from sarnakh.webhooks import fast_send, services
-from tests.core.sarnakh_process import free_port
+from tests.smtp_server import smtp_server
 
 LONG_AGO = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
@@ -185,14 +184,5 @@ class Mailbox:
 def smtp(settings):
     """A real SMTP server; Django sends to it."""
     box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 5
-    try:
+    with smtp_server(box, settings):
         yield box
-    finally:
-        controller.stop()

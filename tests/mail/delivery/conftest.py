@@ -7,9 +7,8 @@ import email.policy
 from dataclasses import dataclass, field
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from tests.core.sarnakh_process import free_port
+from tests.smtp_server import smtp_server
 
 
 @dataclass
@@ -55,14 +54,5 @@ class Sink:
 @pytest.fixture
 def sink(settings):
     box = Sink()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 5
-    try:
+    with smtp_server(box, settings):
         yield box
-    finally:
-        controller.stop()
