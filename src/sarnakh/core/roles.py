@@ -32,6 +32,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "segments.view": frozenset({ADMIN, MARKETING, SALES}),
     "segments.manage": frozenset({ADMIN, MARKETING}),
     "audiences.manage": frozenset({ADMIN, MARKETING}),  # retargeting audiences: hashed contact files for ad platforms
+    "mail.view": frozenset({ADMIN, MARKETING, SALES}),  # read campaigns, reports, templates
+    "mail.manage": frozenset({ADMIN, MARKETING}),  # write templates, send campaigns, manage suppression
 }
 
 

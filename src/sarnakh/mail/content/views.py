@@ -8,7 +8,7 @@ form posts its values to `preview` (debounced) and gets the rendered message in 
 iframes (`srcdoc`, no scripts, no same origin) and the plain-text part; errors of a draft
 replace the fields' error slots out of band.
 
-Who: the `contacts.bulk` capability (admins and marketers), as the other bulk-mail screens.
+Who: the `mail.manage` capability (admins and marketers).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sarnakh.core.ui.permissions import require
 from sarnakh.mail.content import selectors, services
 from sarnakh.mail.content.models import EmailTemplate
 
-CAPABILITY = "contacts.bulk"
+CAPABILITY = "mail.manage"
 FIELDS = ("name", "subject", "preheader", "html", "language", "topic", "kind")
 PREVIEW_FIELDS = ("subject", "preheader", "html", "language")
 STARTER_HTML = """<style>

@@ -26,7 +26,7 @@ def _after(value) -> int | None:
     return int(text) if text.isdigit() and len(text) < 19 else None
 
 
-@require("contacts.bulk")
+@require("mail.manage")
 def suppressions(request):
     if request.method == "POST":
         return _post(request)
