@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -43,9 +44,10 @@ def cmd_campaign_worker(args: argparse.Namespace, stdout=None, stderr=None) -> i
     result = sending.run_worker(args.campaign_id, max_seconds=args.max_seconds, wait_for_deferred=args.wait, share=args.share)
     elapsed = time.monotonic() - started
     rate = result.sent / elapsed if elapsed else 0.0
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
     print(f"worker {os.getpid()}: sent={result.sent} excluded={result.excluded} bounced={result.bounced} "
           f"failed={result.failed} deferred={result.deferred} batches={result.batches} "
-          f"seconds={elapsed:.1f} per_second={rate:.1f}", file=stdout, flush=True)
+          f"seconds={elapsed:.1f} per_second={rate:.1f} max_rss_mb={rss_mb:.0f}", file=stdout, flush=True)
     return 0
 
 

@@ -18,6 +18,7 @@ instead of sending it twice (docs/email-campaigns.md, "Exactly once")."""
 from __future__ import annotations
 
 import smtplib
+import socket
 import ssl
 import uuid
 from collections.abc import Callable
@@ -75,6 +76,10 @@ class SmtpTransport:
             raise _reply(exc.smtp_code, exc.smtp_error, "connect") from exc
         except CONNECT_ERRORS as exc:
             raise SendFailure(f"connect: {exc}", permanent=False) from exc
+        try:  # the end-of-data dot is a small write after a large one: no Nagle delay on it
+            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except (OSError, AttributeError):
+            pass
         self._smtp = smtp
         self.connections += 1
 
