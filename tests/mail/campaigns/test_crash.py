@@ -19,7 +19,13 @@ from django.db import connection
 
 from sarnakh.mail.campaigns import services
 from sarnakh.mail.campaigns.models import Campaign, CampaignRecipient
-from tests.core.sarnakh_process import command, database_url_of, free_port, sarnakh_env, source_pythonpath
+from tests.core.sarnakh_process import (
+    command,
+    database_url_of,
+    free_port,
+    sarnakh_env,
+    source_pythonpath,
+)
 from tests.mail.campaigns.conftest import ACTOR, a_list, campaign, people
 
 pytestmark = pytest.mark.django_db(transaction=True)
