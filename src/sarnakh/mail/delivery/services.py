@@ -298,7 +298,6 @@ def email_send(
     except ValueError as exc:
         _release(row, error=str(exc))
         raise _invalid({"headers": [str(exc)]}) from exc
-    OutboundEmail.objects.filter(pk=row.pk).update(message_id=built.message_id)
     failure: SendFailure | None = None
     recorded: list[OutboundEmail] = []
 
