@@ -43,6 +43,7 @@ from sarnakh.mail.delivery.transport import (
     SmtpTransport,
     transport_for,
 )
+from sarnakh.mail.subscriptions import labels as subscription_labels
 from sarnakh.mail.subscriptions import links as subscription_links
 from sarnakh.mail.subscriptions import selectors as subscription_selectors
 
@@ -216,8 +217,11 @@ class SendRefused(ValidationFailed):
 
     def __init__(self, reason: str):
         self.reason = reason
-        super().__init__(_("Not sent: this address may not get this email (%(reason)s).") % {"reason": reason},
-                         fields={"to": [_("This address may not get this email (%(reason)s).") % {"reason": reason}]})
+        label = subscription_labels.refusal_label(reason)
+        # `reason` (the stable code) travels in the fields for API callers; the texts are translated.
+        super().__init__(_("Not sent: this address may not get this email (%(reason)s).") % {"reason": label},
+                         fields={"to": [_("This address may not get this email (%(reason)s).") % {"reason": label}],
+                                 "reason": [reason]}, code="send_refused")
 
 
 def _refusal(*, kind: str, to_address: str, contact_id: int | None, topic: str) -> str:
