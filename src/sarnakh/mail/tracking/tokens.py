@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 
@@ -25,7 +26,12 @@ class BadToken(Exception):
 
 
 def tracking_key() -> bytes:
-    return hashlib.sha256(b"sarnakh.mail.tracking:" + settings.SECRET_KEY.encode()).digest()
+    return _key(settings.SECRET_KEY)
+
+
+@functools.lru_cache(maxsize=4)
+def _key(secret: str) -> bytes:
+    return hashlib.sha256(b"sarnakh.mail.tracking:" + secret.encode()).digest()
 
 
 def _b64(data: bytes) -> str:
