@@ -53,6 +53,13 @@ def test_given_a_link_with_its_own_utm_when_instrumented_then_its_values_are_kep
     assert query == {"utm_source": ["partner"], "utm_campaign": ["spring"], "utm_medium": ["email"]}
 
 
+def test_given_an_outlook_vml_button_when_instrumented_then_its_link_is_tracked_too():
+    html = ('<body><!--[if mso]><v:roundrect xmlns:v="urn:schemas-microsoft-com:vml" href="https://example.ir/demo" '
+            'style="height:40px"><![endif]--><a href="https://example.ir/demo">Book a demo</a></body>')
+    new_html, _ = links.instrument(html, "", email_id=42, utm=None)
+    assert [urlsplit(_destination(h)).path for h in _hrefs(new_html)] == ["/demo", "/demo"]
+
+
 def test_given_untracked_links_when_instrumented_then_they_stay_as_they_were():
     own_unsubscribe = BASE + reverse("subscriptions:one_click", args=["tok"])
     own_preferences = BASE + reverse("subscriptions:preferences", args=["tok"])

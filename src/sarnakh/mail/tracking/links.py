@@ -30,9 +30,10 @@ MAX_LINKS = 2000  # links rewritten in one message; past it the rest stay as the
 UTM_DEFAULTS = {"utm_source": "sarnakh", "utm_medium": "email"}
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
 
-# <a …href="…"> and <area …href=…>: the attribute value quoted either way or bare.
+# <a …href="…">, <area …href=…> and Outlook's VML buttons (<v:roundrect href=…>, inside
+# `<!--[if mso]>`): the attribute value quoted either way or bare.
 _HREF = re.compile(
-    r"""(<(?:a|area)\b[^>]*?\shref\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""",
+    r"""(<(?:a|area|v:roundrect|v:rect|v:oval)\b[^>]*?\shref\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""",
     re.IGNORECASE | re.DOTALL,
 )
 _TEXT_URL = re.compile(r"""https?://[^\s<>"'()\[\]{}]+""", re.IGNORECASE)
