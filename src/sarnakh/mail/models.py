@@ -12,3 +12,4 @@ from sarnakh.mail.subscriptions.models import (  # noqa: F401
     SuppressionRemoval,
     TopicOptOut,
 )
+from sarnakh.mail.tracking.models import EmailEngagement  # noqa: F401 - opens and clicks
