@@ -72,6 +72,46 @@ def parse_email_url(url: str) -> EmailConfig:
     )
 
 
+# The ESPs whose tracking webhooks Sarnakh mounts (django-anymail), and the anymail
+# settings SARNAKH_ESP_API_KEY, SARNAKH_ESP_SECRET_KEY and SARNAKH_ESP_SIGNING_KEY become.
+ESPS: dict[str, dict[str, str]] = {
+    "postmark": {"api_key": "POSTMARK_SERVER_TOKEN"},
+    "mailgun": {"api_key": "MAILGUN_API_KEY", "signing_key": "MAILGUN_WEBHOOK_SIGNING_KEY"},
+    "sendgrid": {"api_key": "SENDGRID_API_KEY"},
+    "brevo": {"api_key": "BREVO_API_KEY"},
+    "mailjet": {"api_key": "MAILJET_API_KEY", "secret_key": "MAILJET_SECRET_KEY"},
+    "sparkpost": {"api_key": "SPARKPOST_API_KEY"},
+    "resend": {"api_key": "RESEND_API_KEY", "signing_key": "RESEND_SIGNING_SECRET"},
+    "mailersend": {"api_key": "MAILERSEND_API_TOKEN", "signing_key": "MAILERSEND_SIGNING_SECRET"},
+}
+
+
+@dataclass(frozen=True)
+class EspConfig:
+    name: str = ""  # one of ESPS, or "" (no ESP: no webhook is mounted)
+    webhook_secret: str = ""  # user:password the ESP sends as HTTP basic auth
+    anymail: tuple[tuple[str, str], ...] = ()  # the ANYMAIL settings (name, value)
+
+
+def parse_esp() -> EspConfig:
+    """SARNAKH_ESP and its keys. A webhook is only mounted with a basic-auth secret: the
+    ESP's events suppress addresses, so anyone could otherwise suppress anyone."""
+    name = os.environ.get("SARNAKH_ESP", "").strip().lower()
+    if not name:
+        return EspConfig()
+    if name not in ESPS:
+        raise ValueError(f"SARNAKH_ESP must be one of {', '.join(sorted(ESPS))}, not {name!r}")
+    secret = os.environ.get("SARNAKH_ESP_WEBHOOK_SECRET", "").strip()
+    if ":" not in secret or len(secret) < 17:
+        raise ValueError("SARNAKH_ESP_WEBHOOK_SECRET must be user:password, at least 16 characters in all")
+    anymail = [("WEBHOOK_SECRET", secret)]
+    for key, setting in ESPS[name].items():
+        value = os.environ.get(f"SARNAKH_ESP_{key.upper()}", "").strip()
+        if value:
+            anymail.append((setting, value))
+    return EspConfig(name=name, webhook_secret=secret, anymail=tuple(anymail))
+
+
 @dataclass(frozen=True)
 class Config:
     home: Path
@@ -92,6 +132,8 @@ class Config:
     event_log_days: int = 365
     plugins: tuple[str, ...] = ()
     webhooks_allow_private: bool = False
+    bounce_mailbox: str = ""
+    esp: EspConfig = EspConfig()
 
     @property
     def is_sqlite(self) -> bool:
@@ -209,4 +251,6 @@ def load_config() -> Config:
         event_log_days=_int("SARNAKH_EVENT_LOG_DAYS", 365),
         plugins=tuple(p.strip() for p in os.environ.get("SARNAKH_PLUGINS", "").split(",") if p.strip()),
         webhooks_allow_private=_flag("SARNAKH_WEBHOOKS_ALLOW_PRIVATE", False),
+        bounce_mailbox=os.environ.get("SARNAKH_BOUNCE_MAILBOX", "").strip(),
+        esp=parse_esp(),
     )

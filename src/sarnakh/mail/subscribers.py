@@ -11,9 +11,12 @@ from sarnakh.segments import selectors as segment_selectors
 from sarnakh.segments import services as segment_services
 
 
-@subscribe("email.unsubscribed", "email.bounced", key="mail.segments_follow_suppression",
-           fast=("email.unsubscribed", "email.bounced"), when=lambda names: segment_selectors.any_segment())
+@subscribe("email.unsubscribed", "email.bounced", "email.complained", key="mail.segments_follow_suppression",
+           fast=("email.unsubscribed", "email.bounced", "email.complained"), when=lambda names: segment_selectors.any_segment())
 def segments_follow_suppression(envelopes: list[Envelope]) -> None:
     ids = sorted({e.event.contact_id for e in envelopes if e.event.contact_id})
     if ids:
         segment_services.segment_reevaluate_contacts(contact_ids=ids, reason=envelopes[0].name)
+
+
+from sarnakh.mail.bounces import subscribers as _bounces  # noqa: E402, F401 - the bounce mailbox job, ESP webhooks
