@@ -167,3 +167,15 @@ def test_given_an_out_of_office_reply_then_nothing_changes_and_the_reason_is_kep
     assert FeedbackReceipt.objects.get().reason == "auto_reply"
     assert not Bounce.objects.exists() and not Suppression.objects.exists()
     assert not EventRecord.objects.filter(name__in=["email.bounced", "email.complained"]).exists()
+
+
+@pytest.mark.parametrize(("kind", "persian"), [("email_complained", "ایمیل هرزنامه گزارش شد"),
+                                               ("email_soft_bounced", "ایمیل موقتاً برگشت خورد")])
+def test_given_a_persian_page_then_the_timeline_rows_read_in_persian_with_the_subject_isolated(kind, persian):
+    from django.utils import translation
+
+    from sarnakh.core.timeline import render_entry
+
+    with translation.override("fa"):
+        entry = render_entry(kind, {"subject": "News <b>", "to": "maryam@example.org", "error": "452 4.2.2"}, None)
+    assert persian in entry.title and "<bdi" in entry.title and "&lt;b&gt;" in entry.title
