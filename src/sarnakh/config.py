@@ -50,13 +50,16 @@ class EmailConfig:
 
 
 def parse_email_url(url: str) -> EmailConfig:
-    """`smtp://user:pass@host:port?tls=1`, `smtps://…` (implicit TLS) or empty for the outbox."""
+    """`smtp://user:pass@host:port?tls=1`, `smtps://…` (implicit TLS), `anymail://` (the
+    API of SARNAKH_ESP) or empty for the outbox."""
     if not url:
         return EmailConfig(backend="outbox")
     parts = urlparse(url)
+    if parts.scheme == "anymail":
+        return EmailConfig(backend="anymail")  # the API of SARNAKH_ESP (django-anymail)
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     if parts.scheme not in {"smtp", "smtps", "submission"}:
-        raise ValueError(f"SARNAKH_EMAIL_URL: unsupported scheme {parts.scheme!r} (use smtp:// or smtps://)")
+        raise ValueError(f"SARNAKH_EMAIL_URL: unsupported scheme {parts.scheme!r} (use smtp://, smtps:// or anymail://)")
     use_ssl = parts.scheme == "smtps" or query.get("ssl", "").lower() in TRUE_WORDS
     use_tls = parts.scheme == "submission" or query.get("tls", "").lower() in TRUE_WORDS
     default_port = 465 if use_ssl else (587 if use_tls else 25)
@@ -232,6 +235,10 @@ def load_config() -> Config:
         raise ValueError("SARNAKH_LANGUAGE must be 'en' or 'fa'")
     hosts = os.environ.get("SARNAKH_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
     base_url = (os.environ.get("SARNAKH_BASE_URL", "").strip() or served_base_url(served_host(), served_port())).rstrip("/")
+    email = parse_email_url(os.environ.get("SARNAKH_EMAIL_URL", "").strip())
+    esp = parse_esp()
+    if email.backend == "anymail" and not esp.name:
+        raise ValueError("SARNAKH_EMAIL_URL=anymail:// sends through an ESP: set SARNAKH_ESP (and its keys)")
     return Config(
         home=home,
         database_url=database_url,
@@ -242,7 +249,7 @@ def load_config() -> Config:
         time_zone=os.environ.get("SARNAKH_TIME_ZONE", "UTC"),
         default_region=os.environ.get("SARNAKH_DEFAULT_REGION", "IR").upper(),
         language=language,
-        email=parse_email_url(os.environ.get("SARNAKH_EMAIL_URL", "").strip()),
+        email=email,
         email_from=os.environ.get("SARNAKH_EMAIL_FROM", "Sarnakh <sarnakh@localhost>"),
         embedded_worker=_flag("SARNAKH_EMBEDDED_WORKER", True),
         max_body_bytes=int(os.environ.get("SARNAKH_MAX_BODY_BYTES", str(1024 * 1024))),
@@ -252,5 +259,5 @@ def load_config() -> Config:
         plugins=tuple(p.strip() for p in os.environ.get("SARNAKH_PLUGINS", "").split(",") if p.strip()),
         webhooks_allow_private=_flag("SARNAKH_WEBHOOKS_ALLOW_PRIVATE", False),
         bounce_mailbox=os.environ.get("SARNAKH_BOUNCE_MAILBOX", "").strip(),
-        esp=parse_esp(),
+        esp=esp,
     )

@@ -228,6 +228,8 @@ if CONFIG.email.backend == "smtp":
     EMAIL_USE_TLS = CONFIG.email.use_tls
     EMAIL_USE_SSL = CONFIG.email.use_ssl
     EMAIL_TIMEOUT = CONFIG.email.timeout
+elif CONFIG.email.backend == "anymail":
+    EMAIL_BACKEND = f"anymail.backends.{CONFIG.esp.name}.EmailBackend"  # the ESP's API (mail.delivery.esp_transport)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(CONFIG.home / "outbox")

@@ -213,3 +213,12 @@ def test_given_a_bad_esp_setting_then_a_clear_error(clean_env, monkeypatch, esp,
     monkeypatch.setenv("SARNAKH_ESP_WEBHOOK_SECRET", secret)
     with pytest.raises(ValueError, match=error):
         load_config()
+
+
+def test_given_anymail_email_url_then_it_needs_an_esp(clean_env, monkeypatch):
+    monkeypatch.setenv("SARNAKH_EMAIL_URL", "anymail://")
+    with pytest.raises(ValueError, match="SARNAKH_ESP"):
+        load_config()
+    monkeypatch.setenv("SARNAKH_ESP", "postmark")
+    monkeypatch.setenv("SARNAKH_ESP_WEBHOOK_SECRET", "hook:0123456789abcdef")
+    assert load_config().email.backend == "anymail"
