@@ -141,12 +141,15 @@ class ImapBox:
 
     def done(self, handle: str) -> None:
         target = self._quote(self.url.processed)
-        if self.can_move:
-            self.conn.uid("MOVE", handle, target)
-            return
-        status, _data = self.conn.uid("COPY", handle, target)
-        if status == "OK":  # never flag a message deleted whose copy did not land
-            self.conn.uid("STORE", handle, "+FLAGS.SILENT", r"(\Deleted)")
+        try:
+            if self.can_move:
+                self.conn.uid("MOVE", handle, target)
+                return
+            status, _data = self.conn.uid("COPY", handle, target)
+            if status == "OK":  # never flag a message deleted whose copy did not land
+                self.conn.uid("STORE", handle, "+FLAGS.SILENT", r"(\Deleted)")
+        except (OSError, imaplib.IMAP4.error) as exc:
+            raise MailboxError(f"IMAP {self.url.host}: {exc}") from exc
 
     def close(self) -> None:
         try:
