@@ -71,6 +71,7 @@ EXCLUDED_PREFIXES = (
     "f/",  # the public hosted form speaks the form's own language
     "t/",  # the tracking snippet
     "u/", "p/",  # public unsubscribe and preference pages: the contact's language (tests/mail/subscriptions)
+    "mail/esp/",  # ESP tracking webhooks: POSTs from the ESP, not pages (tests/mail/bounces)
 )
 GREGORIAN_MONTHS = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"

@@ -14,25 +14,36 @@ from sarnakh.segments import selectors as segment_selectors
 from sarnakh.segments import services as segment_services
 
 
-@subscribe("email.unsubscribed", "email.bounced", key="mail.segments_follow_suppression",
-           fast=("email.unsubscribed", "email.bounced"), when=lambda names: segment_selectors.any_segment())
+@subscribe("email.unsubscribed", "email.bounced", "email.complained", key="mail.segments_follow_suppression",
+           fast=("email.unsubscribed", "email.bounced", "email.complained"), when=lambda names: segment_selectors.any_segment())
 def segments_follow_suppression(envelopes: list[Envelope]) -> None:
     ids = sorted({e.event.contact_id for e in envelopes if e.event.contact_id})
     if ids:
         segment_services.segment_reevaluate_contacts(contact_ids=ids, reason=envelopes[0].name)
 
 
-@subscribe("email.opened", "email.clicked", "email.bounced", key="mail.engagement_reaches_contacts")
+@subscribe("email.opened", "email.clicked", "email.bounced", "email.unsubscribed", "email.complained",
+           key="mail.engagement_reaches_contacts")
 def engagement_reaches_contacts(envelopes: list[Envelope]) -> None:
     """Human opens and clicks become timeline rows and the contact's `email_open` /
     `email_click` tracking events, and hard bounces `email_bounced` events: scoring (the
     default model's email rules), segments' behaviour conditions and list hygiene read
-    tracking events, and cannot name mail's events themselves. Not fast: the redirect's
-    request stays one insert, and a scanner's burst has time to mark its first click."""
-    engagements = [e.event.engagement_id for e in envelopes if e.name != "email.bounced" and not e.event.machine]
+    tracking events, and cannot name mail's events themselves. Leaving all marketing mail
+    and spam complaints become `unsubscribed` events (the default model takes 50 points).
+    Not fast: the redirect's request stays one insert, and a scanner's burst has time to
+    mark its first click."""
+    engagements = [e.event.engagement_id for e in envelopes if e.name in ("email.opened", "email.clicked") and not e.event.machine]
     bounces = [(e.event.email_id, e.event.contact_id, e.occurred_at) for e in envelopes
                if e.name == "email.bounced" and e.event.bounce == "hard" and e.event.contact_id]
     if engagements:
         email_tracking.engagements_follow(engagement_ids=engagements)
+    losses = [(e.id, e.event.contact_id, e.occurred_at, "complaint" if e.name == "email.complained" else e.event.via)
+              for e in envelopes if e.event.contact_id and (e.name == "email.complained"
+                                                            or (e.name == "email.unsubscribed" and e.event.scope == "all"))]
     if bounces:
         email_tracking.bounces_follow(bounces=bounces)
+    if losses:
+        email_tracking.unsubscribes_follow(losses=losses)
+
+
+from sarnakh.mail.bounces import subscribers as _bounces  # noqa: E402, F401 - the bounce mailbox job, ESP webhooks

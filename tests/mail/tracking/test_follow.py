@@ -168,3 +168,28 @@ def test_given_a_click_and_an_open_when_the_contact_page_is_read_then_its_timeli
     assert page.count("tl-item tl-email_opened") == 1 and page.count("tl-item tl-email_clicked") == 1
     assert "Opened the email “" in page and "Clicked a link in “" in page and "example.ir/blog/سلام" in page
     assert "tl-tracked-event" not in page  # tracking's own rows of the same events are not shown
+
+
+def test_given_a_contact_leaves_all_marketing_or_complains_when_followed_then_the_score_drops_once_each():
+    from sarnakh.mail.bounces.events import EmailComplained
+    from sarnakh.mail.subscriptions import services as subscriptions
+
+    leaver, complainer, topic_only = _contact("leaver@example.ir"), _contact("angry@example.ir"), _contact("topic@example.ir")
+    for cid in (leaver, complainer, topic_only):
+        _click(sent_email(contact_id=cid), "https://example.ir/pricing")  # some engagement to lose
+    run_pending_jobs()
+    before = {cid: _engagement(cid) for cid in (leaver, complainer, topic_only)}
+
+    subscriptions.topic_seed_defaults()
+    subscriptions.unsubscribe_all(contact_id=leaver, via="one_click", message_id="", actor=Actor.system("tests"))
+    subscriptions.topic_opt_out(contact_id=topic_only, topic_key="newsletter", how="preference_centre")
+    with transaction.atomic():
+        publish(EmailComplained(contact_id=complainer, email_id=1, to_address="angry@example.ir", via="mailbox"),
+                actor=Actor.system("tests"))
+    run_pending_jobs()
+
+    assert Event.objects.filter(contact_id=leaver, name="unsubscribed").values_list("properties", flat=True).get() == {"via": "one_click"}
+    assert Event.objects.filter(contact_id=complainer, name="unsubscribed").values_list("properties", flat=True).get() == {"via": "complaint"}
+    assert not Event.objects.filter(contact_id=topic_only, name="unsubscribed").exists()
+    assert _engagement(leaver) < before[leaver] and _engagement(complainer) < before[complainer]
+    assert _engagement(topic_only) == before[topic_only]

@@ -1,4 +1,4 @@
-"""`sarnakh mail test --to ADDRESS`. Registered by sarnakh.cli through `add_subcommands`;
+"""`sarnakh mail test --to ADDRESS` (and, from mail.bounces, `sarnakh mail bounces process`). Registered by sarnakh.cli through `add_subcommands`;
 Django is set up before a command function runs."""
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ def add_subcommands(sub) -> None:
     t.add_argument("--to", required=True, help="the address to send to")
     t.add_argument("--sender", type=int, default=None, help="a sender identity's id (default: the default sender)")
     t.set_defaults(func=cmd_mail_test)
+    from sarnakh.mail.bounces.commands import add_subcommands as add_bounce_commands
+
+    add_bounce_commands(mail_sub)  # mail bounces process
 
 
 def cmd_mail_test(args: argparse.Namespace, stdout=None, stderr=None) -> int:

@@ -35,6 +35,7 @@ from sarnakh.core.normalize import InvalidEmail, clean_display_text, normalize_e
 from sarnakh.core.timeline import timeline_write_many
 from sarnakh.mail.delivery import dkim_keys, message
 from sarnakh.mail.delivery.contact_page import EMAIL_BOUNCED, EMAIL_SENT
+from sarnakh.mail.delivery.esp_transport import EspTransport
 from sarnakh.mail.delivery.events import EmailBounced, EmailSent
 from sarnakh.mail.delivery.models import OutboundEmail, SenderIdentity
 from sarnakh.mail.delivery.transport import (
@@ -73,6 +74,8 @@ def verp_key() -> bytes:
 def transport_config() -> EmailConfig:
     """The SMTP server from SARNAKH_EMAIL_URL (CONFIG.email), as settings.py gave it to
     Django (so tests and operators override one place)."""
+    if settings.EMAIL_BACKEND.startswith("anymail."):
+        return EmailConfig(backend="anymail")  # SARNAKH_EMAIL_URL=anymail:// : the ESP's API (SARNAKH_ESP)
     if not settings.EMAIL_BACKEND.endswith("smtp.EmailBackend"):
         return EmailConfig(backend="outbox")
     return EmailConfig(
@@ -82,9 +85,12 @@ def transport_config() -> EmailConfig:
     )
 
 
-def open_transport() -> SmtpTransport | OutboxTransport:
+def open_transport() -> SmtpTransport | OutboxTransport | EspTransport:
     """A transport for a batch: `with open_transport() as t: email_send(..., transport=t)`."""
-    return transport_for(transport_config(), Path(settings.SARNAKH_HOME) / "outbox")
+    config = transport_config()
+    if config.backend == "anymail":
+        return EspTransport(settings.EMAIL_BACKEND)
+    return transport_for(config, Path(settings.SARNAKH_HOME) / "outbox")
 
 
 def sending_host() -> str:
@@ -247,7 +253,7 @@ def _refusal(*, kind: str, to_address: str, contact_id: int | None, topic: str) 
 def email_send(
     *, to: str, subject: str, html: str, text: str, kind: str, idempotency_key: str, sender: SenderIdentity | None = None,
     contact_id: int | None = None, to_name: str = "", list_unsubscribe: message.Unsubscribe | None = None,
-    headers: dict[str, str] | None = None, transport: SmtpTransport | OutboxTransport | None = None, topic: str = "",
+    headers: dict[str, str] | None = None, transport: SmtpTransport | OutboxTransport | EspTransport | None = None, topic: str = "",
     track: bool = False, utm: dict | None = None,
 ) -> OutboundEmail:
     """Sends one message once per `idempotency_key` and returns its log row (status
@@ -306,15 +312,16 @@ def email_send(
         raise _invalid({"headers": [str(exc)]}) from exc
     OutboundEmail.objects.filter(pk=row.pk).update(message_id=built.message_id)
     failure: SendFailure | None = None
+    esp_message_id = None  # the id an ESP's API gave it (EspTransport), which its webhooks name
     try:
         if transport is not None:
-            transport.send(envelope_from=built.envelope_from, recipients=[row.to_address], data=built.data)
+            esp_message_id = transport.send(envelope_from=built.envelope_from, recipients=[row.to_address], data=built.data)
         else:
             with open_transport() as own:
-                own.send(envelope_from=built.envelope_from, recipients=[row.to_address], data=built.data)
+                esp_message_id = own.send(envelope_from=built.envelope_from, recipients=[row.to_address], data=built.data)
     except SendFailure as exc:
         failure = exc
-    return _record(row.pk, built.message_id, failure)
+    return _record(row.pk, built.message_id, failure, esp_message_id=esp_message_id or "")
 
 
 def _release(row: OutboundEmail, *, error: str) -> None:
@@ -322,10 +329,12 @@ def _release(row: OutboundEmail, *, error: str) -> None:
 
 
 @transaction.atomic
-def _record(email_id: int, message_id: str, failure: SendFailure | None) -> OutboundEmail:
+def _record(email_id: int, message_id: str, failure: SendFailure | None, esp_message_id: str = "") -> OutboundEmail:
     row = OutboundEmail.objects.select_for_update().get(pk=email_id)
     now = clock.now()
     row.message_id, row.lease_until = message_id, None
+    if esp_message_id:
+        row.esp_message_id = esp_message_id[:300]
     actor = Actor.system("mail")
     if failure is None:
         row.status, row.sent_at, row.last_error = OutboundEmail.Status.SENT, now, ""

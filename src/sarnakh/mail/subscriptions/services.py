@@ -41,6 +41,7 @@ CONSENT_METHODS = {
     "preference_centre": "Preference centre",
     "staff": "Unsubscribed by staff",
     "api": "Unsubscribed through the API",
+    "esp": "Unsubscribed at the email provider",
 }
 
 

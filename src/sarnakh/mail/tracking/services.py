@@ -135,3 +135,15 @@ def bounces_follow(*, bounces: list[tuple[int, int, dt.datetime]]) -> int:
         for email_id, contact_id, at in bounces[:FOLLOW_BATCH] if contact_id
     ]
     return tracking.contact_events_record(events=events, actor=_actor()) if events else 0
+
+
+def unsubscribes_follow(*, losses: list[tuple[int, int, dt.datetime, str]]) -> int:
+    """Leaving all marketing email, or a spam complaint, (log id, contact id, when, how)
+    as the contact's `unsubscribed` tracking event, which the default scoring model counts
+    against the contact (once). A single topic's opt-out is not a loss of the contact."""
+    events = [
+        tracking.ContactEvent(contact_id=contact_id, name="unsubscribed", event_id=f"email-unsubscribed-{log_id}", at=at,
+                              properties={"via": via})
+        for log_id, contact_id, at, via in losses[:FOLLOW_BATCH] if contact_id
+    ]
+    return tracking.contact_events_record(events=events, actor=_actor()) if events else 0
