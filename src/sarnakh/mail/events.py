@@ -2,4 +2,5 @@
 
 from sarnakh.mail.delivery import contact_page  # noqa: F401 - the sent-email timeline kinds
 from sarnakh.mail.delivery.events import EmailBounced, EmailSent  # noqa: F401
-from sarnakh.mail.subscriptions.events import EmailUnsubscribed  # noqa: F401
+from sarnakh.mail.optin import contact_page as optin_contact_page  # noqa: F401 - the opt-in timeline kind
+from sarnakh.mail.subscriptions.events import EmailResubscribeRequested, EmailUnsubscribed  # noqa: F401

@@ -4,6 +4,7 @@ imported here so Django finds them in the app's models module."""
 
 from sarnakh.mail.content.models import EmailTemplate  # noqa: F401 - email templates
 from sarnakh.mail.delivery.models import OutboundEmail, SenderIdentity  # noqa: F401
+from sarnakh.mail.optin.models import PendingOptIn  # noqa: F401 - double opt-in awaiting confirmation
 from sarnakh.mail.subscriptions.models import (  # noqa: F401
     ResubscribeRequest,
     SubscriptionTopic,

@@ -7,6 +7,7 @@ segments already follow through `contact.updated`."""
 from __future__ import annotations
 
 from sarnakh.core.events import Envelope, subscribe
+from sarnakh.mail.optin import subscribers as optin_subscribers  # noqa: F401 - confirmation emails
 from sarnakh.segments import selectors as segment_selectors
 from sarnakh.segments import services as segment_services
 
