@@ -71,7 +71,7 @@ def test_given_a_double_opt_in_form_when_submitted_then_one_email_and_consent_wa
     assert "198.51.100.9" in contact.consent_method and form.slug in contact.consent_method
     pending = PendingOptIn.objects.get()
     assert (pending.confirmed_ip, pending.requested_ip, pending.consent_text) == ("198.51.100.9", "203.0.113.7", CONSENT_EN)
-    rows = Activity.objects.filter(contact_id=contact.pk, kind="email_opt_in_confirmed")
+    rows = Activity.objects.filter(contact_id=contact.pk, kind="email_opt_in")
     assert rows.count() == 1
     assert rows[0].data["consent_text"] == CONSENT_EN and rows[0].data["confirmed_ip"] == "198.51.100.9"
     assert Activity.objects.filter(contact_id=contact.pk, kind="updated").exists()  # contacts' own row of the change

@@ -23,4 +23,4 @@ def _render(data: dict[str, Any], values: TimelineValues) -> TimelineEntry:
     return TimelineEntry(title=title, facts=[(k, v) for k, v in facts if v])
 
 
-EMAIL_OPT_IN_CONFIRMED = timeline_kind("email_opt_in_confirmed", _("Subscription confirmed by email"), _render).key
+EMAIL_OPT_IN_CONFIRMED = timeline_kind("email_opt_in", _("Subscription confirmed by email"), _render).key
