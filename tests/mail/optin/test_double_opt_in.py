@@ -175,3 +175,12 @@ def test_given_the_smtp_server_fails_for_now_then_the_delivery_retries_and_sends
     assert deliver(batch=retrying.batch, subscriber_key=retrying.subscriber) == "done"  # what its retry job does
     run_pending_jobs()
     assert len(inbox.messages) == 1 and PendingOptIn.objects.get().email_id is not None
+
+
+def test_given_a_confirmed_opt_in_then_the_contact_page_shows_the_proof(inbox, admin_client):
+    _submit(double_opt_in_form())
+    waiting = admin_client.get(f"/contacts/{_contact().pk}/").content.decode()
+    assert "Consent (waiting for email confirmation)" in waiting
+    Client().post(link_path(inbox.messages[0], "/o/"), REMOTE_ADDR="198.51.100.9")
+    page = admin_client.get(f"/contacts/{_contact().pk}/").content.decode()
+    assert "Subscription confirmed by email" in page and CONSENT_EN in page and "198.51.100.9" in page
