@@ -58,3 +58,9 @@ def test_given_double_opt_in_when_submitted_with_consent_then_consent_pending_no
     assert row.data["consent_pending"] is True
     event = EventRecord.objects.get(name="form.submitted")
     assert event.payload["consent_pending"] is True
+
+
+def test_given_no_thank_you_message_then_the_visitor_is_told_to_check_their_inbox():
+    form = make_form(double_opt_in=True, thank_you_message={})
+    answer = post_json(form.slug, submission_body())
+    assert "check your inbox" in answer.json()["message"]

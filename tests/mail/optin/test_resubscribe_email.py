@@ -71,7 +71,9 @@ def test_given_a_persian_contact_then_the_resubscribe_email_is_persian_and_right
     assert message["Subject"] == "تأیید کنید که دوباره ایمیل‌های ما را می‌خواهید"
     assert "lang=fa" in text
     page = Client().get(link_path(message, "/p/confirm/") + "?lang=fa").content.decode()
-    assert 'dir="rtl"' in page
+    assert 'dir="rtl"' in page and "?lang=fa" in page  # the button keeps the language
+    done = Client().post(link_path(message, "/p/confirm/") + "?lang=fa").content.decode()
+    assert 'dir="rtl"' in done
 
 
 def test_given_the_same_request_when_its_email_job_runs_twice_then_one_email(inbox):

@@ -189,7 +189,7 @@ def optin_confirm(*, token: str, ip: str | None = None, user_agent: str = "") ->
                                               removed_at=now, removed_by=actor.label[:200])
             removed.delete()
         if contact.consent != "subscribed":
-            method = f"Double opt-in: form {pending.form_slug}, confirmed by email from {ip or 'unknown IP'}"
+            method = f"form {pending.form_slug} (double opt-in, confirmed from {ip or 'unknown IP'}): {pending.consent_text}"
             contact_services.contact_update(contact_id=contact.pk, data={"consent": "subscribed", "consent_method": method[:200]},
                                             actor=actor)
         pending.confirmed_at, pending.confirmed_ip = now, ip or None
