@@ -184,3 +184,12 @@ def test_given_a_confirmed_opt_in_then_the_contact_page_shows_the_proof(inbox, a
     Client().post(link_path(inbox.messages[0], "/o/"), REMOTE_ADDR="198.51.100.9")
     page = admin_client.get(f"/contacts/{_contact().pk}/").content.decode()
     assert "Subscription confirmed by email" in page and CONSENT_EN in page and "198.51.100.9" in page
+
+
+def test_given_a_name_with_markup_then_the_text_part_is_plain_and_the_html_escaped(inbox):
+    form = double_opt_in_form()
+    post_json(form.slug, submission_body(first_name="Tom & <Jerry>"))
+    run_pending_jobs()
+    text, html = parts(inbox.messages[0])
+    assert "Hello Tom & <Jerry>," in text
+    assert "Tom &amp; &lt;Jerry&gt;" in html and "<Jerry>" not in html

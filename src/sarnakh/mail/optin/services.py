@@ -115,15 +115,16 @@ def optin_request(*, submission_id: int) -> PendingOptIn | None:
             "requested_at": proof.received_at, "requested_ip": proof.ip or None, "created_at": now,
             "expires_at": now + dt.timedelta(days=OPT_IN_DAYS)})
     if pending.email_id is None and not pending.send_refused:
-        optin_email_send(pending=pending, to_name=" ".join(filter(None, [contact.first_name, contact.last_name])))
+        optin_email_send(pending=pending, first_name=contact.first_name,
+                         to_name=" ".join(filter(None, [contact.first_name, contact.last_name])))
     return pending
 
 
-def optin_email_send(*, pending: PendingOptIn, to_name: str = "") -> OutboundEmail | None:
+def optin_email_send(*, pending: PendingOptIn, first_name: str = "", to_name: str = "") -> OutboundEmail | None:
     """The confirmation email of one pending opt-in; None when the address may not get
     mail at all (hard bounce, complaint: recorded on the row)."""
     email = _render("optin", {"pending": pending, "url": confirm_url(pending), "days": OPT_IN_DAYS,
-                              "first_name": to_name.split(" ")[0] if to_name else ""}, pending.language)
+                              "first_name": first_name}, pending.language)
     try:
         row = _deliver(to=pending.address, email=email, key=f"optin:{pending.submission_id}", contact_id=pending.contact_id,
                        to_name=to_name)
