@@ -193,3 +193,13 @@ def test_given_a_name_with_markup_then_the_text_part_is_plain_and_the_html_escap
     text, html = parts(inbox.messages[0])
     assert "Hello Tom & <Jerry>," in text
     assert "Tom &amp; &lt;Jerry&gt;" in html and "<Jerry>" not in html
+
+
+def test_given_many_submissions_for_one_address_then_at_most_three_emails_a_day(inbox):
+    form = double_opt_in_form()
+    for attempt in range(5):
+        post_json(form.slug, {**submission_body("victim@example.com"), "_idempotency_key": f"k-{attempt}"})
+        run_pending_jobs()
+    # then three emails went out; the other submissions are kept, marked, not emailed
+    assert len(inbox.messages) == 3
+    assert sorted(PendingOptIn.objects.values_list("send_refused", flat=True)) == ["", "", "", "rate_limited", "rate_limited"]

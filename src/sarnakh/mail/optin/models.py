@@ -22,7 +22,7 @@ class PendingOptIn(models.Model):
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     email_id = models.BigIntegerField(null=True, blank=True)  # the confirmation email (delivery's log row)
-    send_refused = models.CharField(max_length=40, blank=True, default="")  # why it could not be sent
+    send_refused = models.CharField(max_length=40, blank=True, default="")  # why not sent: a refusal or rate_limited
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmed_ip = models.GenericIPAddressField(null=True, blank=True)
     confirmed_user_agent = models.CharField(max_length=500, blank=True, default="")
@@ -30,6 +30,7 @@ class PendingOptIn(models.Model):
     class Meta:
         app_label = "mail"
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["address", "created_at"], name="mail_optin_address_idx")]
 
     def __str__(self) -> str:
         return f"opt-in {self.contact_id} ({self.form_slug})"

@@ -38,6 +38,9 @@ from sarnakh.mail.subscriptions import selectors as subscription_selectors
 from sarnakh.mail.subscriptions.models import ResubscribeRequest, Suppression, SuppressionRemoval
 
 OPT_IN_DAYS = 7
+# A form anyone can post must not become a way to flood someone's inbox: at most this many
+# confirmation emails to one address a day (further submissions are kept, not emailed).
+MAX_EMAILS_PER_ADDRESS_PER_DAY = 3
 LANGUAGES = ("en", "fa")
 
 
@@ -115,6 +118,12 @@ def optin_request(*, submission_id: int) -> PendingOptIn | None:
             "requested_at": proof.received_at, "requested_ip": proof.ip or None, "created_at": now,
             "expires_at": now + dt.timedelta(days=OPT_IN_DAYS)})
     if pending.email_id is None and not pending.send_refused:
+        since = clock.now() - dt.timedelta(days=1)
+        recent = PendingOptIn.objects.filter(address=address, created_at__gte=since, email_id__isnull=False).exclude(pk=pending.pk)
+        if recent.count() >= MAX_EMAILS_PER_ADDRESS_PER_DAY:
+            PendingOptIn.objects.filter(pk=pending.pk).update(send_refused="rate_limited")
+            pending.send_refused = "rate_limited"
+            return pending
         optin_email_send(pending=pending, first_name=contact.first_name,
                          to_name=" ".join(filter(None, [contact.first_name, contact.last_name])))
     return pending
