@@ -2,6 +2,7 @@
 bounces, broadcasts. Each sub-domain keeps its tables in its own `models` module; they are
 imported here so Django finds them in the app's models module."""
 
+from sarnakh.mail.campaigns.models import Campaign, CampaignRecipient  # noqa: F401 - broadcast campaigns
 from sarnakh.mail.content.models import EmailTemplate  # noqa: F401 - email templates
 from sarnakh.mail.delivery.models import OutboundEmail, SenderIdentity  # noqa: F401
 from sarnakh.mail.optin.models import PendingOptIn  # noqa: F401 - double opt-in awaiting confirmation
@@ -12,3 +13,4 @@ from sarnakh.mail.subscriptions.models import (  # noqa: F401
     SuppressionRemoval,
     TopicOptOut,
 )
+from sarnakh.mail.tracking.models import EmailEngagement  # noqa: F401 - opens and clicks

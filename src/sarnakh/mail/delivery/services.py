@@ -43,8 +43,10 @@ from sarnakh.mail.delivery.transport import (
     SmtpTransport,
     transport_for,
 )
+from sarnakh.mail.subscriptions import labels as subscription_labels
 from sarnakh.mail.subscriptions import links as subscription_links
 from sarnakh.mail.subscriptions import selectors as subscription_selectors
+from sarnakh.mail.tracking import links as tracking_links
 
 # How long a claim is held while its message is sent; past it, a retry may send.
 LEASE = dt.timedelta(minutes=10)
@@ -216,8 +218,11 @@ class SendRefused(ValidationFailed):
 
     def __init__(self, reason: str):
         self.reason = reason
-        super().__init__(_("Not sent: this address may not get this email (%(reason)s).") % {"reason": reason},
-                         fields={"to": [_("This address may not get this email (%(reason)s).") % {"reason": reason}]})
+        label = subscription_labels.refusal_label(reason)
+        # `reason` (the stable code) travels in the fields for API callers; the texts are translated.
+        super().__init__(_("Not sent: this address may not get this email (%(reason)s).") % {"reason": label},
+                         fields={"to": [_("This address may not get this email (%(reason)s).") % {"reason": label}],
+                                 "reason": [reason]}, code="send_refused")
 
 
 def _refusal(*, kind: str, to_address: str, contact_id: int | None, topic: str) -> str:
@@ -243,13 +248,16 @@ def email_send(
     *, to: str, subject: str, html: str, text: str, kind: str, idempotency_key: str, sender: SenderIdentity | None = None,
     contact_id: int | None = None, to_name: str = "", list_unsubscribe: message.Unsubscribe | None = None,
     headers: dict[str, str] | None = None, transport: SmtpTransport | OutboxTransport | None = None, topic: str = "",
+    track: bool = False, utm: dict | None = None,
 ) -> OutboundEmail:
     """Sends one message once per `idempotency_key` and returns its log row (status
     sent, failed_temporary or bounced_hard; or the earlier row for a key already used).
     Before anything is claimed the mail passes the suppression and consent gate
     (`SendRefused` says why not). Marketing mail goes to a known contact (`contact_id`) and
     carries one-click unsubscribe links (made here unless `list_unsubscribe` is given;
-    `topic` is the subscription topic it belongs to). `transport`: an open one to reuse."""
+    `topic` is the subscription topic it belongs to). `transport`: an open one to reuse.
+    `track`: links become signed click redirects with `utm` parameters, plus an open pixel
+    (mail.tracking.links.instrument), once the message has its id."""
     errors: dict[str, list[str]] = {}
     if kind not in OutboundEmail.Kind.values:
         errors["kind"] = [_("Unknown kind.")]
@@ -282,6 +290,8 @@ def email_send(
         return row
     # The row as first claimed is what is sent (a retry with other arguments sends the first).
     sender = row.sender
+    if track:
+        html, text = tracking_links.instrument(html, text, email_id=row.pk, utm=utm)
     dkim = (message.Dkim(domain=sender.dkim_domain or sender.domain, selector=sender.dkim_selector, private_pem=sender.dkim_private_key)
             if sender.dkim_private_key else None)
     try:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mail', '0003_subscriptions'),
+        ('mail', '0005_tracking'),
     ]
 
     operations = [
