@@ -6,6 +6,7 @@ from sarnakh.mail.bounces.models import Bounce, FeedbackReceipt  # noqa: F401 - 
 from sarnakh.mail.campaigns.models import Campaign, CampaignRecipient  # noqa: F401 - broadcast campaigns
 from sarnakh.mail.content.models import EmailTemplate  # noqa: F401 - email templates
 from sarnakh.mail.delivery.models import OutboundEmail, SenderIdentity  # noqa: F401
+from sarnakh.mail.optin.models import PendingOptIn  # noqa: F401 - double opt-in awaiting confirmation
 from sarnakh.mail.subscriptions.models import (  # noqa: F401
     ResubscribeRequest,
     SubscriptionTopic,

@@ -9,6 +9,7 @@ Unsubscribing from all also changes consent, which segments already follow throu
 from __future__ import annotations
 
 from sarnakh.core.events import Envelope, subscribe
+from sarnakh.mail.optin import subscribers as optin_subscribers  # noqa: F401 - confirmation emails
 from sarnakh.mail.tracking import services as email_tracking
 from sarnakh.segments import selectors as segment_selectors
 from sarnakh.segments import services as segment_services
