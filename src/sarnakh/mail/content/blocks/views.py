@@ -19,6 +19,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from sarnakh.core.errors import DomainError, ValidationFailed
@@ -272,7 +273,8 @@ def editor_strings() -> dict[str, Any]:
                    "alt": _("Alternative text"), "width": _("Width in pixels (empty: full width)"), "href": _("Link"),
                    "label": _("Label"), "background": _("Button colour"), "color": _("Text colour"),
                    "count": _("Number of columns"), "height": _("Height in pixels"), "id": _("Saved block")},
-        "aligns": {"": _("Default"), "left": _("Left"), "center": _("Centre"), "right": _("Right")},
+        "aligns": {"": _("Default"), "left": pgettext("alignment", "Left"), "center": pgettext("alignment", "Centre"),
+                   "right": pgettext("alignment", "Right")},
         "levels": {"1": _("Large"), "2": _("Medium"), "3": _("Small")},
         "up": _("Move up"), "down": _("Move down"), "remove": _("Delete"), "edit": _("Edit"),
         "column": _("Column %(n)s"), "add_here": _("Add to this column"), "empty": _("No blocks yet: add one above."),
