@@ -139,7 +139,9 @@ class _Checker:
 
     def url(self, path: str, block: dict, field: str, *, required: bool, schemes: tuple[str, ...] = inline.LINK_SCHEMES) -> None:
         value = block.get(field)
-        if value in (None, "") and not required:
+        if value is None:
+            value = ""
+        if value == "" and not required:
             return
         if not isinstance(value, str):
             self.error(path, field, _("Text is expected."))

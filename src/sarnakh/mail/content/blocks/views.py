@@ -280,6 +280,6 @@ def editor_strings() -> dict[str, Any]:
         "column": _("Column %(n)s"), "add_here": _("Add to this column"), "empty": _("No blocks yet: add one above."),
         "choose": _("Choose a block in the list to edit it."), "nothing": _("Nothing to set for this block."),
         "editing": _("Editing: %(what)s"), "saved_note": _("Its content is edited on the saved block's page and changes every template that uses it."),
-        "saved_open": _("Open the saved block"), "missing": _("(no longer there)"),
+        "saved_open": _("Open the saved block"), "missing": _("(no longer there)"), "pixels": _("%(n)s px"),
         "text_help": _("Allowed: <b>bold</b>, <i>italic</i>, <a href=\"https://…\">link</a>; Enter starts a new line. Personalise with {{ contact.first_name | default(\"…\") }}."),
     }

@@ -88,7 +88,7 @@
     if (block.type === "heading" || block.type === "text") text = String(block.text || "").replace(/<[^>]*>/g, " ");
     else if (block.type === "button") text = block.label || "";
     else if (block.type === "image") text = block.alt || block.src || "";
-    else if (block.type === "spacer") text = digits(block.height || 24) + " px";
+    else if (block.type === "spacer") text = fmt(T.pixels, { n: digits(block.height || 24) });
     else if (block.type === "saved") {
       var found = savedBlocks.filter(function (s) { return s.id === block.id; })[0];
       text = found ? found.name : T.missing;
@@ -148,11 +148,22 @@
     return li;
   }
 
-  function render() {
+  function renderList() {
     listEl.textContent = "";
     if (!doc.blocks.length) listEl.appendChild(el("li", { "class": "muted", text: T.empty }));
     doc.blocks.forEach(function (block, i) { listEl.appendChild(item(block, "blocks[" + i + "]", doc.blocks, i)); });
-    renderForm();
+  }
+  function render() { renderList(); renderForm(); }
+
+  /* New errors for the chosen block's fields, without rebuilding the fields being typed in. */
+  function updateFormErrors() {
+    formEl.querySelectorAll("[data-block-field]").forEach(function (input) {
+      var wrap = input.closest("label");
+      var old = wrap.querySelector(".block-errors");
+      if (old) old.remove();
+      var errs = selected && errorList(errors[selected + "." + input.getAttribute("data-block-field")]);
+      if (errs) wrap.appendChild(errs);
+    });
   }
 
   function field(block, path, name, kind, options) {
@@ -286,13 +297,8 @@
     var next = errorMap(list);
     if (JSON.stringify(next) === JSON.stringify(errors)) return;
     errors = next;
-    var keepFocus = document.activeElement && formEl.contains(document.activeElement) ? document.activeElement.getAttribute("data-block-field") : null;
-    var caret = keepFocus && typeof document.activeElement.selectionStart === "number" ? document.activeElement.selectionStart : null;
-    render();
-    if (keepFocus) {
-      var again = formEl.querySelector('[data-block-field="' + keepFocus + '"]');
-      if (again) { again.focus(); if (caret !== null && again.setSelectionRange) { try { again.setSelectionRange(caret, caret); } catch (e) { /* not a text input */ } } }
-    }
+    renderList();
+    updateFormErrors();
   });
 
   render();
