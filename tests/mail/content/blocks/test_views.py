@@ -12,7 +12,7 @@ import pytest
 
 from sarnakh.mail.content import selectors as content_selectors
 from sarnakh.mail.content import services as content_services
-from sarnakh.mail.content.blocks import selectors, services
+from sarnakh.mail.content.blocks import selectors
 from sarnakh.mail.content.demo import load_email_templates_demo
 from tests.mail.content.blocks.support import GREETING, document, short, template_values
 from tests.mail.content.support import contact
