@@ -71,12 +71,12 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _with_blocks(values: dict[str, Any], blocks: Any) -> tuple[dict[str, Any], set[int]]:
+def _with_blocks(values: dict[str, Any], blocks: Any, *, lock: bool = False) -> tuple[dict[str, Any], set[int]]:
     """`values` with the HTML body made from `blocks` (a block template), or as given (None)."""
     if blocks is None:
         return values, set()
     lang = values.get("language") if values.get("language") in EmailTemplate.Language.values else "en"
-    html, references = block_services.body_from_blocks(blocks, lang=lang)
+    html, references = block_services.body_from_blocks(blocks, lang=lang, lock=lock)
     return {**values, "html": html}, references
 
 
@@ -87,7 +87,7 @@ def template_create(*, name: str, subject: str, html: str = "", preheader: str =
     values = {"name": name, "subject": subject, "preheader": preheader, "html": html, "language": language,
               "topic": topic, "kind": kind}
     with transaction.atomic():
-        values, references = _with_blocks(values, blocks)
+        values, references = _with_blocks(values, blocks, lock=True)
         clean = _clean(values)
         now = clock.now()
         template = EmailTemplate.objects.create(created_at=now, updated_at=now, blocks=blocks, **clean)
@@ -114,7 +114,7 @@ def template_update(*, template_id: int, blocks: Any = KEEP, **changes: Any) -> 
                 raise ValidationFailed(_("Some fields are not valid."), fields={"html": [
                     _("This template is edited as blocks: change its blocks, or switch it to HTML source first.")]})
             blocks = template.blocks
-        values, references = _with_blocks(values, blocks)
+        values, references = _with_blocks(values, blocks, lock=True)
         clean = _clean(values)
         for field, value in clean.items():
             setattr(template, field, value)

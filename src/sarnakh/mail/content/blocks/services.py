@@ -37,8 +37,11 @@ def _failed(errors: list[doc.BlockError]) -> ValidationFailed:
     return ValidationFailed(_("Some blocks are not valid."), fields=fields)
 
 
-def _saved_content(ids: set[int]) -> dict[int, list]:
-    return dict(SavedBlock.objects.filter(pk__in=ids).values_list("pk", "blocks")) if ids else {}
+def _saved_content(ids: set[int], *, lock: bool = False) -> dict[int, list]:
+    if not ids:
+        return {}
+    rows = SavedBlock.objects.filter(pk__in=ids).order_by("pk")
+    return dict((rows.select_for_update() if lock else rows).values_list("pk", "blocks"))
 
 
 def _html(document: dict[str, Any], *, lang: str, saved: dict[int, list]) -> str:
@@ -50,12 +53,14 @@ def _html(document: dict[str, Any], *, lang: str, saved: dict[int, list]) -> str
     return html
 
 
-def body_from_blocks(document: Any, *, lang: str) -> tuple[str, set[int]]:
+def body_from_blocks(document: Any, *, lang: str, lock: bool = False) -> tuple[str, set[int]]:
     """A block document checked in full and made into the template's HTML body: (html, the
     saved blocks it refers to). Raises ValidationFailed with each problem under its block's
-    path (`blocks[2].columns[1][0].href`)."""
+    path (`blocks[2].columns[1][0].href`). `lock` (inside a template's write): the saved
+    blocks used are locked until it commits, so a saved block's change made meanwhile
+    either is rendered here or re-makes this template after it (it then sees the use)."""
     references = doc.validate_document(document).references
-    saved = _saved_content(references)
+    saved = _saved_content(references, lock=lock)
     checked = doc.validate_document(document, saved_ids=set(saved))
     if checked.errors:
         raise _failed(checked.errors)
