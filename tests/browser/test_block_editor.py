@@ -83,3 +83,28 @@ def test_given_the_block_editor_when_a_short_template_is_built_and_saved_then_th
     assert page.current_url.endswith(f"/email/templates/{template.pk}/")
     wait(page, lambda d: _items(d) == ["heading", "button", "text"])
     wait(page, lambda d: "Hi Sara" in _preview(d) and "Read it" in _preview(d))
+
+
+def test_given_the_saved_blocks_page_when_a_testimonial_is_made_then_it_can_be_inserted_into_a_template(page, live_server, marketer):
+    log_in(page, live_server.url, "marketer1")
+    page.get(live_server.url + "/email/saved-blocks/")
+    page.find_element(By.CSS_SELECTOR, 'a[href="/email/saved-blocks/new/"]').click()
+    wait(page, lambda d: _items(d) == ["text", "text"])
+    assert not page.find_elements(By.CSS_SELECTOR, '[data-add="saved"]')  # no saved block inside a saved block
+    page.find_element(By.NAME, "name").send_keys("Testimonial")
+    page.find_element(By.CSS_SELECTOR, '#block-list > li[data-path="blocks[0]"] .block-pick').click()
+    _type(page, "text", "“Sarnakh doubled our MQLs”")
+    wait(page, lambda d: "Sarnakh doubled our MQLs" in _preview(d))
+    htmx_idle(page)
+    page.find_element(By.CSS_SELECTOR, '[data-testid="save"]').click()
+    wait(page, lambda d: d.find_elements(By.CSS_SELECTOR, ".alert-success"))
+    # when a new block template inserts it
+    page.get(live_server.url + "/email/templates/new/blocks/")
+    wait(page, lambda d: _items(d) == ["heading", "text", "button"])
+    page.find_element(By.CSS_SELECTOR, '[data-add="saved"]').click()
+    assert _items(page) == ["heading", "text", "button", "saved"]
+    assert "Testimonial" in page.find_element(By.CSS_SELECTOR, '#block-list > li[data-path="blocks[3]"]').text
+    page.find_element(By.NAME, "name").send_keys("With a quote")
+    page.find_element(By.NAME, "subject").send_keys("Quote")
+    # then the preview shows the saved block's content
+    wait(page, lambda d: "Sarnakh doubled our MQLs" in _preview(d))
