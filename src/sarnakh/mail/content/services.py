@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from sarnakh.core import clock
-from sarnakh.core.errors import NotFound, ValidationFailed
+from sarnakh.core.errors import NotFound, ValidationFailed, merge_field_errors
 from sarnakh.core.normalize import clean_display_text
 from sarnakh.mail.content import language, selectors
 from sarnakh.mail.content.blocks import services as block_services
@@ -80,6 +80,25 @@ def _with_blocks(values: dict[str, Any], blocks: Any, *, lock: bool = False) -> 
     return {**values, "html": html}, references
 
 
+def _clean_with_blocks(values: dict[str, Any], blocks: Any) -> tuple[dict[str, Any], set[int]]:
+    """_clean of `values` with the body made from `blocks` (if any): the blocks' errors and
+    the other fields' errors are reported together."""
+    block_errors: dict[str, list[str]] = {}
+    references: set[int] = set()
+    try:
+        values, references = _with_blocks(values, blocks, lock=True)
+    except ValidationFailed as exc:
+        block_errors = exc.fields
+        values = {**values, "html": "-"}  # the body is the blocks' problem, reported above
+    try:
+        clean = _clean(values)
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.message, fields=merge_field_errors(exc.fields, block_errors)) from None
+    if block_errors:
+        raise ValidationFailed(_("Some blocks are not valid."), fields=block_errors)
+    return clean, references
+
+
 def template_create(*, name: str, subject: str, html: str = "", preheader: str = "", language: str = "en",
                     topic: str = "", kind: str = EmailTemplate.Kind.MARKETING, blocks: Any = None) -> EmailTemplate:
     """A template written as HTML, or (`blocks` given) made with the block editor: its HTML
@@ -87,8 +106,7 @@ def template_create(*, name: str, subject: str, html: str = "", preheader: str =
     values = {"name": name, "subject": subject, "preheader": preheader, "html": html, "language": language,
               "topic": topic, "kind": kind}
     with transaction.atomic():
-        values, references = _with_blocks(values, blocks, lock=True)
-        clean = _clean(values)
+        clean, references = _clean_with_blocks(values, blocks)
         now = clock.now()
         template = EmailTemplate.objects.create(created_at=now, updated_at=now, blocks=blocks, **clean)
         block_services.uses_set(template_id=template.pk, saved_block_ids=references)
@@ -114,8 +132,7 @@ def template_update(*, template_id: int, blocks: Any = KEEP, **changes: Any) -> 
                 raise ValidationFailed(_("Some fields are not valid."), fields={"html": [
                     _("This template is edited as blocks: change its blocks, or switch it to HTML source first.")]})
             blocks = template.blocks
-        values, references = _with_blocks(values, blocks, lock=True)
-        clean = _clean(values)
+        clean, references = _clean_with_blocks(values, blocks)
         for field, value in clean.items():
             setattr(template, field, value)
         template.blocks = blocks

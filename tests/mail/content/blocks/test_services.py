@@ -87,6 +87,10 @@ def test_given_bad_blocks_when_saved_then_errors_are_keyed_by_block_path_and_not
         content_services.template_create(**template_values(blocks=bad))
     assert set(refused.value.fields) == {"blocks[1].href", "blocks[2].id"}
     assert content_selectors.template_list() == []
+    # and the other fields' errors come with them
+    with pytest.raises(ValidationFailed) as refused:
+        content_services.template_create(**template_values(name="", blocks=bad))
+    assert set(refused.value.fields) == {"name", "blocks[1].href", "blocks[2].id"}
     with pytest.raises(ValidationFailed) as refused:
         services.saved_block_create(name="", blocks=[{"type": "saved", "id": 1}])
     assert set(refused.value.fields) == {"name", "blocks[0].id"}
