@@ -104,6 +104,7 @@ def test_given_demo_command_then_data_is_loaded_once(home):
     assert "Tracking demo: site example.ir" in done.stdout
     assert "List hygiene demo:" in done.stdout
     assert "Email subscriptions:" in done.stdout and "suppressed addresses" in done.stdout
+    assert "double opt-in" in done.stdout  # the demo sign-up form (mail/optin)
     assert f"Scored {40 + HYGIENE_PLANTED} contacts" in done.stdout  # with the hygiene demo's planted ones
     assert "Predictive model" in done.stdout  # trained, or the reason it could not be on 40 contacts
     assert _shell(home, "from sarnakh.scoring.models import ContactScore; print(ContactScore.objects.count())") == str(40 + HYGIENE_PLANTED)

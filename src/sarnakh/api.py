@@ -76,6 +76,13 @@ from sarnakh.mail.content.api import router as email_templates_router  # noqa: E
 
 api.add_router("/email-templates", email_templates_router)
 
+from sarnakh.mail.transactional.api import router as emails_router  # noqa: E402
+
+api.add_router("/emails", emails_router)
+from sarnakh.mail.content.blocks.api import router as email_saved_blocks_router  # noqa: E402
+
+api.add_router("/email-saved-blocks", email_saved_blocks_router)
+
 from sarnakh.mail.subscriptions.api import router as suppressions_router  # noqa: E402
 from sarnakh.mail.subscriptions.api import subscriptions_router  # noqa: E402
 

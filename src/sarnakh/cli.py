@@ -236,6 +236,9 @@ def cmd_demo(args) -> int:
         from sarnakh.mail.subscriptions.demo import load_subscriptions_demo
 
         print(load_subscriptions_demo(seed=args.seed))  # suppressed addresses, topic opt-outs
+        from sarnakh.mail.optin.demo import load_optin_demo
+
+        print(load_optin_demo())  # a newsletter sign-up form with double opt-in
     return 0
 
 

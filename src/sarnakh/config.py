@@ -50,13 +50,16 @@ class EmailConfig:
 
 
 def parse_email_url(url: str) -> EmailConfig:
-    """`smtp://user:pass@host:port?tls=1`, `smtps://…` (implicit TLS) or empty for the outbox."""
+    """`smtp://user:pass@host:port?tls=1`, `smtps://…` (implicit TLS), `anymail://` (the
+    API of SARNAKH_ESP) or empty for the outbox."""
     if not url:
         return EmailConfig(backend="outbox")
     parts = urlparse(url)
+    if parts.scheme == "anymail":
+        return EmailConfig(backend="anymail")  # the API of SARNAKH_ESP (django-anymail)
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     if parts.scheme not in {"smtp", "smtps", "submission"}:
-        raise ValueError(f"SARNAKH_EMAIL_URL: unsupported scheme {parts.scheme!r} (use smtp:// or smtps://)")
+        raise ValueError(f"SARNAKH_EMAIL_URL: unsupported scheme {parts.scheme!r} (use smtp://, smtps:// or anymail://)")
     use_ssl = parts.scheme == "smtps" or query.get("ssl", "").lower() in TRUE_WORDS
     use_tls = parts.scheme == "submission" or query.get("tls", "").lower() in TRUE_WORDS
     default_port = 465 if use_ssl else (587 if use_tls else 25)
@@ -70,6 +73,46 @@ def parse_email_url(url: str) -> EmailConfig:
         use_ssl=use_ssl,
         timeout=int(query.get("timeout", "10")),
     )
+
+
+# The ESPs whose tracking webhooks Sarnakh mounts (django-anymail), and the anymail
+# settings SARNAKH_ESP_API_KEY, SARNAKH_ESP_SECRET_KEY and SARNAKH_ESP_SIGNING_KEY become.
+ESPS: dict[str, dict[str, str]] = {
+    "postmark": {"api_key": "POSTMARK_SERVER_TOKEN"},
+    "mailgun": {"api_key": "MAILGUN_API_KEY", "signing_key": "MAILGUN_WEBHOOK_SIGNING_KEY"},
+    "sendgrid": {"api_key": "SENDGRID_API_KEY"},
+    "brevo": {"api_key": "BREVO_API_KEY"},
+    "mailjet": {"api_key": "MAILJET_API_KEY", "secret_key": "MAILJET_SECRET_KEY"},
+    "sparkpost": {"api_key": "SPARKPOST_API_KEY"},
+    "resend": {"api_key": "RESEND_API_KEY", "signing_key": "RESEND_SIGNING_SECRET"},
+    "mailersend": {"api_key": "MAILERSEND_API_TOKEN", "signing_key": "MAILERSEND_SIGNING_SECRET"},
+}
+
+
+@dataclass(frozen=True)
+class EspConfig:
+    name: str = ""  # one of ESPS, or "" (no ESP: no webhook is mounted)
+    webhook_secret: str = ""  # user:password the ESP sends as HTTP basic auth
+    anymail: tuple[tuple[str, str], ...] = ()  # the ANYMAIL settings (name, value)
+
+
+def parse_esp() -> EspConfig:
+    """SARNAKH_ESP and its keys. A webhook is only mounted with a basic-auth secret: the
+    ESP's events suppress addresses, so anyone could otherwise suppress anyone."""
+    name = os.environ.get("SARNAKH_ESP", "").strip().lower()
+    if not name:
+        return EspConfig()
+    if name not in ESPS:
+        raise ValueError(f"SARNAKH_ESP must be one of {', '.join(sorted(ESPS))}, not {name!r}")
+    secret = os.environ.get("SARNAKH_ESP_WEBHOOK_SECRET", "").strip()
+    if ":" not in secret or len(secret) < 17:
+        raise ValueError("SARNAKH_ESP_WEBHOOK_SECRET must be user:password, at least 16 characters in all")
+    anymail = [("WEBHOOK_SECRET", secret)]
+    for key, setting in ESPS[name].items():
+        value = os.environ.get(f"SARNAKH_ESP_{key.upper()}", "").strip()
+        if value:
+            anymail.append((setting, value))
+    return EspConfig(name=name, webhook_secret=secret, anymail=tuple(anymail))
 
 
 @dataclass(frozen=True)
@@ -92,6 +135,8 @@ class Config:
     event_log_days: int = 365
     plugins: tuple[str, ...] = ()
     webhooks_allow_private: bool = False
+    bounce_mailbox: str = ""
+    esp: EspConfig = EspConfig()
 
     @property
     def is_sqlite(self) -> bool:
@@ -190,6 +235,10 @@ def load_config() -> Config:
         raise ValueError("SARNAKH_LANGUAGE must be 'en' or 'fa'")
     hosts = os.environ.get("SARNAKH_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
     base_url = (os.environ.get("SARNAKH_BASE_URL", "").strip() or served_base_url(served_host(), served_port())).rstrip("/")
+    email = parse_email_url(os.environ.get("SARNAKH_EMAIL_URL", "").strip())
+    esp = parse_esp()
+    if email.backend == "anymail" and not esp.name:
+        raise ValueError("SARNAKH_EMAIL_URL=anymail:// sends through an ESP: set SARNAKH_ESP (and its keys)")
     return Config(
         home=home,
         database_url=database_url,
@@ -200,7 +249,7 @@ def load_config() -> Config:
         time_zone=os.environ.get("SARNAKH_TIME_ZONE", "UTC"),
         default_region=os.environ.get("SARNAKH_DEFAULT_REGION", "IR").upper(),
         language=language,
-        email=parse_email_url(os.environ.get("SARNAKH_EMAIL_URL", "").strip()),
+        email=email,
         email_from=os.environ.get("SARNAKH_EMAIL_FROM", "Sarnakh <sarnakh@localhost>"),
         embedded_worker=_flag("SARNAKH_EMBEDDED_WORKER", True),
         max_body_bytes=int(os.environ.get("SARNAKH_MAX_BODY_BYTES", str(1024 * 1024))),
@@ -209,4 +258,6 @@ def load_config() -> Config:
         event_log_days=_int("SARNAKH_EVENT_LOG_DAYS", 365),
         plugins=tuple(p.strip() for p in os.environ.get("SARNAKH_PLUGINS", "").split(",") if p.strip()),
         webhooks_allow_private=_flag("SARNAKH_WEBHOOKS_ALLOW_PRIVATE", False),
+        bounce_mailbox=os.environ.get("SARNAKH_BOUNCE_MAILBOX", "").strip(),
+        esp=esp,
     )

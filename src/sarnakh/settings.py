@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "ninja",  # its templates and static files: the API docs page works offline
     "csp",
     "axes",
+    "anymail",  # ESP tracking webhooks (mail.bounces)
     "sarnakh.core",
     "sarnakh.contacts",
     "sarnakh.capture",
@@ -227,10 +228,15 @@ if CONFIG.email.backend == "smtp":
     EMAIL_USE_TLS = CONFIG.email.use_tls
     EMAIL_USE_SSL = CONFIG.email.use_ssl
     EMAIL_TIMEOUT = CONFIG.email.timeout
+elif CONFIG.email.backend == "anymail":
+    EMAIL_BACKEND = f"anymail.backends.{CONFIG.esp.name}.EmailBackend"  # the ESP's API (mail.delivery.esp_transport)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(CONFIG.home / "outbox")
 DEFAULT_FROM_EMAIL = CONFIG.email_from
+SARNAKH_BOUNCE_MAILBOX = CONFIG.bounce_mailbox  # mail.bounces: maildir:///… or imaps://…
+SARNAKH_ESP = CONFIG.esp.name  # mail.bounces: the ESP whose tracking webhook is mounted at mail/esp/<esp>/tracking/
+ANYMAIL = dict(CONFIG.esp.anymail)
 
 LOGGING = {
     "version": 1,

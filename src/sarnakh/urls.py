@@ -19,6 +19,10 @@ urlpatterns = [
     path("", include("sarnakh.segments.audiences.urls")),  # audiences/…, segments/<id>/audiences/
     path("", include("sarnakh.segments.hygiene.urls")),  # hygiene/… duplicates, inactive, decay, flags
     path("", include("sarnakh.mail.content.urls")),  # email/templates/… email templates and their editor
+    path("", include("sarnakh.mail.transactional.urls")),  # email/templates/<id>/test/ a test to oneself
     path("", include("sarnakh.mail.subscriptions.urls")),  # u/… p/… public unsubscribe, mail/suppressions/
+    path("", include("sarnakh.mail.optin.urls")),  # o/… public double opt-in confirmation
+    path("", include("sarnakh.mail.tracking.urls")),  # e/c/… e/o/… public click redirect and open pixel
+    path("", include("sarnakh.mail.bounces.urls")),  # mail/esp/<esp>/tracking/ ESP webhooks (anymail)
     path("", include("sarnakh.web.urls")),
 ]

@@ -42,7 +42,9 @@ def test_given_unknown_scheme_then_a_clear_error():
 
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
-    for name in ["SARNAKH_SECRET_KEY", "SARNAKH_DATABASE_URL", "SARNAKH_EMAIL_URL", "SARNAKH_LANGUAGE", "SARNAKH_DEFAULT_REGION", "SARNAKH_ALLOWED_HOSTS", "SARNAKH_DEBUG"]:
+    for name in ["SARNAKH_SECRET_KEY", "SARNAKH_DATABASE_URL", "SARNAKH_EMAIL_URL", "SARNAKH_LANGUAGE", "SARNAKH_DEFAULT_REGION", "SARNAKH_ALLOWED_HOSTS", "SARNAKH_DEBUG",
+                 "SARNAKH_ESP", "SARNAKH_ESP_WEBHOOK_SECRET", "SARNAKH_ESP_API_KEY", "SARNAKH_ESP_SECRET_KEY",
+                 "SARNAKH_ESP_SIGNING_KEY", "SARNAKH_BOUNCE_MAILBOX"]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SARNAKH_ENV_FILE", str(tmp_path / "missing.env"))
     monkeypatch.setenv("SARNAKH_HOME", str(tmp_path / "home"))
@@ -182,3 +184,41 @@ def test_given_bad_port_then_a_clear_error(clean_env, no_address, monkeypatch, v
     monkeypatch.setenv("SARNAKH_PORT", value)
     with pytest.raises(ValueError, match="SARNAKH_PORT"):
         load_config()
+
+
+def test_given_no_esp_then_no_webhook_settings(clean_env):
+    config = load_config()
+    assert config.esp.name == "" and config.esp.anymail == () and config.bounce_mailbox == ""
+
+
+def test_given_an_esp_then_its_keys_become_anymail_settings(clean_env, monkeypatch):
+    monkeypatch.setenv("SARNAKH_ESP", "Mailgun")
+    monkeypatch.setenv("SARNAKH_ESP_WEBHOOK_SECRET", "hook:0123456789abcdef")
+    monkeypatch.setenv("SARNAKH_ESP_API_KEY", "key-1")
+    monkeypatch.setenv("SARNAKH_ESP_SIGNING_KEY", "sign-1")
+    monkeypatch.setenv("SARNAKH_BOUNCE_MAILBOX", "imaps://u:p@imap.example.ir/INBOX")
+    config = load_config()
+    assert config.esp.name == "mailgun" and config.bounce_mailbox == "imaps://u:p@imap.example.ir/INBOX"
+    assert dict(config.esp.anymail) == {"WEBHOOK_SECRET": "hook:0123456789abcdef", "MAILGUN_API_KEY": "key-1",
+                                        "MAILGUN_WEBHOOK_SIGNING_KEY": "sign-1"}
+
+
+@pytest.mark.parametrize(("esp", "secret", "error"), [
+    ("smoke-signals", "hook:0123456789abcdef", "SARNAKH_ESP must be one of"),
+    ("postmark", "", "SARNAKH_ESP_WEBHOOK_SECRET"),
+    ("postmark", "no-colon-in-this-secret", "SARNAKH_ESP_WEBHOOK_SECRET"),
+])
+def test_given_a_bad_esp_setting_then_a_clear_error(clean_env, monkeypatch, esp, secret, error):
+    monkeypatch.setenv("SARNAKH_ESP", esp)
+    monkeypatch.setenv("SARNAKH_ESP_WEBHOOK_SECRET", secret)
+    with pytest.raises(ValueError, match=error):
+        load_config()
+
+
+def test_given_anymail_email_url_then_it_needs_an_esp(clean_env, monkeypatch):
+    monkeypatch.setenv("SARNAKH_EMAIL_URL", "anymail://")
+    with pytest.raises(ValueError, match="SARNAKH_ESP"):
+        load_config()
+    monkeypatch.setenv("SARNAKH_ESP", "postmark")
+    monkeypatch.setenv("SARNAKH_ESP_WEBHOOK_SECRET", "hook:0123456789abcdef")
+    assert load_config().email.backend == "anymail"

@@ -25,3 +25,21 @@ def test_given_a_topic_segment_when_a_contact_leaves_the_topic_then_they_enter_o
     subscriptions.topic_opt_out(contact_id=contact.pk, topic_key="newsletter", how="preference_centre")
     # then, before any job ran, the contact is a member
     assert SegmentMembership.objects.filter(segment=segment, contact_id=contact.pk, reason="email.unsubscribed").exists()
+
+
+def test_given_a_suppressed_segment_when_a_contact_complains_then_they_enter_on_commit(settings, tmp_path):
+    from sarnakh.mail.bounces import services as bounces
+    from sarnakh.mail.delivery import services as delivery
+    from tests.mail.bounces.conftest import report
+
+    subscriptions.topic_seed_defaults()
+    contact = contact_upsert(data={"email": "mina@example.com", "consent": "subscribed"}, actor=Actor.system()).contact
+    row = delivery.email_send(to="mina@example.com", idempotency_key="n1", subject="News", html="<p>Hi</p>", text="Hi",
+                              kind="marketing", contact_id=contact.pk)
+    run_pending_jobs()
+    segment = segments.segment_create(name="Complained", filter={"match": "all", "conditions": [
+        {"field": "email_suppression_reason", "op": "in", "value": ["complaint"]}]})
+    # when an ARF complaint for the message is read (only email.complained says so)
+    bounces.report_apply(raw=report("arf_complaint.eml", row=row))
+    # then, before any job ran, the contact is a member
+    assert SegmentMembership.objects.filter(segment=segment, contact_id=contact.pk, reason="email.complained").exists()

@@ -25,6 +25,7 @@ from sarnakh.core.actor import Actor
 from sarnakh.core.events import EVENT_TYPES
 from sarnakh.core.jobs import run_pending_jobs
 from sarnakh.mail.content import selectors as email_template_selectors
+from sarnakh.mail.content.blocks import selectors as saved_block_selectors
 from sarnakh.mail.content.demo import load_email_templates_demo
 from sarnakh.mail.delivery.services import sender_create, sender_generate_dkim
 from sarnakh.mail.subscriptions.demo import load_subscriptions_demo
@@ -71,6 +72,7 @@ EXCLUDED_PREFIXES = (
     "f/",  # the public hosted form speaks the form's own language
     "t/",  # the tracking snippet
     "u/", "p/",  # public unsubscribe and preference pages: the contact's language (tests/mail/subscriptions)
+    "mail/esp/",  # ESP tracking webhooks: POSTs from the ESP, not pages (tests/mail/bounces)
 )
 GREGORIAN_MONTHS = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -197,6 +199,7 @@ def demo(admin_user, tmp_path: Path, shipped_event_types_only):
         "run_id": (RescoreRun.objects.order_by("id").last() or RescoreRun(pk=1)).pk,
         "segment_id": Segment.objects.filter(kind="dynamic").order_by("id").first().pk, "audience_id": audience.pk, "token": audience_selectors.feed_token(audience),
         "template_id": email_template_selectors.template_list()[0].pk,
+        "saved_block_id": saved_block_selectors.saved_block_list()[0].pk,
     }
 
 

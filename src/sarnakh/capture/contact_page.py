@@ -36,7 +36,9 @@ def _form_submitted(data: dict[str, Any], values: TimelineValues) -> TimelineEnt
     if data.get("page_url"):
         facts.append((gettext("Page"), url_link(data["page_url"])))
     if data.get("consent"):
-        facts.append((gettext("Consent"), isolate(data.get("consent_text") or "") or gettext("Yes")))
+        # Double opt-in: the consent counts once confirmed from the email (mail/optin).
+        label = gettext("Consent (waiting for email confirmation)") if data.get("consent_pending") else gettext("Consent")
+        facts.append((label, isolate(data.get("consent_text") or "") or gettext("Yes")))
     return TimelineEntry(title=title, facts=facts)
 
 

@@ -19,6 +19,8 @@ class FormSubmitted(DomainEvent):
     submission_id: int = 0
     created: bool = False
     page_url: str = ""
+    # Consent was given on a double opt-in form: it counts once confirmed from an email.
+    consent_pending: bool = False
 
 
 @domain_event("import.batch_written", label=_("Import batch written"))

@@ -19,4 +19,6 @@ class BehaviourRecorded(DomainEvent):
     events: int = 0
     names: list = field(default_factory=list)  # distinct event names, page_view included
     last_at: str = ""
-    via: str = "processed"  # or "merged": a merged-away contact's behaviour moved to this one
+    # or "merged": a merged-away contact's behaviour moved to this one; or "recorded": another
+    # app recorded it (mail: email opens, clicks and bounces, services.contact_events_record)
+    via: str = "processed"

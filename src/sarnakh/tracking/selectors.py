@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from sarnakh.core import clock
 from sarnakh.core.lead_source import Channel
 from sarnakh.core.ui.formatting import readable_url
+from sarnakh.tracking.bots import bot_reason_for_user_agent  # noqa: F401 - for other apps' classifiers (mail's opens and clicks)
 from sarnakh.tracking.event_names import event_name_label
 from sarnakh.tracking.models import Event, Session, Site, Visitor
 from sarnakh.tracking.processor import INTERNAL_SOURCE
@@ -29,6 +30,15 @@ def human_events() -> QuerySet[Event]:
     """Events people caused (bots left out), for other apps' set-based reads of behaviour
     (scoring's facts, backtests and predictive features)."""
     return Event.objects.filter(is_bot=False)
+
+
+# Recorded on the contact but not done by them (mail records a bounce for scoring).
+NOT_THEIR_DOING = ("email_bounced",)
+
+
+def activity_events() -> QuerySet[Event]:
+    """Human events the contact did themselves: what keeps a contact active (list hygiene)."""
+    return human_events().exclude(type=Event.Type.TRACK, name__in=NOT_THEIR_DOING)
 
 
 def human_sessions() -> QuerySet[Session]:
@@ -77,7 +87,9 @@ def _before(qs: QuerySet, at_field: str, before: Keyset | None) -> QuerySet:
 # `form_submitted` sits next to capture's "Form submitted" row, which has the answers, the
 # page and the consent. The contact's timeline shows that row only; the event stays for
 # scoring, reports and triggers. Filtered when shown, so rows stored earlier follow too.
-ON_TIMELINE_ELSEWHERE = Q(source=INTERNAL_SOURCE, type=Event.Type.TRACK, name="form_submitted")
+# Mail does the same for an email's open, click and bounce.
+ON_TIMELINE_ELSEWHERE = Q(source=INTERNAL_SOURCE, type=Event.Type.TRACK,
+                          name__in=("form_submitted", "email_open", "email_click", "email_bounced"))
 
 
 def contact_sessions(

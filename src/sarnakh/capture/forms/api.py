@@ -51,6 +51,7 @@ class FormOut(Schema):
     consent_enabled: bool
     consent_required: bool
     consent_text: Any
+    double_opt_in: bool
     source_type: str
     channel: str
     thank_you_message: Any
@@ -134,8 +135,8 @@ def list_forms(request):
 def create_form(request, payload: Body[dict[str, Any]]):
     """Fields: `name`, `slug`, `fields` (list of {name, label, type, required, property,
     help_text, choices, max_length, value}), and optionally `language`, `title`, `intro`,
-    `submit_label`, `consent_enabled`, `consent_required`, `consent_text`, `source_type`
-    (inbound), `channel` (web_form), `thank_you_message`, `redirect_url`, `notify_emails`,
+    `submit_label`, `consent_enabled`, `consent_required`, `consent_text`, `double_opt_in`
+    (consent counts only once confirmed from an email), `source_type` (inbound), `channel` (web_form), `thank_you_message`, `redirect_url`, `notify_emails`,
     `is_active`. Texts are a string or {"en": ..., "fa": ...}. `type` is one of text, email,
     phone, number, choice, multi_choice, checkbox, textarea, hidden; `property` is a contact
     field (email, phone, first_name, last_name, job_title, city, country, language,

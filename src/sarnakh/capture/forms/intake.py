@@ -101,7 +101,12 @@ def active_form(slug: str, *, cached: bool = False) -> Form:
 
 
 def thank_you_text(form: Form, language: str) -> str:
-    return engine.localized(form.thank_you_message, language, form.language) or _("Thank you! We received your submission.")
+    own = engine.localized(form.thank_you_message, language, form.language)
+    if own:
+        return own
+    if form.double_opt_in:  # the visitor must know an email is on its way
+        return _("Thank you! If you asked for our email, check your inbox and confirm your subscription.")
+    return _("Thank you! We received your submission.")
 
 
 # ---------------------------------------------------------------- views and fill-time token

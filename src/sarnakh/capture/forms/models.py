@@ -22,6 +22,9 @@ class Form(models.Model):
     consent_enabled = models.BooleanField(_("ask for consent"), default=False)
     consent_required = models.BooleanField(_("consent required"), default=False)
     consent_text = models.JSONField(_("consent text"), default=dict, blank=True)
+    # Consent given on this form counts only once the visitor confirms it from the email
+    # the mail app sends (mail/optin): until then the contact is not subscribed.
+    double_opt_in = models.BooleanField(_("double opt-in"), default=False)
     source_type = models.CharField(_("source type"), max_length=10, choices=SourceType.choices, default=SourceType.INBOUND)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.WEB_FORM)
     thank_you_message = models.JSONField(_("thank-you message"), default=dict, blank=True)

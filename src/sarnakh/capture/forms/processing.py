@@ -80,7 +80,10 @@ def _process(submission: FormSubmission):
     mapped = engine.map_to_contact(form.fields, values)
     data = {**engine.context_contact_values(submission.context), **mapped.contact}
     data["source_type"], data["channel"] = form.source_type, form.channel
-    if submission.consent_given:
+    # Double opt-in: the consent waits for the confirmation email's link (the mail app
+    # sends it on form.submitted and records the consent when the link is followed).
+    consent_pending = submission.consent_given and form.double_opt_in
+    if submission.consent_given and not consent_pending:
         data["consent"] = Consent.SUBSCRIBED
         data["consent_method"] = f"form {form.slug}: {submission.consent_text}"[:200]
     actor = form_actor(form)
@@ -102,6 +105,7 @@ def _process(submission: FormSubmission):
             "visitor_id": submission.visitor_id,
             "consent": submission.consent_given,
             "consent_text": submission.consent_text,
+            **({"consent_pending": True} if consent_pending else {}),
             "created": result.created,
             **({"released_by": submission.released_by} if submission.released_at else {}),
             **({"ignored": result.ignored} if result.ignored else {}),
@@ -116,7 +120,7 @@ def _process(submission: FormSubmission):
     publish(
         FormSubmitted(
             contact_id=contact.pk, form=form.slug, form_name=form.name, submission_id=submission.pk, created=result.created,
-            page_url=submission.context.get("page_url", "")[:2000],
+            page_url=submission.context.get("page_url", "")[:2000], consent_pending=consent_pending,
         ),
         actor=actor,
     )

@@ -184,3 +184,37 @@ def public_definition(form: Form, language: str) -> dict[str, Any]:
             "correct": _("Please correct the marked fields."),
         },
     }
+
+
+@dataclass(frozen=True)
+class ConsentProof:
+    """What a visitor agreed to on a form, for a double opt-in confirmation (mail/optin):
+    the consent text they saw, when, from which address, in which language."""
+
+    submission_id: int
+    form_slug: str
+    form_name: str
+    double_opt_in: bool
+    consent_given: bool
+    consent_text: str
+    received_at: Any
+    ip: str
+    language: str  # the submission's language, else the form's ("" when neither says)
+    contact_id: int | None
+
+
+def submission_consent_proof(submission_id: int) -> ConsentProof | None:
+    submission = FormSubmission.objects.select_related("form").filter(pk=submission_id).first()
+    if submission is None:
+        return None
+    form = submission.form
+    return ConsentProof(
+        submission_id=submission.pk, form_slug=form.slug, form_name=form.name, double_opt_in=form.double_opt_in,
+        consent_given=submission.consent_given, consent_text=submission.consent_text, received_at=submission.received_at,
+        ip=submission.ip or "", language=(submission.language or form.language or "")[:10], contact_id=submission.contact_id,
+    )
+
+
+def any_double_opt_in_form() -> bool:
+    """Whether some form asks for double opt-in (mail's subscriber wants submissions only then)."""
+    return Form.objects.filter(double_opt_in=True).exists()

@@ -26,11 +26,11 @@ MAX_NOTIFY = 20
 FORM_KEYS = frozenset(
     [
         "name", "slug", "language", "title", "intro", "fields", "submit_label", "consent_enabled", "consent_required",
-        "consent_text", "source_type", "channel", "thank_you_message", "redirect_url", "notify_emails", "is_active",
+        "consent_text", "double_opt_in", "source_type", "channel", "thank_you_message", "redirect_url", "notify_emails", "is_active",
     ]
 )
 LOCALIZED = {"title": 200, "intro": 2000, "submit_label": 60, "consent_text": 2000, "thank_you_message": 2000}
-BOOLEANS = ("consent_enabled", "consent_required", "is_active")
+BOOLEANS = ("consent_enabled", "consent_required", "double_opt_in", "is_active")
 
 
 def known_properties() -> engine.KnownProperties:
@@ -138,6 +138,8 @@ def clean_form_data(data: Any, *, creating: bool, current: Form | None = None) -
     consent_text = values.get("consent_text", current.consent_text if current else {})
     if consent_enabled and not consent_text:
         errors.setdefault("consent_text", []).append(_("Write the consent text the visitor agrees to."))
+    if values.get("double_opt_in", current.double_opt_in if current else False) and not consent_enabled:
+        errors.setdefault("double_opt_in", []).append(_("Double opt-in confirms a consent: show the consent checkbox too."))
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
     return values

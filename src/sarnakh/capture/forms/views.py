@@ -65,6 +65,7 @@ def values_from_form(form: Form | None) -> dict[str, Any]:
         "name": form.name, "slug": form.slug, "language": form.language, "source_type": form.source_type, "channel": form.channel,
         "redirect_url": form.redirect_url, "notify_emails": "\n".join(form.notify_emails), "is_active": form.is_active,
         "consent_enabled": form.consent_enabled, "consent_required": form.consent_required,
+        "double_opt_in": form.double_opt_in,
     }
     for prefix, attr in LOCALIZED_FORM_KEYS.items():
         texts = builder.per_language(getattr(form, attr))
@@ -77,12 +78,12 @@ def parse_builder(post) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str,
     """The builder's POST -> (form data for services.form_create/update, rows and values to re-render)."""
     rows = builder.parse_rows(post)
     values: dict[str, Any] = {key: post.get(key, "") for key in ("name", "slug", "language", "source_type", "channel", "redirect_url", "notify_emails")}
-    for key in ("consent_enabled", "consent_required", "is_active"):
+    for key in ("consent_enabled", "consent_required", "double_opt_in", "is_active"):
         values[key] = post.get(key) == "on"
     for prefix in LOCALIZED_FORM_KEYS:
         for lang in LANGS:
             values[f"{prefix}_{lang}"] = post.get(f"{prefix}_{lang}", "")
-    data: dict[str, Any] = {key: values[key] for key in ("name", "slug", "language", "source_type", "channel", "redirect_url", "notify_emails", "consent_enabled", "consent_required", "is_active")}
+    data: dict[str, Any] = {key: values[key] for key in ("name", "slug", "language", "source_type", "channel", "redirect_url", "notify_emails", "consent_enabled", "consent_required", "double_opt_in", "is_active")}
     data["slug"] = data["slug"].strip().lower()
     for prefix, attr in LOCALIZED_FORM_KEYS.items():
         data[attr] = builder.localized_input({lang: values[f"{prefix}_{lang}"] for lang in LANGS})

@@ -22,6 +22,10 @@ TEXT_HELP = ("Template text: `{{ contact.first_name | default(\"friend\") }}`; v
              "last_name, email, phone, job_title, city, country, properties.<key>), `company` (name, domain, "
              "industry, properties.<key>), `owner` (name, email) and `data` (the preview's or sender's data). "
              "Checked when saved: syntax, and only known variables (the error names the line).")
+BLOCKS_HELP = ("A block document made with the block editor: `{\"version\": 1, \"blocks\": [...]}` with blocks of "
+               "type heading, text, image, button, columns, divider, spacer and saved (a saved block by id); "
+               "the HTML body is generated from it. Errors are reported under the block's path, e.g. "
+               "`blocks[2].columns[1][0].href` (docs/email.md, Block editor).")
 
 
 class EmailTemplateIn(InputSchema):
@@ -30,10 +34,12 @@ class EmailTemplateIn(InputSchema):
     name: str = Field(..., description="A label for people (1–200 characters).")
     subject: str = Field(..., description=TEXT_HELP)
     preheader: str = Field("", description="The preview line inboxes show after the subject (template text).")
-    html: str = Field(..., description="The HTML body (template text); <style> rules are inlined when rendered.")
+    html: str = Field("", description="The HTML body (template text); <style> rules are inlined when rendered. "
+                                      "Required unless `blocks` is given (then it is generated and this is ignored).")
     language: Literal["en", "fa"] = Field("en", description="`fa`: right-to-left layout and a Persian font stack.")
     topic: str = Field("", description="A subscription topic's key (lower-case slug), or empty.")
     kind: Literal["marketing", "transactional"] = Field("marketing")
+    blocks: dict[str, Any] | None = Field(None, description=BLOCKS_HELP)
 
 
 class EmailTemplatePatch(InputSchema):
@@ -46,6 +52,8 @@ class EmailTemplatePatch(InputSchema):
     language: Literal["en", "fa"] | None = None
     topic: str | None = None
     kind: Literal["marketing", "transactional"] | None = None
+    blocks: dict[str, Any] | None = Field(None, description="New blocks (the HTML is re-made from them); `null` "
+                                                            "turns a block template into an HTML one for good.")
 
 
 class EmailTemplateOut(Schema):
@@ -57,6 +65,7 @@ class EmailTemplateOut(Schema):
     language: str
     topic: str
     kind: str
+    blocks: dict[str, Any] | None = Field(None, description="The block document; null for a template written as HTML.")
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -77,7 +86,8 @@ class EmailTemplatePreviewOut(Schema):
 
 def _out(template) -> dict:
     return {field: getattr(template, field) for field in
-            ("id", "name", "subject", "preheader", "html", "language", "topic", "kind", "created_at", "updated_at")}
+            ("id", "name", "subject", "preheader", "html", "language", "topic", "kind", "blocks", "created_at",
+             "updated_at")}
 
 
 def _get(template_id: int):
@@ -105,7 +115,10 @@ def get_email_template(request, template_id: DbId):
 @router.patch("/{int:template_id}", auth=write_auth, response={200: EmailTemplateOut, **ERRORS},
               summary="Change an email template", description="Only the fields sent change.")
 def update_email_template(request, template_id: DbId, payload: EmailTemplatePatch):
-    return _out(services.template_update(template_id=template_id, **payload.model_dump()))
+    changes = payload.model_dump(exclude={"blocks"})
+    if "blocks" in payload.model_fields_set:
+        changes["blocks"] = payload.blocks
+    return _out(services.template_update(template_id=template_id, **changes))
 
 
 @router.delete("/{int:template_id}", auth=write_auth, response={204: None, **ERRORS}, summary="Delete an email template")

@@ -1,9 +1,11 @@
 """Demo data for email templates: an English welcome message and a Persian newsletter
-(called by `sarnakh demo`)."""
+written as HTML, and the block editor's demo (blocks/demo.py: saved testimonials and a
+Persian and an English newsletter made of blocks) (called by `sarnakh demo`)."""
 
 from __future__ import annotations
 
 from sarnakh.mail.content import selectors, services
+from sarnakh.mail.content.blocks.demo import load_blocks_demo
 
 STYLE = """<style>
   .wrap { max-width: 600px; margin: 0 auto; padding: 24px; background: #ffffff; }
@@ -60,4 +62,4 @@ def load_email_templates_demo() -> str:
         if selectors.template_by_name(values["name"]) is None:
             services.template_create(**values)
             made += 1
-    return f"Email templates demo: {made} templates added."
+    return f"Email templates demo: {made} templates added. {load_blocks_demo()}"

@@ -16,9 +16,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from sarnakh.core import clock
-from sarnakh.core.errors import NotFound, ValidationFailed
+from sarnakh.core.errors import NotFound, ValidationFailed, merge_field_errors
 from sarnakh.core.normalize import clean_display_text
 from sarnakh.mail.content import language, selectors
+from sarnakh.mail.content.blocks import services as block_services
 from sarnakh.mail.content.models import EmailTemplate
 from sarnakh.mail.content.render import RenderedEmail, TemplateLimit, TemplateSource, render_email
 
@@ -29,6 +30,7 @@ MAX_DATA = 50_000  # characters of the caller's data, as JSON-ish text
 _TOPIC = re.compile(r"^[-a-z0-9_]{0,40}$")
 
 FIELDS = ("name", "subject", "preheader", "html", "language", "topic", "kind")
+KEEP: Any = object()  # template_update: leave the blocks as they are
 
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
@@ -69,16 +71,53 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def template_create(*, name: str, subject: str, html: str, preheader: str = "", language: str = "en",
+def _with_blocks(values: dict[str, Any], blocks: Any, *, lock: bool = False) -> tuple[dict[str, Any], set[int]]:
+    """`values` with the HTML body made from `blocks` (a block template), or as given (None)."""
+    if blocks is None:
+        return values, set()
+    lang = values.get("language") if values.get("language") in EmailTemplate.Language.values else "en"
+    html, references = block_services.body_from_blocks(blocks, lang=lang, lock=lock)
+    return {**values, "html": html}, references
+
+
+def _clean_with_blocks(values: dict[str, Any], blocks: Any) -> tuple[dict[str, Any], set[int]]:
+    """_clean of `values` with the body made from `blocks` (if any): the blocks' errors and
+    the other fields' errors are reported together."""
+    block_errors: dict[str, list[str]] = {}
+    references: set[int] = set()
+    try:
+        values, references = _with_blocks(values, blocks, lock=True)
+    except ValidationFailed as exc:
+        block_errors = exc.fields
+        values = {**values, "html": "-"}  # the body is the blocks' problem, reported above
+    try:
+        clean = _clean(values)
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.message, fields=merge_field_errors(exc.fields, block_errors)) from None
+    if block_errors:
+        raise ValidationFailed(_("Some blocks are not valid."), fields=block_errors)
+    return clean, references
+
+
+def template_create(*, name: str, subject: str, html: str = "", preheader: str = "", language: str = "en",
                     topic: str = "", kind: str = EmailTemplate.Kind.MARKETING, blocks: Any = None) -> EmailTemplate:
-    clean = _clean({"name": name, "subject": subject, "preheader": preheader, "html": html, "language": language,
-                    "topic": topic, "kind": kind})
-    now = clock.now()
-    return EmailTemplate.objects.create(created_at=now, updated_at=now, blocks=blocks, **clean)
+    """A template written as HTML, or (`blocks` given) made with the block editor: its HTML
+    body is then generated from the blocks (`html` is ignored)."""
+    values = {"name": name, "subject": subject, "preheader": preheader, "html": html, "language": language,
+              "topic": topic, "kind": kind}
+    with transaction.atomic():
+        clean, references = _clean_with_blocks(values, blocks)
+        now = clock.now()
+        template = EmailTemplate.objects.create(created_at=now, updated_at=now, blocks=blocks, **clean)
+        block_services.uses_set(template_id=template.pk, saved_block_ids=references)
+    return template
 
 
-def template_update(*, template_id: int, **changes: Any) -> EmailTemplate:
-    """Changes the fields given (None: kept)."""
+def template_update(*, template_id: int, blocks: Any = KEEP, **changes: Any) -> EmailTemplate:
+    """Changes the fields given (None: kept). A block template's HTML is re-made from its
+    blocks (new ones, or the kept ones in a changed language); `blocks=None` turns it into
+    an HTML template for good (its HTML is kept, or the `html` given), the one-way switch.
+    Sending `html` alone for a block template is refused."""
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise ValueError(f"unknown template fields {sorted(unknown)}")
@@ -87,11 +126,19 @@ def template_update(*, template_id: int, **changes: Any) -> EmailTemplate:
         if template is None:
             raise NotFound(_("No email template with the id %(id)s.") % {"id": template_id})
         current = {field: getattr(template, field) for field in FIELDS}
-        clean = _clean({**current, **{k: v for k, v in changes.items() if v is not None}})
+        values = {**current, **{k: v for k, v in changes.items() if v is not None}}
+        if blocks is KEEP:
+            if template.blocks is not None and changes.get("html") is not None:
+                raise ValidationFailed(_("Some fields are not valid."), fields={"html": [
+                    _("This template is edited as blocks: change its blocks, or switch it to HTML source first.")]})
+            blocks = template.blocks
+        clean, references = _clean_with_blocks(values, blocks)
         for field, value in clean.items():
             setattr(template, field, value)
+        template.blocks = blocks
         template.updated_at = clock.now()
         template.save()
+        block_services.uses_set(template_id=template.pk, saved_block_ids=references)
     return template
 
 
@@ -139,9 +186,16 @@ def template_preview(*, template_id: int, contact_id: int | None = None, data: A
     return render_for(source, contact_id=contact_id, data=data)
 
 
-def draft_preview(*, values: dict[str, Any], contact_id: int | None = None) -> tuple[RenderedEmail | None, dict[str, list[str]]]:
+def draft_preview(*, values: dict[str, Any], contact_id: int | None = None,
+                  blocks: Any = None) -> tuple[RenderedEmail | None, dict[str, list[str]]]:
     """The editor's live preview of unsaved values: (the message, {}) or (None, errors by
-    field) when the text does not validate or render."""
+    field) when the text does not validate or render. With `blocks` (the block editor) the
+    body is made from them; their errors are keyed by the block's path."""
+    if blocks is not None:
+        try:
+            values, _references = _with_blocks(values, blocks)
+        except ValidationFailed as exc:
+            return None, exc.fields
     try:
         clean = _clean({"name": values.get("name") or "-", **{k: values.get(k) for k in FIELDS if k != "name"}})
     except ValidationFailed as exc:

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from sarnakh.core.errors import DomainError
 from sarnakh.core.ui.permissions import require
 from sarnakh.mail.content import selectors, services
+from sarnakh.mail.content.blocks import views as block_views
 from sarnakh.mail.content.models import EmailTemplate
 
 CAPABILITY = "mail.manage"
@@ -90,6 +91,8 @@ def template_edit(request, template_id: int):
     template = selectors.template_get(template_id)
     if template is None:
         raise Http404
+    if template.blocks is not None:  # made with the block editor
+        return block_views.template_edit(request, template)
     if request.method == "POST":
         values = _values_from_post(request.POST)
         try:

@@ -1,5 +1,6 @@
-"""`sarnakh mail test --to ADDRESS` (and the campaign commands, campaigns/commands.py). Registered by sarnakh.cli through `add_subcommands`;
-Django is set up before a command function runs."""
+"""`sarnakh mail test --to ADDRESS` (and, from mail.bounces, `sarnakh mail bounces process`;
+from mail.campaigns, `sarnakh mail send-campaign` and `campaign-worker`). Registered by
+sarnakh.cli through `add_subcommands`; Django is set up before a command function runs."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ def add_subcommands(sub) -> None:
     t.add_argument("--to", required=True, help="the address to send to")
     t.add_argument("--sender", type=int, default=None, help="a sender identity's id (default: the default sender)")
     t.set_defaults(func=cmd_mail_test)
+    from sarnakh.mail.bounces.commands import add_subcommands as add_bounce_commands
+
+    add_bounce_commands(mail_sub)  # mail bounces process
     from sarnakh.mail.campaigns.commands import add_subcommands as add_campaign_commands
 
     add_campaign_commands(mail_sub)  # mail send-campaign | campaign-worker

@@ -54,6 +54,8 @@ class OutboundEmail(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     subject = models.CharField(_("subject"), max_length=998)
     message_id = models.CharField(max_length=300, blank=True, default="")
+    # The id an ESP gave the message (django-anymail), which its tracking webhooks name.
+    esp_message_id = models.CharField(max_length=300, blank=True, default="", db_index=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
@@ -61,11 +63,17 @@ class OutboundEmail(models.Model):
     lease_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(_("created"))
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)  # an ESP said the server accepted it
 
     class Meta:
         ordering = ["-id"]
         db_table = "mail_outbound_email"
-        indexes = [models.Index(fields=["status", "created_at"], name="mail_outbound_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="mail_outbound_status_idx"),
+            # bounces: a DSN without VERP names the original Message-ID, or only the recipient
+            models.Index(fields=["message_id"], name="mail_outbound_message_id_idx"),
+            models.Index(fields=["to_address", "created_at"], name="mail_outbound_to_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.to_address}: {self.subject}"

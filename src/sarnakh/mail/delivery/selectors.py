@@ -19,3 +19,7 @@ def outbound_by_key(idempotency_key: str) -> OutboundEmail | None:
 
 def outbound_for_contact(contact_id: int, *, limit: int = 50) -> list[OutboundEmail]:
     return list(OutboundEmail.objects.filter(contact_id=contact_id).order_by("-id")[:limit])
+
+
+def outbound_get(email_id: int) -> OutboundEmail | None:
+    return OutboundEmail.objects.select_related("sender").filter(pk=email_id).first()

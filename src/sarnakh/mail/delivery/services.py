@@ -37,6 +37,7 @@ from sarnakh.core.normalize import InvalidEmail, clean_display_text, normalize_e
 from sarnakh.core.timeline import timeline_write_many
 from sarnakh.mail.delivery import dkim_keys, message
 from sarnakh.mail.delivery.contact_page import EMAIL_BOUNCED, EMAIL_SENT
+from sarnakh.mail.delivery.esp_transport import EspTransport
 from sarnakh.mail.delivery.events import EmailBounced, EmailSent
 from sarnakh.mail.delivery.models import OutboundEmail, SenderIdentity
 from sarnakh.mail.delivery.transport import (
@@ -45,8 +46,10 @@ from sarnakh.mail.delivery.transport import (
     SmtpTransport,
     transport_for,
 )
+from sarnakh.mail.subscriptions import labels as subscription_labels
 from sarnakh.mail.subscriptions import links as subscription_links
 from sarnakh.mail.subscriptions import selectors as subscription_selectors
+from sarnakh.mail.tracking import links as tracking_links
 
 # How long a claim is held while its message is sent; past it, a retry may send
 # (SARNAKH_EMAIL_SEND_LEASE seconds; a crash test shortens it).
@@ -74,6 +77,8 @@ def verp_key() -> bytes:
 def transport_config() -> EmailConfig:
     """The SMTP server from SARNAKH_EMAIL_URL (CONFIG.email), as settings.py gave it to
     Django (so tests and operators override one place)."""
+    if settings.EMAIL_BACKEND.startswith("anymail."):
+        return EmailConfig(backend="anymail")  # SARNAKH_EMAIL_URL=anymail:// : the ESP's API (SARNAKH_ESP)
     if not settings.EMAIL_BACKEND.endswith("smtp.EmailBackend"):
         return EmailConfig(backend="outbox")
     return EmailConfig(
@@ -83,9 +88,12 @@ def transport_config() -> EmailConfig:
     )
 
 
-def open_transport() -> SmtpTransport | OutboxTransport:
+def open_transport() -> SmtpTransport | OutboxTransport | EspTransport:
     """A transport for a batch: `with open_transport() as t: email_send(..., transport=t)`."""
-    return transport_for(transport_config(), Path(settings.SARNAKH_HOME) / "outbox")
+    config = transport_config()
+    if config.backend == "anymail":
+        return EspTransport(settings.EMAIL_BACKEND)
+    return transport_for(config, Path(settings.SARNAKH_HOME) / "outbox")
 
 
 def sending_host() -> str:
@@ -220,8 +228,11 @@ class SendRefused(ValidationFailed):
 
     def __init__(self, reason: str):
         self.reason = reason
-        super().__init__(_("Not sent: this address may not get this email (%(reason)s).") % {"reason": reason},
-                         fields={"to": [_("This address may not get this email (%(reason)s).") % {"reason": reason}]})
+        label = subscription_labels.refusal_label(reason)
+        # `reason` (the stable code) travels in the fields for API callers; the texts are translated.
+        super().__init__(_("Not sent: this address may not get this email (%(reason)s).") % {"reason": label},
+                         fields={"to": [_("This address may not get this email (%(reason)s).") % {"reason": label}],
+                                 "reason": [reason]}, code="send_refused")
 
 
 def _refusal(*, kind: str, to_address: str, contact_id: int | None, topic: str) -> str:
@@ -246,14 +257,17 @@ def _refusal(*, kind: str, to_address: str, contact_id: int | None, topic: str) 
 def email_send(
     *, to: str, subject: str, html: str, text: str, kind: str, idempotency_key: str, sender: SenderIdentity | None = None,
     contact_id: int | None = None, to_name: str = "", list_unsubscribe: message.Unsubscribe | None = None,
-    headers: dict[str, str] | None = None, transport: SmtpTransport | OutboxTransport | None = None, topic: str = "",
+    headers: dict[str, str] | None = None, transport: SmtpTransport | OutboxTransport | EspTransport | None = None, topic: str = "",
+    track: bool = False, utm: dict | None = None,
 ) -> OutboundEmail:
     """Sends one message once per `idempotency_key` and returns its log row (status
     sent, failed_temporary or bounced_hard; or the earlier row for a key already used).
     Before anything is claimed the mail passes the suppression and consent gate
     (`SendRefused` says why not). Marketing mail goes to a known contact (`contact_id`) and
     carries one-click unsubscribe links (made here unless `list_unsubscribe` is given;
-    `topic` is the subscription topic it belongs to). `transport`: an open one to reuse."""
+    `topic` is the subscription topic it belongs to). `transport`: an open one to reuse.
+    `track`: links become signed click redirects with `utm` parameters, plus an open pixel
+    (mail.tracking.links.instrument), once the message has its id."""
     errors: dict[str, list[str]] = {}
     if kind not in OutboundEmail.Kind.values:
         errors["kind"] = [_("Unknown kind.")]
@@ -286,6 +300,8 @@ def email_send(
         return row
     # The row as first claimed is what is sent (a retry with other arguments sends the first).
     sender = sender if sender.pk == row.sender_id else row.sender
+    if track:
+        html, text = tracking_links.instrument(html, text, email_id=row.pk, utm=utm)
     dkim = (message.Dkim(domain=sender.dkim_domain or sender.domain, selector=sender.dkim_selector, private_pem=sender.dkim_private_key)
             if sender.dkim_private_key else None)
     try:
@@ -300,22 +316,27 @@ def email_send(
         raise _invalid({"headers": [str(exc)]}) from exc
     failure: SendFailure | None = None
     recorded: list[OutboundEmail] = []
+    esp_message_id = None  # the id an ESP's API gave it (EspTransport), which its webhooks name
 
-    def record_sent() -> None:  # after the content, before the end-of-data dot (transport.py)
+    def record_sent() -> None:  # SMTP: after the content, before the end-of-data dot (transport.py)
         recorded.append(_record(row.pk, built.message_id, None))
+
+    def deliver(through) -> str | None:
+        if isinstance(through, EspTransport):  # one API call: nothing to split, recorded when it answers
+            return through.send(envelope_from=built.envelope_from, recipients=[row.to_address], data=built.data)
+        through.send(envelope_from=built.envelope_from, recipients=[row.to_address], data=built.data, before_end=record_sent)
+        return None
 
     try:
         if transport is not None:
-            transport.send(envelope_from=built.envelope_from, recipients=[row.to_address], data=built.data,
-                           before_end=record_sent)
+            esp_message_id = deliver(transport)
         else:
             with open_transport() as own:
-                own.send(envelope_from=built.envelope_from, recipients=[row.to_address], data=built.data,
-                         before_end=record_sent)
+                esp_message_id = deliver(own)
     except SendFailure as exc:
         failure = exc
     if not recorded:
-        return _record(row.pk, built.message_id, failure)
+        return _record(row.pk, built.message_id, failure, esp_message_id=esp_message_id or "")
     return recorded[0] if failure is None else _correct(row.pk, failure)
 
 
@@ -324,10 +345,12 @@ def _release(row: OutboundEmail, *, error: str) -> None:
 
 
 @transaction.atomic
-def _record(email_id: int, message_id: str, failure: SendFailure | None) -> OutboundEmail:
+def _record(email_id: int, message_id: str, failure: SendFailure | None, esp_message_id: str = "") -> OutboundEmail:
     row = OutboundEmail.objects.select_for_update().get(pk=email_id)
     now = clock.now()
     row.message_id, row.lease_until = message_id, None
+    if esp_message_id:
+        row.esp_message_id = esp_message_id[:300]
     actor = Actor.system("mail")
     if failure is None:
         row.status, row.sent_at, row.last_error = OutboundEmail.Status.SENT, now, ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
@@ -19,3 +19,15 @@ class EmailUnsubscribed(DomainEvent):
     scope: str = "all"
     via: str = ""
     message_id: str = ""
+
+
+@domain_event("email.resubscribe_requested", label=_("Asked to receive email again"))
+@dataclass(frozen=True, kw_only=True)
+class EmailResubscribeRequested(DomainEvent):
+    """Someone who had unsubscribed from all asked, in the preference centre, for topics
+    again: a confirmation email goes to `address` (mail/optin); nothing applies until its
+    link is followed. `request_id`: the ResubscribeRequest."""
+
+    request_id: int = 0
+    address: str = ""
+    topic_keys: list = field(default_factory=list)

@@ -117,7 +117,8 @@ def confirm(request, token: str):
     """GET shows a button, POST applies the pending resubscribe (a scanner opening the link
     must not sign the address up)."""
     language = _language(request)
-    context = {"action": request.path, "switch_path": request.path}
+    # The language rides along with the button (the emailed link says it: mail/optin).
+    context = {"action": f"{request.path}?lang={language}", "switch_path": request.path}
     if request.method == "POST":
         try:
             services.resubscribe_confirm(token=token)

@@ -21,7 +21,7 @@ from sarnakh.core.csv_engine import CsvFormatError, RowReader, detect_dialect
 from sarnakh.core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from sarnakh.core.events import publish
 from sarnakh.mail.subscriptions import rules, selectors
-from sarnakh.mail.subscriptions.events import EmailUnsubscribed
+from sarnakh.mail.subscriptions.events import EmailResubscribeRequested, EmailUnsubscribed
 from sarnakh.mail.subscriptions.models import (
     ResubscribeRequest,
     SubscriptionTopic,
@@ -41,6 +41,7 @@ CONSENT_METHODS = {
     "preference_centre": "Preference centre",
     "staff": "Unsubscribed by staff",
     "api": "Unsubscribed through the API",
+    "esp": "Unsubscribed at the email provider",
 }
 
 
@@ -159,13 +160,16 @@ def preferences_save(*, contact_id: int, subscribed: set[str], unsubscribe_every
 
 
 def resubscribe_request(*, contact, topic_keys: set[str]) -> str:
-    """A pending confirmation; the email carrying /p/confirm/<token> is sent by the
-    sending code (wired later: docs/email-subscriptions.md)."""
+    """A pending confirmation; `email.resubscribe_requested` has mail/optin send the email
+    carrying /p/confirm/<token> once the request commits."""
     now = clock.now()
     token = secrets.token_urlsafe(32)
-    ResubscribeRequest.objects.create(
-        token=token, contact_id=contact.pk, address=rules.normalize_address(contact.email), topic_keys=sorted(topic_keys),
-        created_at=now, expires_at=now + dt.timedelta(days=RESUBSCRIBE_DAYS))
+    with transaction.atomic():
+        pending = ResubscribeRequest.objects.create(
+            token=token, contact_id=contact.pk, address=rules.normalize_address(contact.email), topic_keys=sorted(topic_keys),
+            created_at=now, expires_at=now + dt.timedelta(days=RESUBSCRIBE_DAYS))
+        publish(EmailResubscribeRequested(contact_id=contact.pk, request_id=pending.pk, address=pending.address,
+                                          topic_keys=pending.topic_keys), actor=Actor.system("preference centre"))
     return token
 
 

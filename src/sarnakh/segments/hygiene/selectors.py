@@ -84,8 +84,8 @@ def contacts_by_id(ids: set[int]) -> dict:
 @dataclass(frozen=True)
 class ActivitySource:
     """A kind of activity that keeps a contact active: `active_since(cutoff)` is a Q over
-    contacts that had some of it at or after `cutoff`. Email opens and clicks join this
-    list when the email app exists (human opens only)."""
+    contacts that had some of it at or after `cutoff`. Human email opens and clicks are
+    tracking events (mail records them), so the tracking source covers them."""
 
     key: str
     label: object
@@ -94,12 +94,13 @@ class ActivitySource:
 
 def _tracked_since(cutoff: dt.datetime) -> Q:
     # Page views, clicks, custom events and form submissions (capture records each one as a
-    # tracking `form_submitted` event); bots never count. Index: (contact, occurred_at).
-    return Q(Exists(tracking.human_events().filter(contact_id=OuterRef("pk"), occurred_at__gte=cutoff)))
+    # tracking `form_submitted` event), and human email opens and clicks (mail records them as
+    # `email_open` / `email_click`); bots and bounces never count. Index: (contact, occurred_at).
+    return Q(Exists(tracking.activity_events().filter(contact_id=OuterRef("pk"), occurred_at__gte=cutoff)))
 
 
 ACTIVITY_SOURCES: list[ActivitySource] = [
-    ActivitySource("tracking", _("Visits, clicks and form submissions"), _tracked_since),
+    ActivitySource("tracking", _("Visits, clicks, form submissions and email opens and clicks"), _tracked_since),
 ]
 
 
