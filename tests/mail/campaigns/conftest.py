@@ -60,5 +60,6 @@ def template(**values):
 
 
 def campaign(segment_id: int, **values):
-    fields = {"name": "Azar newsletter", "template_id": template().pk, "segment_id": segment_id, "topic": "newsletter"}
+    fields = {"name": "Azar newsletter", "template_id": template().pk, "segment_id": segment_id, "topic": "newsletter",
+              "track_links": False}
     return services.campaign_create(actor=ACTOR, **{**fields, **values})

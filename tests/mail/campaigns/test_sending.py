@@ -291,3 +291,16 @@ def test_given_a_sending_campaign_whose_waiting_recipients_came_due_then_the_per
     assert (first, second) == (1, 0)
     assert DBTaskResult.objects.filter(task_path__endswith="send_slice", status="READY").count() == 0
     assert CampaignRecipient.objects.get(pk=waiting.pk).status == "sent" and len(sink.received) == 2
+
+
+def test_given_a_tracked_campaign_when_sent_then_its_links_are_signed_redirects_carrying_its_utm_campaign(sink):
+    c = campaign(a_list(people(1)), track_links=True, utm_campaign="azar-1405")
+    _schedule(c)
+
+    sending.run_worker(c.pk)
+
+    html = sink.received[0].message.get_body(("html",)).get_content()
+    assert "https://example.com/offer" not in html  # rewritten to a click redirect
+    from sarnakh.mail.tracking import links as tracking_links
+
+    assert tracking_links.clean_utm(sending.utm_of(c))["utm_campaign"] == "azar-1405"

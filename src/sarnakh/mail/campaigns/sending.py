@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.db.models import Exists, F, Min, OuterRef, Q
+from django.utils.text import slugify
 from django_tasks_db.utils import exclusive_transaction
 
 from sarnakh.contacts import selectors as contact_selectors
@@ -155,6 +156,13 @@ class _Context:
     rate: Bucket
     domains: dict[str, Bucket]
     share: int
+    utm: dict[str, str]
+
+
+def utm_of(campaign: Campaign) -> dict[str, str]:
+    """The campaign's links carry utm_source=sarnakh, utm_medium=email and utm_campaign: its
+    UTM campaign, else a slug of its name (tracking adds them to links that have none)."""
+    return {"campaign": campaign.utm_campaign or slugify(campaign.name, allow_unicode=True)[:100] or f"campaign-{campaign.pk}"}
 
 
 def _cap_free_at(contact_ids: list[int], cap: Limits, now: dt.datetime) -> dict[int, dt.datetime]:
@@ -201,6 +209,7 @@ def _send_one(ctx: _Context, row: CampaignRecipient, values: dict, transport, no
             to=row.email, subject=rendered.subject, html=rendered.html, text=rendered.text,
             kind=OutboundEmail.Kind.MARKETING, idempotency_key=f"campaign:{campaign.pk}:{row.contact_id}",
             sender=ctx.sender, contact_id=row.contact_id, to_name=name, transport=transport, topic=campaign.topic,
+            track=campaign.track_links, utm=ctx.utm,
         )
     except delivery.SendRefused as refused:
         row.status, row.reason, row.lease_until = R.EXCLUDED, refused.reason, None
@@ -351,7 +360,7 @@ def run_worker(campaign_id: int, *, max_seconds: float | None = None, wait_for_d
             ctx = _Context(campaign=campaign, sender=campaign.sender or delivery.sender_default(), limits=lim, site=site_zone(),
                            source=TemplateSource(subject=template.subject, preheader=template.preheader, html=template.html,
                                                  language=template.language),
-                           rate=Bucket(lim.rate / share), domains={}, share=share)
+                           rate=Bucket(lim.rate / share), domains={}, share=share, utm=utm_of(campaign))
         rows = claim(campaign_id, size=lim.batch, lease=lim.lease)
         if rows:
             _batch(ctx, rows, result)
