@@ -110,7 +110,7 @@ def make_campaign(name: str) -> int:
         sender = delivery.sender_generate_dkim(sender_id=sender.pk, selector="bench")
     template = content.template_create(name=name, subject="{{ contact.first_name }}، خبرنامهٔ آذر", html=HTML, language="fa")
     campaign = services.campaign_create(actor=Actor.system("bench"), name=name, template_id=template.pk, sender_id=sender.pk,
-                                        topic="newsletter", audience_kind="filter", track_links=False,
+                                        topic="newsletter", audience_kind="filter", track_links=True,
                                         audience_filter={"match": "all", "conditions": [
                                             {"field": "consent", "op": "eq", "value": "subscribed"}]})
     return campaign.pk
@@ -207,6 +207,20 @@ def profile(campaign_id: int) -> None:
     from sarnakh.mail.campaigns import sending
     from sarnakh.urls import urlpatterns  # noqa: F401 - the URL conf (reverse) loads once, not measured
 
+    if os.environ.get("BENCH_MEMORY"):  # what grows while a worker sends (tracemalloc, top 15)
+        import tracemalloc
+
+        sending.run_worker(campaign_id, max_seconds=5, share=1)
+        tracemalloc.start(10)
+        before = tracemalloc.take_snapshot()
+        result = sending.run_worker(campaign_id, max_seconds=25, share=1)
+        after = tracemalloc.take_snapshot()
+        print(f"memory: {result.sent} more sent")
+        for stat in after.compare_to(before, "traceback")[:8]:
+            print(stat)
+            for line in stat.traceback.format()[-12:]:
+                print("   ", line)
+        return
     if os.environ.get("BENCH_BREAKDOWN"):
         timings = _install_timers()
         from django.db import connection
