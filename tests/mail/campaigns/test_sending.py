@@ -304,3 +304,15 @@ def test_given_a_tracked_campaign_when_sent_then_its_links_are_signed_redirects_
     from sarnakh.mail.tracking import links as tracking_links
 
     assert tracking_links.clean_utm(sending.utm_of(c))["utm_campaign"] == "azar-1405"
+
+
+def test_given_a_campaign_cancelled_while_a_batch_was_out_then_what_the_batch_put_back_is_cancelled_too(sink):
+    c = campaign(a_list(people(3)))
+    _schedule(c)
+    held = sending.claim(c.pk, size=2, lease=dt.timedelta(minutes=5))
+    services.campaign_cancel(actor=ACTOR, campaign_id=c.pk)
+    CampaignRecipient.objects.filter(pk__in=[r.pk for r in held]).update(lease_until=None)  # the batch deferred them
+
+    sending.run_worker(c.pk)
+
+    assert selectors.campaign_progress(c.pk)["cancelled"] == 3 and not sink.received

@@ -355,6 +355,10 @@ def run_worker(campaign_id: int, *, max_seconds: float | None = None, wait_for_d
             break
         start_if_due(campaign_id)
         campaign = Campaign.objects.select_related("template", "sender").filter(pk=campaign_id).first()
+        if campaign is not None and campaign.status == Campaign.Status.CANCELLED:
+            # Cancelled while a batch was out: what that batch put back to wait is cancelled too.
+            CampaignRecipient.objects.filter(campaign_id=campaign_id, status=R.PENDING).filter(
+                Q(lease_until__isnull=True) | Q(lease_until__lt=clock.now())).update(status=R.CANCELLED)
         if campaign is None or campaign.status != Campaign.Status.SENDING:
             break
         if ctx is None:
