@@ -211,12 +211,16 @@ def profile(campaign_id: int) -> None:
         import tracemalloc
 
         sending.run_worker(campaign_id, max_seconds=5, share=1)
+        import gc
+
         tracemalloc.start(10)
+        gc.collect()
         before = tracemalloc.take_snapshot()
-        result = sending.run_worker(campaign_id, max_seconds=25, share=1)
+        result = sending.run_worker(campaign_id, max_seconds=40, share=1)
+        gc.collect()
         after = tracemalloc.take_snapshot()
         print(f"memory: {result.sent} more sent")
-        for stat in after.compare_to(before, "traceback")[:8]:
+        for stat in after.compare_to(before, "traceback")[:6]:
             print(stat)
             for line in stat.traceback.format()[-12:]:
                 print("   ", line)
