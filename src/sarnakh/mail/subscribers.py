@@ -48,3 +48,4 @@ def engagement_reaches_contacts(envelopes: list[Envelope]) -> None:
 
 
 from sarnakh.mail.bounces import subscribers as _bounces  # noqa: E402, F401 - the bounce mailbox job, ESP webhooks
+from sarnakh.mail.campaigns import subscribers as _campaigns  # noqa: E402, F401 - due campaigns start by themselves

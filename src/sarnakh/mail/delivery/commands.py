@@ -1,5 +1,6 @@
-"""`sarnakh mail test --to ADDRESS` (and, from mail.bounces, `sarnakh mail bounces process`). Registered by sarnakh.cli through `add_subcommands`;
-Django is set up before a command function runs."""
+"""`sarnakh mail test --to ADDRESS` (and, from mail.bounces, `sarnakh mail bounces process`;
+from mail.campaigns, `sarnakh mail send-campaign` and `campaign-worker`). Registered by
+sarnakh.cli through `add_subcommands`; Django is set up before a command function runs."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 
 
 def add_subcommands(sub) -> None:
-    p = sub.add_parser("mail", help="email: send a test message")
+    p = sub.add_parser("mail", help="email: send a test message, send a campaign")
     mail_sub = p.add_subparsers(dest="mail_command", required=True)
     t = mail_sub.add_parser("test", help="send a test message through the configured transport (SARNAKH_EMAIL_URL)")
     t.add_argument("--to", required=True, help="the address to send to")
@@ -17,6 +18,9 @@ def add_subcommands(sub) -> None:
     from sarnakh.mail.bounces.commands import add_subcommands as add_bounce_commands
 
     add_bounce_commands(mail_sub)  # mail bounces process
+    from sarnakh.mail.campaigns.commands import add_subcommands as add_campaign_commands
+
+    add_campaign_commands(mail_sub)  # mail send-campaign | campaign-worker
 
 
 def cmd_mail_test(args: argparse.Namespace, stdout=None, stderr=None) -> int:
