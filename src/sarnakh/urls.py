@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("sarnakh.segments.hygiene.urls")),  # hygiene/… duplicates, inactive, decay, flags
     path("", include("sarnakh.mail.content.urls")),  # email/templates/… email templates and their editor
     path("", include("sarnakh.mail.subscriptions.urls")),  # u/… p/… public unsubscribe, mail/suppressions/
+    path("", include("sarnakh.mail.campaigns.urls")),  # email/campaigns/… composer, review, progress, report
     path("", include("sarnakh.web.urls")),
 ]
