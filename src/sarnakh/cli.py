@@ -236,6 +236,9 @@ def cmd_demo(args) -> int:
         from sarnakh.mail.subscriptions.demo import load_subscriptions_demo
 
         print(load_subscriptions_demo(seed=args.seed))  # suppressed addresses, topic opt-outs
+        from sarnakh.mail.campaigns.demo import load_campaigns_demo
+
+        print(load_campaigns_demo(seed=args.seed))  # sent, scheduled and draft campaigns
     return 0
 
 
