@@ -16,7 +16,7 @@ from sarnakh.mail.content import services as content_services
 from sarnakh.mail.delivery import services as delivery
 from sarnakh.mail.delivery.models import OutboundEmail
 from sarnakh.mail.subscriptions import services as subscription_services
-from sarnakh.mail.subscriptions.models import Suppression, SubscriptionTopic, TopicOptOut
+from sarnakh.mail.subscriptions.models import SubscriptionTopic, Suppression, TopicOptOut
 from sarnakh.segments import services as segment_services
 
 ACTOR = Actor.system("tests")

@@ -14,6 +14,7 @@ Who: `mail.view` reads every page (admins, marketers, sales); `mail.manage` writ
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -141,6 +142,7 @@ def _composer(request, campaign: Campaign | None, values: dict[str, Any], errors
         "segments": [s for s in segment_rows if s.kind == "dynamic"], "lists": [s for s in segment_rows if s.kind == "static"],
         "stages": contacts.stage_list(), "schedule_kinds": Campaign.ScheduleKind.choices,
         "filter_audience": campaign is not None and campaign.audience_kind == Campaign.AudienceKind.FILTER,
+        "filter_json": json.dumps(campaign.audience_filter, ensure_ascii=False, indent=2) if campaign else "",
     }
     return render(request, "mail/campaigns/compose.html", context, status=status)
 
