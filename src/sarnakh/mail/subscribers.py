@@ -17,3 +17,6 @@ def segments_follow_suppression(envelopes: list[Envelope]) -> None:
     ids = sorted({e.event.contact_id for e in envelopes if e.event.contact_id})
     if ids:
         segment_services.segment_reevaluate_contacts(contact_ids=ids, reason=envelopes[0].name)
+
+
+from sarnakh.mail.campaigns import subscribers as _campaigns  # noqa: E402, F401 - due campaigns start by themselves

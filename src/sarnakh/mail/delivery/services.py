@@ -5,10 +5,12 @@ through the sent-message log.
 transaction, so a second call with the same key finds the row and never sends again. The
 claim holds a lease while it sends; a sender that crashed between the claim and recording
 the outcome leaves a `queued` row whose lease runs out, and a retry with the same key
-sends it. That is at-least-once in the crash window (between the server's 250 to DATA
-and our commit) and exactly-once everywhere else: the issue asks "never sends twice and
-never loses a recipient", and between a lost recipient and a rare duplicate after a
-crash, we keep the recipient (docs/email-delivery.md)."""
+sends it. Through SMTP the row is recorded as sent after the message's content went out
+and before the final dot that asks the server to take it (transport.py's `before_end`):
+a sender killed after that commit never sends the message again, and one killed before it
+left nothing at the server. The one window left is between that commit and the dot (a
+few microseconds): a sender killed there loses that one message (docs/email-campaigns.md,
+"Exactly once")."""
 
 from __future__ import annotations
 
@@ -46,8 +48,9 @@ from sarnakh.mail.delivery.transport import (
 from sarnakh.mail.subscriptions import links as subscription_links
 from sarnakh.mail.subscriptions import selectors as subscription_selectors
 
-# How long a claim is held while its message is sent; past it, a retry may send.
-LEASE = dt.timedelta(minutes=10)
+# How long a claim is held while its message is sent; past it, a retry may send
+# (SARNAKH_EMAIL_SEND_LEASE seconds; a crash test shortens it).
+LEASE = dt.timedelta(seconds=int(os.environ.get("SARNAKH_EMAIL_SEND_LEASE", "") or 600))
 MAX_KEY_LENGTH = 200
 ERROR_LENGTH = 2000
 
@@ -296,15 +299,24 @@ def email_send(
         raise _invalid({"headers": [str(exc)]}) from exc
     OutboundEmail.objects.filter(pk=row.pk).update(message_id=built.message_id)
     failure: SendFailure | None = None
+    recorded: list[OutboundEmail] = []
+
+    def record_sent() -> None:  # after the content, before the end-of-data dot (transport.py)
+        recorded.append(_record(row.pk, built.message_id, None))
+
     try:
         if transport is not None:
-            transport.send(envelope_from=built.envelope_from, recipients=[row.to_address], data=built.data)
+            transport.send(envelope_from=built.envelope_from, recipients=[row.to_address], data=built.data,
+                           before_end=record_sent)
         else:
             with open_transport() as own:
-                own.send(envelope_from=built.envelope_from, recipients=[row.to_address], data=built.data)
+                own.send(envelope_from=built.envelope_from, recipients=[row.to_address], data=built.data,
+                         before_end=record_sent)
     except SendFailure as exc:
         failure = exc
-    return _record(row.pk, built.message_id, failure)
+    if not recorded:
+        return _record(row.pk, built.message_id, failure)
+    return recorded[0] if failure is None else _correct(row.pk, failure)
 
 
 def _release(row: OutboundEmail, *, error: str) -> None:
@@ -337,6 +349,29 @@ def _record(email_id: int, message_id: str, failure: SendFailure | None) -> Outb
                                                         "error": row.last_error})], kind=EMAIL_BOUNCED, actor=actor)
     else:
         row.status = OutboundEmail.Status.FAILED_TEMPORARY
+        row.save()
+    return row
+
+
+@transaction.atomic
+def _correct(email_id: int, failure: SendFailure) -> OutboundEmail:
+    """Recorded as sent before the end-of-data dot, then the server refused the message:
+    a 5xx makes it a hard bounce (EmailBounced follows the EmailSent already published), a
+    4xx or a dropped connection puts it back to be retried (its resend publishes EmailSent
+    again)."""
+    row = OutboundEmail.objects.select_for_update().get(pk=email_id)
+    row.last_error = str(failure)[:ERROR_LENGTH]
+    if failure.permanent:
+        row.status = OutboundEmail.Status.BOUNCED_HARD
+        row.save()
+        actor = Actor.system("mail")
+        publish(EmailBounced(contact_id=row.contact_id, email_id=row.pk, to_address=row.to_address, bounce="hard",
+                             reason=row.last_error), actor=actor)
+        if row.contact_id:
+            timeline_write_many(rows=[(row.contact_id, {"email_id": row.pk, "subject": row.subject, "to": row.to_address,
+                                                        "error": row.last_error})], kind=EMAIL_BOUNCED, actor=actor)
+    else:
+        row.status, row.sent_at = OutboundEmail.Status.FAILED_TEMPORARY, None
         row.save()
     return row
 

@@ -9,13 +9,19 @@ A 5xx reply to MAIL, RCPT or DATA is permanent (`SendFailure.permanent`: a hard 
 a 4xx reply or a connection error is temporary (the caller retries with backoff). A
 connection found dropped before a message starts (the server closed an idle session) is
 reopened once; one dropped during DATA is not resent here — the server may have taken the
-message, so the caller's retry decides (at-least-once, see docs/email-delivery.md)."""
+message, so the caller's retry decides (at-least-once, see docs/email-delivery.md).
+
+`send(..., before_end=f)` splits DATA: the content goes out, `f()` runs (the caller commits
+"sent"), then the final dot. A sender killed between the two loses that one message
+instead of sending it twice (docs/email-campaigns.md, "Exactly once")."""
 
 from __future__ import annotations
 
 import smtplib
+import socket
 import ssl
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from sarnakh.config import EmailConfig
@@ -70,6 +76,10 @@ class SmtpTransport:
             raise _reply(exc.smtp_code, exc.smtp_error, "connect") from exc
         except CONNECT_ERRORS as exc:
             raise SendFailure(f"connect: {exc}", permanent=False) from exc
+        try:  # the end-of-data dot is a small write after a large one: no Nagle delay on it
+            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except (OSError, AttributeError):
+            pass
         self._smtp = smtp
         self.connections += 1
 
@@ -109,8 +119,14 @@ class SmtpTransport:
         except CONNECT_ERRORS:
             self._smtp = None
 
-    def send(self, *, envelope_from: str, recipients: list[str], data: bytes) -> None:
-        """Sends one message to its recipients; raises SendFailure."""
+    def send(self, *, envelope_from: str, recipients: list[str], data: bytes,
+             before_end: Callable[[], object] | None = None) -> None:
+        """Sends one message to its recipients; raises SendFailure. `before_end` runs after
+        the whole content went out and before the final "<CRLF>.<CRLF>" that asks the server
+        to take it: a caller records the message as sent there, so a crash afterwards never
+        sends it again (a crash before the dot leaves nothing at the server). When
+        `before_end` raises, the session is dropped without the dot (the server discards the
+        message) and the exception propagates."""
         smtp = self._start(envelope_from)
         try:
             for rcpt in recipients:
@@ -118,7 +134,10 @@ class SmtpTransport:
                 if code not in (250, 251):
                     self._reset()
                     raise _reply(code, reply, "RCPT TO")
-            code, reply = smtp.data(data)
+            if before_end is None:
+                code, reply = smtp.data(data)
+            else:
+                code, reply = self._data_split(smtp, data, before_end)
         except smtplib.SMTPResponseException as exc:
             self._reset()
             raise _reply(exc.smtp_code, exc.smtp_error, "DATA") from exc
@@ -128,6 +147,25 @@ class SmtpTransport:
         if code != 250:
             self._reset()
             raise _reply(code, reply, "DATA")
+
+    def _data_split(self, smtp: smtplib.SMTP, data: bytes, before_end: Callable[[], object]) -> tuple[int, bytes]:
+        """smtplib's DATA in two steps: the dot-stuffed content, then `before_end()`, then the
+        end-of-data dot and the server's reply."""
+        code, reply = smtp.docmd("data")
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        body = smtplib._quote_periods(data)
+        if body[-2:] != smtplib.bCRLF:
+            body += smtplib.bCRLF
+        smtp.send(body)
+        try:
+            before_end()
+        except BaseException:
+            self._smtp = None
+            smtp.close()  # no dot: the server drops the unfinished message
+            raise
+        smtp.send(b"." + smtplib.bCRLF)
+        return smtp.getreply()
 
 
 class OutboxTransport:
@@ -146,8 +184,11 @@ class OutboxTransport:
     def __exit__(self, *exc) -> None:
         return None
 
-    def send(self, *, envelope_from: str, recipients: list[str], data: bytes) -> None:
+    def send(self, *, envelope_from: str, recipients: list[str], data: bytes,
+             before_end: Callable[[], object] | None = None) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
+        if before_end is not None:
+            before_end()
         head = f"X-Envelope-From: {envelope_from}\r\nX-Envelope-To: {', '.join(recipients)}\r\n".encode()
         (self.directory / f"{uuid.uuid4().hex}.eml").write_bytes(head + data)
 
