@@ -1,7 +1,7 @@
 """Campaigns for `sarnakh demo`: a Persian newsletter sent three days ago and an English one
 sent twelve days ago (recipients frozen by the engine with their exclusions, then their
 messages written as sent — the demo never talks to a mail server — with a few hard bounces
-and unsubscribes), a Persian campaign scheduled for three days ahead and an English draft.
+unsubscribes and conversions), a Persian campaign scheduled for three days ahead and an English draft.
 Every campaign screen has something to show. Idempotent: nothing is added when any
 campaign exists. Called after the templates', segments' and subscriptions' demos."""
 
@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from sarnakh.contacts import selectors as contacts
+from sarnakh.contacts import services as contact_services
 from sarnakh.core import clock
 from sarnakh.core.actor import Actor
 from sarnakh.mail.campaigns import services
@@ -25,6 +27,7 @@ ACTOR = Actor.system("demo")
 MAX_RECIPIENTS = 2000  # per demo campaign (bounded)
 BOUNCE_SHARE = 0.03
 UNSUBSCRIBES = 3
+CONVERSIONS = 4
 
 
 def _audiences() -> tuple[int | None, int | None]:
@@ -98,6 +101,19 @@ def _unsubscribe_some(campaign: Campaign, rng: random.Random) -> int:
     return len(chosen)
 
 
+def _convert_some(campaign: Campaign, rng: random.Random) -> int:
+    """A few of the campaign's recipients still leads move to its conversion stage now (within
+    its window), as the newsletter's readers would: the report has conversions to show."""
+    sent = set(CampaignRecipient.objects.filter(campaign=campaign, status=CampaignRecipient.Status.SENT)
+               .values_list("contact_id", flat=True)[:MAX_RECIPIENTS])
+    leads = sorted(pk for pk in contacts.live_contacts().filter(stage_id="lead", pk__in=sent).values_list("pk", flat=True))
+    chosen = rng.sample(leads, min(CONVERSIONS, len(leads)))
+    for pk in chosen:
+        contact_services.contact_change_stage(contact_id=pk, stage_key=campaign.conversion_stage,
+                                              reason="Demo: replied to the newsletter", actor=ACTOR)
+    return len(chosen)
+
+
 def load_campaigns_demo(seed: int = 1403) -> str:
     if Campaign.objects.exists():
         return "Campaigns demo skipped: campaigns exist."
@@ -110,6 +126,7 @@ def load_campaigns_demo(seed: int = 1403) -> str:
         name="خبرنامه آذر", template_name=PERSIAN["name"], segment_id=segment_id, topic="newsletter",
         utm="azar-newsletter", stage="mql", days_ago=3, rng=rng)
     unsubscribed = _unsubscribe_some(persian, rng)
+    converted = _convert_some(persian, rng)
     _english, english_sent = _sent_campaign(
         name="Welcome series: first week", template_name=ENGLISH["name"], segment_id=list_id, topic="",
         utm="welcome-week-1", stage="sql", days_ago=12, rng=rng)
@@ -123,5 +140,6 @@ def load_campaigns_demo(seed: int = 1403) -> str:
     services.campaign_create(actor=ACTOR, name="Product update (draft)",
                              template_id=template_selectors.template_by_name(ENGLISH["name"]).pk, segment_id=list_id,
                              utm_campaign="product-update")
-    return (f"Campaigns demo: 2 sent ({persian_sent} and {english_sent} messages, {unsubscribed} unsubscribes), "
+    return (f"Campaigns demo: 2 sent ({persian_sent} and {english_sent} messages, {unsubscribed} unsubscribes, "
+            f"{converted} conversions), "
             "1 scheduled, 1 draft.")

@@ -262,8 +262,9 @@ def campaign_schedule(request, campaign_id: int):
 
 def _progress_context(campaign: Campaign) -> dict[str, Any]:
     progress = selectors.campaign_progress(campaign.pk)
-    total = progress.get("total", 0)
-    done = sum(progress.get(key, 0) for key in ("sent", "excluded", "failed", "bounced", "cancelled"))
+    # The bar and its sentence count the recipients to send (the excluded ones never were).
+    total = progress.get("total", 0) - progress.get("excluded", 0)
+    done = sum(progress.get(key, 0) for key in ("sent", "failed", "bounced", "cancelled"))
     return {"campaign": campaign, "progress": progress, "done": done, "total": total,
             "polling": campaign.status in LIVE, "poll_seconds": POLL_SECONDS}
 
