@@ -11,6 +11,9 @@ name, read by settings.py's defaults here):
 - SARNAKH_CAMPAIGN_QUIET_HOURS "21:00-08:00": no marketing mail at night in the contact's
   time zone (empty: none).
 - SARNAKH_CAMPAIGN_WORKERS: workers a campaign starts (default 2).
+- SARNAKH_CAMPAIGN_BATCH: recipients a worker claims at once (default 100);
+  SARNAKH_CAMPAIGN_LEASE: seconds a claimed batch is held (default 300) before another
+  worker may take it (a worker killed mid-batch).
 """
 
 from __future__ import annotations
@@ -61,7 +64,8 @@ def limits() -> Limits:
                     domain_rate=float(_setting("SARNAKH_CAMPAIGN_DOMAIN_RATE", "20")),
                     cap_count=int(count or 0), cap_days=int(days or 0), quiet_start=start, quiet_end=end,
                     workers=max(1, int(_setting("SARNAKH_CAMPAIGN_WORKERS", "2"))),
-                    batch=max(1, min(1000, int(_setting("SARNAKH_CAMPAIGN_BATCH", "100")))))
+                    batch=max(1, min(1000, int(_setting("SARNAKH_CAMPAIGN_BATCH", "100")))),
+                    lease=dt.timedelta(seconds=max(1, int(_setting("SARNAKH_CAMPAIGN_LEASE", "300")))))
     if result.rate < 0 or result.domain_rate < 0 or result.cap_count < 0 or result.cap_days < 0:
         raise ValueError("campaign limits cannot be negative")
     return result

@@ -192,6 +192,10 @@ def _send_one(ctx: _Context, row: CampaignRecipient, values: dict, transport, no
         return
     contact = values.get("contact") or {}
     name = " ".join(p for p in (contact.get("first_name"), contact.get("last_name")) if p)
+    row.email = (contact.get("email") or "")[:254]  # the address as it is now (it may have changed since the freeze)
+    if not row.email:
+        row.status, row.reason, row.lease_until = R.EXCLUDED, reasons.NO_ADDRESS, None
+        return
     try:
         sent = delivery.email_send(
             to=row.email, subject=rendered.subject, html=rendered.html, text=rendered.text,
@@ -279,9 +283,15 @@ def _save(rows: list[CampaignRecipient], result: WorkerResult) -> None:
             result.deferred += 1
         if row.reason:
             result.by_reason[row.reason] += 1
-    with transaction.atomic():
-        CampaignRecipient.objects.bulk_update(
-            rows, ["status", "reason", "not_before", "lease_until", "attempts", "deferrals", "email_log", "sent_at"], batch_size=500)
+    # One statement per row in one transaction (executemany): bulk_update's CASE over 100 rows
+    # cost more than the rows' sending.
+    table = CampaignRecipient._meta.db_table
+    columns = ("email", "status", "reason", "not_before", "lease_until", "attempts", "deferrals", "email_log_id", "sent_at")
+    fields = [CampaignRecipient._meta.get_field(c) for c in columns]
+    sql = f"UPDATE {table} SET {', '.join(f'{c} = %s' for c in columns)} WHERE id = %s"
+    params = [[f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk] for row in rows]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 # ---------------------------------------------------------------- the worker

@@ -197,10 +197,11 @@ def sender_dns_records(sender: SenderIdentity) -> list[dkim_keys.DnsRecord]:
 def _claim(*, key: str, defaults: dict) -> tuple[OutboundEmail, bool]:
     """The row for `key`, and whether this caller now holds its lease to send it."""
     now = clock.now()
-    try:
+    try:  # a new key is claimed by the insert that makes its row (one statement: the common case)
         with transaction.atomic():
-            row, _created = OutboundEmail.objects.get_or_create(idempotency_key=key, defaults={**defaults, "created_at": now})
-    except IntegrityError:  # a concurrent claim of the same key won the insert
+            row = OutboundEmail.objects.create(idempotency_key=key, created_at=now, lease_until=now + LEASE, attempts=1, **defaults)
+        return row, True
+    except IntegrityError:  # used before, or a concurrent claim of the same key won the insert
         row = OutboundEmail.objects.get(idempotency_key=key)
     if row.status in (OutboundEmail.Status.SENT, OutboundEmail.Status.BOUNCED_HARD):
         return row, False
@@ -284,7 +285,7 @@ def email_send(
     if not mine:
         return row
     # The row as first claimed is what is sent (a retry with other arguments sends the first).
-    sender = row.sender
+    sender = sender if sender.pk == row.sender_id else row.sender
     dkim = (message.Dkim(domain=sender.dkim_domain or sender.domain, selector=sender.dkim_selector, private_pem=sender.dkim_private_key)
             if sender.dkim_private_key else None)
     try:
@@ -297,7 +298,6 @@ def email_send(
     except ValueError as exc:
         _release(row, error=str(exc))
         raise _invalid({"headers": [str(exc)]}) from exc
-    OutboundEmail.objects.filter(pk=row.pk).update(message_id=built.message_id)
     failure: SendFailure | None = None
     recorded: list[OutboundEmail] = []
 
