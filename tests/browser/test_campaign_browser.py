@@ -55,10 +55,12 @@ def test_a_marketer_composes_reviews_and_sends_a_campaign_to_a_list(page, live_s
     wait(page, lambda d: d.find_elements(By.ID, "campaign-progress"))
     campaign = Campaign.objects.get(name="Azar newsletter")
     assert campaign.status == "sending"
+    assert page.find_elements(By.CSS_SELECTOR, '#campaign-progress form[action$="/pause/"]')
     # the engine's worker sends; the polled progress shows it and stops polling
     sending.run_worker(campaign.pk)
     wait(page, lambda d: d.find_element(By.CSS_SELECTOR, '#campaign-progress [data-figure="sent"]').text == "3", seconds=15)
     assert page.find_element(By.ID, "campaign-progress").get_attribute("data-status") == "sent"
+    assert not page.find_elements(By.CSS_SELECTOR, '#campaign-progress form[action$="/pause/"]')  # controls follow the status
     assert sorted(r.recipients[0] for r in sink.received) == [f"person{i}@example.org" for i in range(3)]
     # the report
     page.get(f"{live_server.url}/email/campaigns/{campaign.pk}/report/")

@@ -272,10 +272,10 @@ def _progress_context(campaign: Campaign) -> dict[str, Any]:
 @require("mail.view")
 def campaign_progress(request, campaign_id: int):
     campaign = _campaign_or_404(campaign_id)
-    context = _progress_context(campaign)
-    if request.GET.get("fragment") == "1":
+    context = {**_progress_context(campaign), "can_manage": can(request.user, "mail.manage")}
+    if request.GET.get("fragment") == "1":  # the polled block, controls included (they follow the status)
         return render(request, "mail/campaigns/_progress.html", context)
-    context.update(_summary_context(campaign), can_manage=can(request.user, "mail.manage"))
+    context.update(_summary_context(campaign))
     return render(request, "mail/campaigns/progress.html", context)
 
 
