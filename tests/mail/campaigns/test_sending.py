@@ -227,3 +227,41 @@ def test_given_quiet_hours_and_a_window_then_the_next_allowed_moment_is_outside_
     at, why = sending.next_allowed(moment, zone, quiet=(dt.time(21), dt.time(8)), window=(dt.time(9), dt.time(17)))
 
     assert (at.astimezone(zone).strftime("%H:%M"), why) == expected  # quiet until 08:00, then the window opens at 09:00
+
+
+def test_given_a_campaign_scheduled_now_then_its_worker_jobs_send_it(sink, settings):
+    settings.SARNAKH_CAMPAIGN_WORKERS = 2
+    from django_tasks_db.models import DBTaskResult
+
+    from sarnakh.core.jobs import run_pending_jobs
+
+    c = campaign(a_list(people(4)))
+    _schedule(c)
+    queued = DBTaskResult.objects.filter(task_path__endswith="send_slice").count()
+
+    run_pending_jobs()
+
+    assert queued == 2
+    assert len(sink.received) == 4 and Campaign.objects.get(pk=c.pk).status == "sent"
+
+
+def test_given_a_campaign_when_a_test_is_sent_then_it_goes_to_the_given_address_rendered_for_a_contact(sink):
+    ids = people(2)
+    c = campaign(a_list(ids))
+
+    row = services.campaign_send_test(actor=ACTOR, campaign_id=c.pk, to_address="me@example.net", contact_id=ids[1])
+
+    [got] = sink.received
+    assert row.status == "sent" and got.recipients == ["me@example.net"]
+    assert got.message["Subject"] == "[TEST] News for Name1"
+    assert CampaignRecipient.objects.count() == 0  # a test is no recipient
+
+
+def test_given_a_draft_when_send_campaign_runs_then_it_says_to_schedule_it_first(capsys):
+    from sarnakh import cli
+
+    c = campaign(a_list(people(1)))
+
+    code = cli.main(["mail", "send-campaign", str(c.pk)])
+
+    assert code == 2 and "schedule the campaign first" in capsys.readouterr().err
