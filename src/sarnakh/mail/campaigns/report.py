@@ -48,15 +48,20 @@ ENGAGEMENT_KEYS = ("opens_human", "opens_machine", "unique_openers", "clicks_hum
 def engagement_counts(email_ids: QuerySet | list[int]) -> dict[str, int]:
     """Opens and clicks of these OutboundEmail ids: every key of ENGAGEMENT_KEYS.
 
-    INTEGRATOR: return mail.tracking.selectors.engagement_counts(email_ids) (mapping its keys
-    to ENGAGEMENT_KEYS if they differ). Until tracking exists there is nothing to count."""
+    INTEGRATOR (main has mail.tracking now; its keys are named the other way round):
+        from sarnakh.mail.tracking import selectors as tracking
+        f = tracking.engagement_counts(email_ids)
+        return {"opens_human": f["human_opens"], "opens_machine": f["machine_opens"],
+                "unique_openers": f["unique_human_openers"], "clicks_human": f["human_clicks"],
+                "clicks_machine": f["machine_clicks"], "unique_clickers": f["unique_human_clickers"]}
+    Until then there is nothing to count."""
     return dict.fromkeys(ENGAGEMENT_KEYS, 0)
 
 
 def click_map(email_ids: QuerySet | list[int]) -> list[tuple[str, int, int, int]]:
     """(url, human clicks, unique human clickers, machine clicks), most clicked first.
 
-    INTEGRATOR: return mail.tracking.selectors.click_map(email_ids)."""
+    INTEGRATOR: return [tuple(row) for row in tracking.click_map(email_ids, limit=MAX_CLICK_MAP_ROWS)]"""
     return []
 
 
@@ -66,19 +71,30 @@ def engagement_hourly(email_ids: QuerySet | list[int], *, start: dt.datetime,
     counted per hour (at most 24 × MAX_CHART_DAYS hours × 4 rows; the report rolls the hours
     up into its buckets).
 
-    INTEGRATOR: over mail.tracking's EmailEngagement (through a tracking selector), e.g.
-        EmailEngagement.objects.filter(email_id__in=email_ids, occurred_at__gte=start, occurred_at__lt=until)
-            .annotate(hour=TruncHour("occurred_at")).values("hour", "kind", "machine").annotate(n=Count("pk"))
-    Until tracking exists there is nothing to chart."""
+    INTEGRATOR: tracking has no such selector yet; add to mail/tracking/selectors.py
+        def engagement_by_hour(email_ids, *, start, until):
+            rows = (EmailEngagement.objects.filter(email_id__in=email_ids, occurred_at__gte=start, occurred_at__lt=until)
+                    .annotate(hour=TruncHour("occurred_at", tzinfo=dt.UTC)).order_by()
+                    .values("hour", "kind", "machine").annotate(n=Count("pk")))
+            return [(r["hour"], r["kind"], r["machine"], r["n"]) for r in rows]
+    (one GROUP BY on the (email, kind, occurred_at) index) and return it here.
+    Until then there is nothing to chart."""
     return []
 
 
 def bounce_counts(email_ids: QuerySet | list[int]) -> dict[str, int]:
-    """{"bounced_hard", "bounced_soft", "complaints"} of these OutboundEmail ids.
+    """{"bounced_hard", "bounced_soft", "complaints"} of these OutboundEmail ids: messages,
+    each counted once per kind whichever path reported it.
 
     Main records a hard bounce only at the SMTP transaction (OutboundEmail.status
-    bounced_hard). INTEGRATOR: add mail.bounces' records (asynchronous hard and soft bounces,
-    complaints) by email id — a message counted once per kind, whichever path reported it."""
+    bounced_hard). INTEGRATOR (main has mail.bounces' Bounce rows by email_id now):
+        hard_later = Bounce.objects.filter(email_id=OuterRef("pk"), kind="hard")
+        hard = OutboundEmail.objects.filter(pk__in=email_ids).filter(
+            Q(status=OutboundEmail.Status.BOUNCED_HARD) | Q(Exists(hard_later))).count()
+        by_kind = dict(Bounce.objects.filter(email_id__in=email_ids, kind__in=("soft", "complaint")).order_by()
+                       .values("kind").annotate(n=Count("email_id", distinct=True)).values_list("kind", "n"))
+        return {"bounced_hard": hard, "bounced_soft": by_kind.get("soft", 0), "complaints": by_kind.get("complaint", 0)}
+    (a soft bounce later followed by a hard one then counts in both: subtract if that matters)."""
     hard = OutboundEmail.objects.filter(pk__in=email_ids, status=OutboundEmail.Status.BOUNCED_HARD).count()
     return {"bounced_hard": hard, "bounced_soft": 0, "complaints": 0}
 
