@@ -39,6 +39,7 @@ from sarnakh.mail.subscriptions import selectors as subscriptions
 from sarnakh.segments import selectors as segments
 
 LIST_SIZE = 100  # campaigns on the list page, newest first (bounded)
+MAX_AUDIENCES = 500  # segments and lists offered by the composer's picker
 POLL_SECONDS = 3
 LIVE = (Campaign.Status.SCHEDULED, Campaign.Status.SENDING)
 FIELDS = ("name", "template_id", "sender_id", "topic", "audience_kind", "segment_id", "schedule_kind", "scheduled_at",
@@ -67,7 +68,7 @@ def _error_fields(exc: DomainError) -> dict[str, list[str]]:
 def campaign_list(request):
     campaigns = list(selectors.campaign_list()[:LIST_SIZE])
     figures = report.list_figures([c.pk for c in campaigns])
-    names = dict(segments.segment_list().values_list("pk", "name"))
+    names = dict(segments.segment_list().filter(pk__in={c.segment_id for c in campaigns if c.segment_id}).values_list("pk", "name"))
     rows = [{"campaign": c, "figures": figures[c.pk], "segment_name": names.get(c.segment_id, "")} for c in campaigns]
     return render(request, "mail/campaigns/list.html", {"rows": rows, "can_manage": can(request.user, "mail.manage")})
 
@@ -135,7 +136,7 @@ def _parse(post, errors: dict[str, list[str]]) -> tuple[dict[str, Any], dict[str
 
 
 def _composer(request, campaign: Campaign | None, values: dict[str, Any], errors: dict[str, list[str]], status: int = 200):
-    segment_rows = list(segments.segment_list())
+    segment_rows = list(segments.segment_list()[:MAX_AUDIENCES])
     context = {
         "campaign": campaign, "values": values, "errors": errors, "form_errors": errors.get("__all__", []),
         "templates": templates.template_list(), "senders": senders.senders(), "topics": subscriptions.topics(),
