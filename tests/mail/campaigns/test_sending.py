@@ -265,3 +265,29 @@ def test_given_a_draft_when_send_campaign_runs_then_it_says_to_schedule_it_first
     code = cli.main(["mail", "send-campaign", str(c.pk)])
 
     assert code == 2 and "schedule the campaign first" in capsys.readouterr().err
+
+
+def test_given_a_sending_campaign_whose_waiting_recipients_came_due_then_the_periodic_check_starts_workers_once(sink, settings):
+    settings.SARNAKH_CAMPAIGN_FREQUENCY_CAP = "1/7"
+    from django_tasks_db.models import DBTaskResult
+
+    from sarnakh.core.jobs import run_pending_jobs
+
+    ids = people(1)
+    earlier = campaign(a_list(ids, name="Earlier"), name="Earlier")
+    _schedule(earlier)
+    run_pending_jobs()
+    c = campaign(a_list(ids))
+    _schedule(c)
+    run_pending_jobs()  # capped: waits a week
+    waiting = CampaignRecipient.objects.get(campaign=c)
+
+    with clock.frozen_at(waiting.not_before + dt.timedelta(minutes=1)):
+        first = sending.start_due_campaigns()
+        second = sending.start_due_campaigns()  # its jobs are queued: not again
+        run_pending_jobs()
+
+    assert waiting.reason == reasons.FREQUENCY_CAP
+    assert (first, second) == (1, 0)
+    assert DBTaskResult.objects.filter(task_path__endswith="send_slice", status="READY").count() == 0
+    assert CampaignRecipient.objects.get(pk=waiting.pk).status == "sent" and len(sink.received) == 2
