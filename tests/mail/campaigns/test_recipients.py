@@ -8,43 +8,10 @@ import datetime as dt
 
 import pytest
 
-from sarnakh.mail.bounces.models import Bounce
 from sarnakh.mail.campaigns import recipients
-from sarnakh.mail.campaigns.models import CampaignRecipient
-from sarnakh.mail.tracking.models import EmailEngagement
-from tests.mail.campaigns.ui_support import T0, known_campaign
+from tests.mail.campaigns.ui_support import OFFER, OTHER, T0, engaged_campaign
 
 pytestmark = pytest.mark.django_db
-OFFER, OTHER = "https://example.com/offer", "https://example.com/other"
-
-
-def engaged_campaign():
-    """known_campaign, then: person0 opened (human) at +2 h and clicked the offer twice, then
-    the other link; person1 was opened by a privacy proxy only; person2 opened (human) and a
-    proxy too; person3 bounced soft and complained; person4 nothing; person5 bounced hard."""
-    known = known_campaign()
-    logs = {r.contact_id: r.email_log_id for r in CampaignRecipient.objects.filter(campaign=known.campaign)}
-    ids = known.contacts
-
-    def hit(i, kind, hours, machine=False, url=""):
-        EmailEngagement.objects.create(email_id=logs[ids[i]], contact_id=ids[i], kind=kind, url=url, machine=machine,
-                                       occurred_at=T0 + dt.timedelta(hours=hours))
-
-    hit(0, "open", 2)
-    hit(0, "click", 3, url=OFFER)
-    hit(0, "click", 4, url=OFFER)
-    hit(0, "click", 5, url=OTHER)
-    hit(0, "click", 6, machine=True, url=OFFER)
-    hit(1, "open", 0.1, machine=True)
-    hit(2, "open", 0.1, machine=True)
-    hit(2, "open", 7)
-    Bounce.objects.create(email_id=logs[ids[3]], contact_id=ids[3], kind="soft", address="person3@example.org",
-                          received_at=T0 + dt.timedelta(hours=1))
-    Bounce.objects.create(email_id=logs[ids[3]], contact_id=ids[3], kind="complaint", address="person3@example.org",
-                          received_at=T0 + dt.timedelta(hours=2))
-    return known
-
-
 def _people(page, known):
     return [known.contacts.index(row.contact_id) for row in page.rows]
 
