@@ -82,3 +82,13 @@ def message_engagements(email_id: Any, *, kind: str | None = None, machine: bool
     if machine is not None:
         rows = rows.filter(machine=machine)
     return rows.order_by()
+
+
+def engaged_message_counts(email_ids: Any, *, url: str = "") -> dict[str, int]:
+    """Messages among `email_ids` with any open or click (`engaged`), with a human one
+    (`human`), with a human click (`human_clickers`; `url`: on that link) — one aggregate."""
+    click = Q(kind=CLICK, machine=False) & (Q(url=url) if url else Q())
+    figures = EmailEngagement.objects.filter(email_id__in=email_ids).aggregate(
+        engaged=Count("email_id", distinct=True), human=Count("email_id", distinct=True, filter=Q(machine=False)),
+        human_clickers=Count("email_id", distinct=True, filter=click))
+    return {key: value or 0 for key, value in figures.items()}
