@@ -1,4 +1,4 @@
-"""Fixtures for the campaign screens', API's and report's tests: a list, a template, a draft,
+"""Fixtures for the campaign screens', API's, report's and recipients' tests: a list, a template, a draft,
 and a campaign with a known outcome written by hand (the report's figures are counted
 against it)."""
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sarnakh.contacts.models import Contact, StageChange
 from sarnakh.core import clock
 from sarnakh.core.actor import Actor
+from sarnakh.mail.bounces.models import Bounce
 from sarnakh.mail.campaigns import services
 from sarnakh.mail.campaigns.models import Campaign, CampaignRecipient
 from sarnakh.mail.content import services as content_services
@@ -17,6 +18,7 @@ from sarnakh.mail.delivery import services as delivery
 from sarnakh.mail.delivery.models import OutboundEmail
 from sarnakh.mail.subscriptions import services as subscription_services
 from sarnakh.mail.subscriptions.models import SubscriptionTopic, Suppression, TopicOptOut
+from sarnakh.mail.tracking.models import EmailEngagement
 from sarnakh.segments import services as segment_services
 
 ACTOR = Actor.system("tests")
@@ -92,3 +94,33 @@ def known_campaign() -> Known:
         StageChange.objects.create(contact_id=ids[i], from_stage="lead", to_stage="mql", changed_at=T0 + dt.timedelta(days=days))
     c.refresh_from_db()
     return Known(campaign=c, contacts=ids)
+
+
+OFFER, OTHER = "https://example.com/offer", "https://example.com/other"
+
+
+def engaged_campaign():
+    """known_campaign, then: person0 opened (human) at +2 h and clicked the offer twice, then
+    the other link; person1 was opened by a privacy proxy only; person2 opened (human) and a
+    proxy too; person3 bounced soft and complained; person4 nothing; person5 bounced hard."""
+    known = known_campaign()
+    logs = {r.contact_id: r.email_log_id for r in CampaignRecipient.objects.filter(campaign=known.campaign)}
+    ids = known.contacts
+
+    def hit(i, kind, hours, machine=False, url=""):
+        EmailEngagement.objects.create(email_id=logs[ids[i]], contact_id=ids[i], kind=kind, url=url, machine=machine,
+                                       occurred_at=T0 + dt.timedelta(hours=hours))
+
+    hit(0, "open", 2)
+    hit(0, "click", 3, url=OFFER)
+    hit(0, "click", 4, url=OFFER)
+    hit(0, "click", 5, url=OTHER)
+    hit(0, "click", 6, machine=True, url=OFFER)
+    hit(1, "open", 0.1, machine=True)
+    hit(2, "open", 0.1, machine=True)
+    hit(2, "open", 7)
+    Bounce.objects.create(email_id=logs[ids[3]], contact_id=ids[3], kind="soft", address="person3@example.org",
+                          received_at=T0 + dt.timedelta(hours=1))
+    Bounce.objects.create(email_id=logs[ids[3]], contact_id=ids[3], kind="complaint", address="person3@example.org",
+                          received_at=T0 + dt.timedelta(hours=2))
+    return known

@@ -1,6 +1,7 @@
 """/api/v1/campaigns: broadcast campaigns — compose (create, change, delete a draft), review
 (who gets it and who is left out, by reason), schedule or send, pause, resume, cancel, live
-progress, the report (with the click map and the opens/clicks time series) and a test send."""
+progress, the report (with the click map and the opens/clicks time series), who opened and
+clicked (recipient by recipient, keyset-paged) and a test send."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sarnakh.core.actor import Actor
 from sarnakh.core.api import ErrorOut, write_auth
 from sarnakh.core.api_types import DbId, InputSchema, Offset
 from sarnakh.core.errors import NotFound
-from sarnakh.mail.campaigns import reasons, report, selectors, services
+from sarnakh.mail.campaigns import reasons, recipients, report, selectors, services
 
 router = Router(tags=["campaigns"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -172,6 +173,33 @@ class CampaignReportOut(Schema):
     series: list[CampaignBucketOut] = Field(..., description="Opens and clicks over time: hourly for 48 hours, then daily.")
 
 
+Show = Literal["all", "opened", "machine_only", "clicked", "not_opened", "bounced", "unsubscribed"]
+SHOW_HELP = ("`all`; `opened`: a person opened it (a human open or click); `machine_only`: only machines (privacy "
+             "proxies, scanners) opened or clicked it; `clicked`: a person clicked a link (`url`: that link); `not_opened`: "
+             "the message left and no person opened it; `bounced`: hard or soft; `unsubscribed`: within 7 days of the message.")
+
+
+class CampaignRecipientEngagementOut(Schema):
+    recipient_id: int
+    contact_id: int
+    email: str
+    status: str = Field(..., description="pending, sent, excluded, failed, bounced or cancelled.")
+    sent_at: dt.datetime | None
+    first_open_at: dt.datetime | None = Field(..., description="The first human open or click; null: no person opened it.")
+    opens_human: int
+    opens_machine: int = Field(..., description="Opens by privacy proxies and scanners: not a person.")
+    clicks_human: int
+    last_click_url: str = Field(..., description="The last link a person clicked; empty: none.")
+    bounce: Literal["hard", "soft", ""]
+    complained: bool
+    unsubscribed: bool
+
+
+class CampaignRecipientsPageOut(Schema):
+    rows: list[CampaignRecipientEngagementOut]
+    next_after: int | None = Field(..., description="Pass as `after` for the next page; null: this was the last.")
+
+
 class CampaignTestIn(InputSchema):
     model_config = ConfigDict(strict=True, extra="forbid")
 
@@ -283,6 +311,17 @@ def campaign_report(request, campaign_id: DbId):
             "click_map": [{"url": row["url"], "clicks": row["clicks"], "clickers": row["clickers"], "machine_clicks": row["machine"]}
                           for row in figures.click_map],
             "series": report.engagement_series(campaign, now=clock.now())}
+
+
+@router.get("/{int:campaign_id}/recipients", response={200: CampaignRecipientsPageOut, **ERRORS},
+            summary="Who opened and clicked", description="The campaign's recipients with their opens (human and machine), "
+            "clicks, bounce, complaint and unsubscribe, by recipient id. " + SHOW_HELP)
+def campaign_recipients(request, campaign_id: DbId, show: Show = "all", url: Annotated[str, Field(max_length=2000)] = "",
+                        after: DbId | None = None, limit: PageLimit = 50):
+    page = recipients.recipient_engagement(_get(campaign_id), show=show, url=url if show == "clicked" else "",
+                                           after_id=after, limit=limit)
+    return {"rows": [{name: getattr(row, name) for name in CampaignRecipientEngagementOut.model_fields} for row in page.rows],
+            "next_after": page.next_after}
 
 
 @router.post("/{int:campaign_id}/test-send", auth=write_auth, response={200: CampaignTestOut, **ERRORS},

@@ -142,9 +142,10 @@ def recipient_counts(campaign_id: int) -> tuple[dict[str, int], dict[str, int], 
     return by_status, deferred, excluded
 
 
-def unsubscribe_count(campaign: Campaign) -> int:
-    """Recipients who unsubscribed from all marketing (a suppression of that reason for their
-    address) or opted out of the campaign's topic within UNSUBSCRIBE_DAYS after their send."""
+def unsubscribed_condition(campaign: Campaign) -> Q:
+    """Over CampaignRecipient rows: unsubscribed from all marketing (a suppression of that
+    reason for their address) or opted out of the campaign's topic within UNSUBSCRIBE_DAYS
+    after their send (the recipients page filters with it too)."""
     window = dt.timedelta(days=UNSUBSCRIBE_DAYS)
     unsubscribed_all = Suppression.objects.filter(
         address=Lower(OuterRef("email")), reason=Suppression.Reason.UNSUBSCRIBED_ALL,
@@ -155,7 +156,12 @@ def unsubscribe_count(campaign: Campaign) -> int:
             contact_id=OuterRef("contact_id"), topic__key=campaign.topic,
             at__gte=OuterRef("sent_at"), at__lt=OuterRef("sent_at") + window)
         condition |= Q(Exists(left_topic))
-    return _sent_recipients(campaign.pk).filter(condition).count()
+    return condition
+
+
+def unsubscribe_count(campaign: Campaign) -> int:
+    """Recipients who unsubscribed within UNSUBSCRIBE_DAYS after their send (unsubscribed_condition)."""
+    return _sent_recipients(campaign.pk).filter(unsubscribed_condition(campaign)).count()
 
 
 def conversion_count(campaign: Campaign) -> int:

@@ -1,5 +1,5 @@
 """Broadcast campaigns' staff pages: the list, the composer, review (test send, schedule),
-progress (htmx polling; pause, resume, cancel) and the report."""
+progress (htmx polling; pause, resume, cancel), the report and who opened and clicked."""
 
 from django.urls import path
 
@@ -19,4 +19,6 @@ urlpatterns = [
     path("email/campaigns/<int:campaign_id>/resume/", views.campaign_control, {"action": "resume"}, name="resume"),
     path("email/campaigns/<int:campaign_id>/cancel/", views.campaign_control, {"action": "cancel"}, name="cancel"),
     path("email/campaigns/<int:campaign_id>/report/", views.campaign_report, name="report"),
+    path("email/campaigns/<int:campaign_id>/recipients/", views.campaign_recipients, name="recipients"),
+    path("email/campaigns/<int:campaign_id>/recipients.csv", views.campaign_recipients_csv, name="recipients_csv"),
 ]

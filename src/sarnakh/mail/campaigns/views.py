@@ -1,7 +1,7 @@
 """Broadcast campaigns' pages: the list, the composer (new and edit, drafts only), the review
 step (who gets it, who is left out and why, a test to oneself, then schedule or send), the
-progress page (live counts by htmx polling while it sends; pause, resume, cancel) and the
-report (figures, charts, click map).
+progress page (live counts by htmx polling while it sends; pause, resume, cancel), the
+report (figures, charts, click map) and who opened and clicked (recipients.py), with its CSV.
 
 Plain POST forms; a successful write answers with a redirect and a message, a refused one
 re-renders the form (422) with each error next to its field. Reads and writes go through
@@ -18,7 +18,7 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,12 +27,13 @@ from django.views.decorators.http import require_POST
 from sarnakh.contacts import selectors as contacts
 from sarnakh.core import clock
 from sarnakh.core.actor import Actor
+from sarnakh.core.csv_export import csv_chunks
 from sarnakh.core.errors import DomainError
 from sarnakh.core.roles import can
 from sarnakh.core.ui.formatting import format_when
 from sarnakh.core.ui.permissions import require
-from sarnakh.mail.campaigns import charts, reasons, report, selectors, services
-from sarnakh.mail.campaigns.models import Campaign
+from sarnakh.mail.campaigns import charts, reasons, recipients, report, selectors, services
+from sarnakh.mail.campaigns.models import Campaign, CampaignRecipient
 from sarnakh.mail.content import selectors as templates
 from sarnakh.mail.delivery import selectors as senders
 from sarnakh.mail.subscriptions import selectors as subscriptions
@@ -317,3 +318,63 @@ def campaign_report(request, campaign_id: int):
         "unsubscribe_days": report.UNSUBSCRIBE_DAYS,
     }
     return render(request, "mail/campaigns/report.html", context)
+
+
+# ---------------------------------------------------------------- who opened and clicked
+
+RECIPIENTS_PAGE = 50
+MAX_CSV_ROWS = 100_000  # the CSV's bound (pages of recipients.MAX_LIMIT, keyset-walked)
+CSV_HEADER = ["contact_id", "email", "name", "status", "sent_at", "first_open_at", "human_opens", "machine_opens",
+              "human_clicks", "last_clicked_url", "bounce", "complained", "unsubscribed"]
+
+
+def _show_labels() -> dict[str, str]:
+    return {"all": _("All"), "opened": _("Opened"), "machine_only": _("Opened by machines only"),
+            "clicked": _("Clicked"), "not_opened": _("Not opened"), "bounced": _("Bounced"),
+            "unsubscribed": _("Unsubscribed")}
+
+
+def _recipients_query(request) -> tuple[str, str, int | None]:
+    """(show, url, after) from the query string; an unknown filter shows all, a bad cursor starts over."""
+    show = request.GET.get("show", "all")
+    show = show if show in recipients.SHOWS else "all"
+    url = request.GET.get("url", "").strip()[: recipients.MAX_URL_LENGTH] if show == "clicked" else ""
+    after = _id(request.GET.get("after", ""))
+    return show, url, after
+
+
+@require("mail.view")
+def campaign_recipients(request, campaign_id: int):
+    campaign = _campaign_or_404(campaign_id)
+    show, url, after = _recipients_query(request)
+    page = recipients.recipient_engagement(campaign, show=show, url=url, after_id=after, limit=RECIPIENTS_PAGE)
+    counts = recipients.show_counts(campaign, url=url)
+    labels = _show_labels()
+    context = {"campaign": campaign, "page": page, "show": show, "url": url, "after": after,
+               "tabs": [{"key": key, "label": labels[key], "count": counts[key]} for key in recipients.SHOWS],
+               "status_labels": dict(CampaignRecipient.Status.choices)}
+    return render(request, "mail/campaigns/recipients.html", context)
+
+
+def _csv_rows(campaign: Campaign, show: str, url: str):
+    after, written = None, 0
+    while written < MAX_CSV_ROWS:
+        page = recipients.recipient_engagement(campaign, show=show, url=url, after_id=after, limit=recipients.MAX_LIMIT)
+        for row in page.rows:
+            yield [row.contact_id, row.email, row.name, row.status, row.sent_at.isoformat() if row.sent_at else "",
+                   row.first_open_at.isoformat() if row.first_open_at else "", row.opens_human, row.opens_machine,
+                   row.clicks_human, row.last_click_url, row.bounce, "yes" if row.complained else "",
+                   "yes" if row.unsubscribed else ""]
+        written += len(page.rows)
+        if page.next_after is None:
+            return
+        after = page.next_after
+
+
+@require("mail.view")
+def campaign_recipients_csv(request, campaign_id: int) -> StreamingHttpResponse:
+    campaign = _campaign_or_404(campaign_id)
+    show, url, _after = _recipients_query(request)
+    response = StreamingHttpResponse(csv_chunks(CSV_HEADER, _csv_rows(campaign, show, url)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-{show}.csv"'
+    return response
