@@ -88,3 +88,7 @@ from sarnakh.mail.subscriptions.api import subscriptions_router  # noqa: E402
 
 api.add_router("/suppressions", suppressions_router)
 api.add_router("/subscriptions", subscriptions_router)
+
+from sarnakh.mail.campaigns.api import router as campaigns_router  # noqa: E402
+
+api.add_router("/campaigns", campaigns_router)

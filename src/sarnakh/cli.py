@@ -239,6 +239,9 @@ def cmd_demo(args) -> int:
         from sarnakh.mail.optin.demo import load_optin_demo
 
         print(load_optin_demo())  # a newsletter sign-up form with double opt-in
+        from sarnakh.mail.campaigns.demo import load_campaigns_demo
+
+        print(load_campaigns_demo(seed=args.seed))  # sent, scheduled and draft campaigns
     return 0
 
 

@@ -137,6 +137,12 @@ class Config:
     webhooks_allow_private: bool = False
     bounce_mailbox: str = ""
     esp: EspConfig = EspConfig()
+    # Mail (issue 14): the lawful-basis rules, where bounces and mailto unsubscribes go, SPF.
+    email_legitimate_interest: bool = False
+    audience_legitimate_interest: bool = False
+    unsubscribe_mailto_domain: str = ""
+    bounce_domain: str = ""
+    spf_include: str = ""
 
     @property
     def is_sqlite(self) -> bool:
@@ -259,5 +265,10 @@ def load_config() -> Config:
         plugins=tuple(p.strip() for p in os.environ.get("SARNAKH_PLUGINS", "").split(",") if p.strip()),
         webhooks_allow_private=_flag("SARNAKH_WEBHOOKS_ALLOW_PRIVATE", False),
         bounce_mailbox=os.environ.get("SARNAKH_BOUNCE_MAILBOX", "").strip(),
+        email_legitimate_interest=_flag("SARNAKH_EMAIL_LEGITIMATE_INTEREST", False),
+        audience_legitimate_interest=_flag("SARNAKH_AUDIENCE_LEGITIMATE_INTEREST", False),
+        unsubscribe_mailto_domain=os.environ.get("SARNAKH_UNSUBSCRIBE_MAILTO_DOMAIN", "").strip().lower(),
+        bounce_domain=os.environ.get("SARNAKH_BOUNCE_DOMAIN", "").strip().lower(),
+        spf_include=os.environ.get("SARNAKH_SPF_INCLUDE", "").strip(),
         esp=esp,
     )

@@ -28,12 +28,14 @@ SARNAKH_BEHIND_PROXY = CONFIG.behind_proxy
 # Webhooks may be sent to loopback, private and link-local addresses (off: SSRF guard).
 SARNAKH_WEBHOOKS_ALLOW_PRIVATE = CONFIG.webhooks_allow_private
 # Retargeting audiences also take contacts never asked for consent (legitimate interest); never the unsubscribed.
-SARNAKH_AUDIENCE_LEGITIMATE_INTEREST = os.environ.get("SARNAKH_AUDIENCE_LEGITIMATE_INTEREST", "").strip().lower() in {"1", "true", "yes", "on"}
+SARNAKH_AUDIENCE_LEGITIMATE_INTEREST = CONFIG.audience_legitimate_interest
 # Marketing email (mail.subscriptions): contacts never asked may get marketing email under a
 # legitimate-interest rule (off by default); the domain of mailto unsubscribe addresses
 # (unsubscribe+<token>@domain; default: the host of SARNAKH_BASE_URL).
-SARNAKH_EMAIL_LEGITIMATE_INTEREST = os.environ.get("SARNAKH_EMAIL_LEGITIMATE_INTEREST", "").strip().lower() in {"1", "true", "yes", "on"}
-SARNAKH_UNSUBSCRIBE_MAILTO_DOMAIN = os.environ.get("SARNAKH_UNSUBSCRIBE_MAILTO_DOMAIN", "").strip()
+SARNAKH_EMAIL_LEGITIMATE_INTEREST = CONFIG.email_legitimate_interest
+SARNAKH_UNSUBSCRIBE_MAILTO_DOMAIN = CONFIG.unsubscribe_mailto_domain
+SARNAKH_BOUNCE_DOMAIN = CONFIG.bounce_domain  # VERP return paths (bounces+…@domain); default: the sender's domain
+SARNAKH_SPF_INCLUDE = CONFIG.spf_include  # what the SPF record shown for a sender includes
 CSRF_TRUSTED_ORIGINS = [CONFIG.base_url] if CONFIG.base_url.startswith("http") else []
 
 INSTALLED_APPS = [

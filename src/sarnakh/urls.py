@@ -24,5 +24,6 @@ urlpatterns = [
     path("", include("sarnakh.mail.optin.urls")),  # o/… public double opt-in confirmation
     path("", include("sarnakh.mail.tracking.urls")),  # e/c/… e/o/… public click redirect and open pixel
     path("", include("sarnakh.mail.bounces.urls")),  # mail/esp/<esp>/tracking/ ESP webhooks (anymail)
+    path("", include("sarnakh.mail.campaigns.urls")),  # email/campaigns/… composer, review, progress, report
     path("", include("sarnakh.web.urls")),
 ]

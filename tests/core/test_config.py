@@ -44,7 +44,8 @@ def test_given_unknown_scheme_then_a_clear_error():
 def clean_env(monkeypatch, tmp_path):
     for name in ["SARNAKH_SECRET_KEY", "SARNAKH_DATABASE_URL", "SARNAKH_EMAIL_URL", "SARNAKH_LANGUAGE", "SARNAKH_DEFAULT_REGION", "SARNAKH_ALLOWED_HOSTS", "SARNAKH_DEBUG",
                  "SARNAKH_ESP", "SARNAKH_ESP_WEBHOOK_SECRET", "SARNAKH_ESP_API_KEY", "SARNAKH_ESP_SECRET_KEY",
-                 "SARNAKH_ESP_SIGNING_KEY", "SARNAKH_BOUNCE_MAILBOX"]:
+                 "SARNAKH_ESP_SIGNING_KEY", "SARNAKH_BOUNCE_MAILBOX", "SARNAKH_EMAIL_LEGITIMATE_INTEREST",
+                 "SARNAKH_AUDIENCE_LEGITIMATE_INTEREST", "SARNAKH_UNSUBSCRIBE_MAILTO_DOMAIN", "SARNAKH_BOUNCE_DOMAIN", "SARNAKH_SPF_INCLUDE"]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SARNAKH_ENV_FILE", str(tmp_path / "missing.env"))
     monkeypatch.setenv("SARNAKH_HOME", str(tmp_path / "home"))
@@ -222,3 +223,18 @@ def test_given_anymail_email_url_then_it_needs_an_esp(clean_env, monkeypatch):
     monkeypatch.setenv("SARNAKH_ESP", "postmark")
     monkeypatch.setenv("SARNAKH_ESP_WEBHOOK_SECRET", "hook:0123456789abcdef")
     assert load_config().email.backend == "anymail"
+
+
+def test_given_the_mail_rules_in_the_environment_then_the_configuration_carries_them(clean_env, monkeypatch):
+    defaults = load_config()
+    assert (defaults.email_legitimate_interest, defaults.audience_legitimate_interest) == (False, False)
+    assert (defaults.unsubscribe_mailto_domain, defaults.bounce_domain, defaults.spf_include) == ("", "", "")
+    monkeypatch.setenv("SARNAKH_EMAIL_LEGITIMATE_INTEREST", "yes")
+    monkeypatch.setenv("SARNAKH_AUDIENCE_LEGITIMATE_INTEREST", "true")
+    monkeypatch.setenv("SARNAKH_UNSUBSCRIBE_MAILTO_DOMAIN", " Mail.Example.com ")
+    monkeypatch.setenv("SARNAKH_BOUNCE_DOMAIN", "Bounces.Example.com")
+    monkeypatch.setenv("SARNAKH_SPF_INCLUDE", "_spf.relay.example.net")
+    config = load_config()
+    assert (config.email_legitimate_interest, config.audience_legitimate_interest) == (True, True)
+    assert (config.unsubscribe_mailto_domain, config.bounce_domain, config.spf_include) == (
+        "mail.example.com", "bounces.example.com", "_spf.relay.example.net")

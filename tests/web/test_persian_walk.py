@@ -24,6 +24,8 @@ from sarnakh.contacts.models import Company, Contact
 from sarnakh.core.actor import Actor
 from sarnakh.core.events import EVENT_TYPES
 from sarnakh.core.jobs import run_pending_jobs
+from sarnakh.mail.campaigns.demo import load_campaigns_demo
+from sarnakh.mail.campaigns.models import Campaign
 from sarnakh.mail.content import selectors as email_template_selectors
 from sarnakh.mail.content.blocks import selectors as saved_block_selectors
 from sarnakh.mail.content.demo import load_email_templates_demo
@@ -192,6 +194,7 @@ def demo(admin_user, tmp_path: Path, shipped_event_types_only):
     load_subscriptions_demo(seed=1403)
     audience = audience_selectors.audience_list().first()
     load_email_templates_demo()
+    load_campaigns_demo(seed=1403)
     return {
         "contact_id": contact.pk, "company_id": Company.objects.order_by("id").first().pk, "name": "email",
         "import_id": contact_import.pk, "slug": form.slug, "submission_id": form.submissions.order_by("id").first().pk,
@@ -200,6 +203,7 @@ def demo(admin_user, tmp_path: Path, shipped_event_types_only):
         "segment_id": Segment.objects.filter(kind="dynamic").order_by("id").first().pk, "audience_id": audience.pk, "token": audience_selectors.feed_token(audience),
         "template_id": email_template_selectors.template_list()[0].pk,
         "saved_block_id": saved_block_selectors.saved_block_list()[0].pk,
+        "campaign_id": Campaign.objects.get(name="خبرنامه آذر").pk,  # a sent campaign: every page has figures
     }
 
 

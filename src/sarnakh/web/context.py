@@ -21,6 +21,7 @@ def navigation(request):
             "user_role_label": ROLES.get(role, ""),
             "can_manage_settings": can(user, "settings.manage"),
             "can_bulk": can(user, "contacts.bulk"),
+            "can_view_mail": can(user, "mail.view"),
             "can_manage_mail": can(user, "mail.manage"),
             "can_merge": can(user, "contacts.merge"),
             "can_delete": can(user, "contacts.delete"),

@@ -55,3 +55,20 @@ def test_given_a_campaign_when_its_clicks_are_mapped_then_destinations_come_by_h
 def test_given_no_engagement_when_counted_then_every_figure_is_zero():
     assert set(selectors.engagement_counts([sent_email().pk]).values()) == {0}
     assert selectors.click_map([]) == []
+
+
+def test_given_a_campaign_when_its_engaged_messages_are_counted_then_machine_only_ones_are_engaged_minus_human(campaign):
+    ids = OutboundEmail.objects.filter(subject="c1").values("pk")
+
+    counts = selectors.engaged_message_counts(ids)
+
+    assert counts == {"engaged": 3, "human": 2, "human_clickers": 2}  # b: machines only
+    assert selectors.engaged_message_counts(ids, url="https://x.ir/pricing")["human_clickers"] == 1
+
+
+def test_given_one_message_when_its_engagements_are_asked_then_kind_and_machine_narrow_them(campaign):
+    a, b, _c = campaign
+
+    assert selectors.message_engagements(a).count() == 6
+    assert selectors.message_engagements(a, kind="open", machine=False).count() == 2
+    assert selectors.message_engagements(b, machine=False).count() == 0

@@ -67,7 +67,7 @@ def _invalid(fields: dict[str, list[str]]) -> ValidationFailed:
 
 def bounce_domain(sender: SenderIdentity) -> str:
     """SARNAKH_BOUNCE_DOMAIN, else the sender's own domain."""
-    return (getattr(settings, "SARNAKH_BOUNCE_DOMAIN", "") or os.environ.get("SARNAKH_BOUNCE_DOMAIN", "")).strip() or sender.domain
+    return (getattr(settings, "SARNAKH_BOUNCE_DOMAIN", "") or "").strip() or sender.domain
 
 
 def verp_key() -> bytes:
@@ -98,7 +98,7 @@ def open_transport() -> SmtpTransport | OutboxTransport | EspTransport:
 
 def sending_host() -> str:
     """What SPF should allow: SARNAKH_SPF_INCLUDE, else the configured relay host."""
-    explicit = os.environ.get("SARNAKH_SPF_INCLUDE", "").strip()
+    explicit = (getattr(settings, "SARNAKH_SPF_INCLUDE", "") or "").strip()
     if explicit:
         return explicit
     config = transport_config()
