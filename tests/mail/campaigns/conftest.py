@@ -12,8 +12,7 @@ from sarnakh.mail.campaigns import services
 from sarnakh.mail.content import services as content_services
 from sarnakh.mail.subscriptions import services as subscription_services
 from sarnakh.segments import services as segment_services
-from tests.mail.delivery.conftest import Sink, sink  # noqa: F401 - the fixture, shared
-from tests.smtp_server import smtp_server  # noqa: F401
+from tests.mail.delivery.conftest import sink  # noqa: F401 - the SMTP sink fixture, shared
 
 ACTOR = Actor.system("tests")
 

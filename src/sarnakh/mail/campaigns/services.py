@@ -191,12 +191,14 @@ def _freeze(campaign: Campaign, now: dt.datetime) -> int:
     time; returns how many. Excluded contacts get their reason."""
     site = site_zone()
     start = now if campaign.schedule_kind == Campaign.ScheduleKind.NOW else max(now, campaign.scheduled_at)
-    people = subscription_selectors.audience_reasons(selectors.audience_ids(campaign), campaign.topic).order_by("pk")
     after, total = 0, 0
-    while total < MAX_AUDIENCE:
-        page = list(people.filter(pk__gt=after).values_list("pk", "email", "why", "time_zone")[:SCHEDULE_BATCH])
-        if not page:
+    for _page in range(MAX_AUDIENCE // SCHEDULE_BATCH):
+        ids = selectors.audience_page(campaign, after=after, size=SCHEDULE_BATCH)
+        if not ids:
             break
+        after = ids[-1]
+        page = list(subscription_selectors.audience_reasons(ids, campaign.topic).order_by("pk")
+                    .values_list("pk", "email", "why", "time_zone"))
         rows = []
         for contact_id, address, why, zone in page:
             allowed = why in rules.ALLOWED
@@ -212,7 +214,6 @@ def _freeze(campaign: Campaign, now: dt.datetime) -> int:
             ))
         CampaignRecipient.objects.bulk_create(rows, batch_size=1000)
         total += len(rows)
-        after = page[-1][0]
     return total
 
 
