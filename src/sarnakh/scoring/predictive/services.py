@@ -22,12 +22,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import joblib
-import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
-from threadpoolctl import threadpool_limits
 
 from sarnakh.contacts.selectors import stage_list
 from sarnakh.core import clock
@@ -36,10 +33,11 @@ from sarnakh.core.jobs import enqueue
 from sarnakh.core.workers import current_worker_id, dead_worker_ids, may_take_over
 from sarnakh.scoring.models import ContactPrediction, PredictiveModel, PredictiveSettings
 
-from .evaluate import Options, evaluate_table
-from .features import DataError
-from .fitted import fit_final, top_contributions
-from .own_data import DEFAULT_MIN_AGE_DAYS, ORDER, TARGET, build_own_data
+# Training imports scikit-learn, SciPy and NumPy (~140 MB): they are imported by the
+# functions that train or load a model, not here, because every process that loads the URL
+# configuration (campaign workers, the CLI, web workers) imports this module.
+
+DEFAULT_MIN_AGE_DAYS = 30  # own_data.DEFAULT_MIN_AGE_DAYS (a test keeps the two equal)
 
 logger = logging.getLogger("sarnakh.scoring.predictive")
 
@@ -109,6 +107,8 @@ def predictive_run_execute(run_id: int, *, threads: int = 1) -> PredictiveModel 
         return run
     if run.status == PredictiveModel.RUNNING and not may_take_over(run.worker_id):
         return run  # a live worker trains it: this is a second job for the same run
+    from .features import DataError
+
     try:
         return _train(run, threads=threads)
     except DataError as exc:
@@ -144,6 +144,14 @@ def predictive_train(
 
 
 def _train(run: PredictiveModel, *, threads: int = 1, min_age_days: int = DEFAULT_MIN_AGE_DAYS, progress=None) -> PredictiveModel:
+    import joblib
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    from .evaluate import Options, evaluate_table
+    from .fitted import fit_final, top_contributions
+    from .own_data import ORDER, TARGET, build_own_data
+
     say = progress or (lambda _text: None)
     run.status, run.started_at, run.worker_id = PredictiveModel.RUNNING, clock.now(), current_worker_id()
     run.save(update_fields=["status", "started_at", "worker_id"])
@@ -224,6 +232,8 @@ def _forget_old_estimators() -> None:
 
 def predictive_model_load(run: PredictiveModel) -> dict:
     """The stored estimator bundle (see FittedModel.for_disk)."""
+    import joblib
+
     if not run.estimator_path or not Path(run.estimator_path).is_file():
         raise NotFound(_("The estimator file of this model is gone."))
     return joblib.load(run.estimator_path)
