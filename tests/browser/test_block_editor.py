@@ -20,12 +20,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _items(driver) -> list[str]:
-    return [li.get_attribute("data-type") for li in driver.find_elements(By.CSS_SELECTOR, "#block-list > li[data-path]")]
+    # Read in one script: the editor re-renders its list as errors come back, and an element
+    # found a moment earlier may be gone by the time its attribute is asked for.
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#block-list > li[data-path]'), li => li.dataset.type);")
 
 
 def _preview(driver) -> str:
-    frames = driver.find_elements(By.CSS_SELECTOR, "#mail-preview iframe")
-    return html.unescape(frames[0].get_attribute("srcdoc")) if frames else ""
+    # One script too: htmx swaps the preview's iframes in and out.
+    srcdoc = driver.execute_script("const f = document.querySelector('#mail-preview iframe'); return f ? f.srcdoc : '';")
+    return html.unescape(srcdoc or "")
 
 
 def _type(driver, field: str, text: str) -> None:
