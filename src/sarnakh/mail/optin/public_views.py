@@ -6,35 +6,13 @@ so and asks to fill in the form again. Language: ?lang, else the email's."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
-from django.shortcuts import render
-from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from sarnakh.core import clock
 from sarnakh.core.proxy import client_ip
 from sarnakh.mail.optin import services
-
-LANGUAGES = ("en", "fa")
-
-
-def _language(request, pending=None) -> str:
-    asked = (request.GET.get("lang") or request.POST.get("lang") or "")[:5]
-    if asked in LANGUAGES:
-        return asked
-    own = (getattr(pending, "language", "") or "")[:2]
-    if own in LANGUAGES:
-        return own
-    current = (translation.get_language() or "en")[:2]
-    return current if current in LANGUAGES else "en"
-
-
-def _page(request, template: str, context: dict, language: str, status: int = 200) -> HttpResponse:
-    with translation.override(language):
-        response = render(request, template, {**context, "language": language}, status=status)
-    response["Cache-Control"] = "no-store"
-    return response
+from sarnakh.mail.public_pages import page_language, public_page
 
 
 @csrf_exempt  # no session and no cookie: the signed token in the address is the key
@@ -43,8 +21,8 @@ def confirm(request, token: str):
     try:
         pending = services.optin_pending_for_token(token)
     except services.OptInInvalid:
-        return _page(request, "mail/subscriptions/invalid.html", {}, _language(request), status=404)
-    language = _language(request, pending)
+        return public_page(request, "mail/subscriptions/invalid.html", {}, page_language(request), status=404)
+    language = page_language(request, pending)
     context = {"action": request.path, "switch_path": request.path, "pending": pending,
                "expired": pending.confirmed_at is None and pending.expires_at <= clock.now(),
                "done": pending.confirmed_at is not None}
@@ -52,8 +30,8 @@ def confirm(request, token: str):
         try:
             services.optin_confirm(token=token, ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", ""))
         except services.OptInExpired:
-            return _page(request, "mail/optin/confirm.html", {**context, "expired": True}, language, status=410)
+            return public_page(request, "mail/optin/confirm.html", {**context, "expired": True}, language, status=410)
         except services.OptInInvalid:
-            return _page(request, "mail/subscriptions/invalid.html", {}, language, status=404)
-        return _page(request, "mail/optin/confirm.html", {**context, "done": True}, language)
-    return _page(request, "mail/optin/confirm.html", context, language, status=410 if context["expired"] else 200)
+            return public_page(request, "mail/subscriptions/invalid.html", {}, language, status=404)
+        return public_page(request, "mail/optin/confirm.html", {**context, "done": True}, language)
+    return public_page(request, "mail/optin/confirm.html", context, language, status=410 if context["expired"] else 200)

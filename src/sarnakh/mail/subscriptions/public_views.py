@@ -7,7 +7,6 @@ about why. Language: ?lang, else the contact's language, else the site's."""
 from __future__ import annotations
 
 from django.http import HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
@@ -15,32 +14,13 @@ from django.views.decorators.http import require_http_methods
 
 from sarnakh.contacts import selectors as contacts
 from sarnakh.core.errors import DomainError
+from sarnakh.mail.public_pages import page_language, public_page
 from sarnakh.mail.subscriptions import selectors, services
 from sarnakh.mail.subscriptions.tokens import BadToken, LinkToken, read_token
 
-LANGUAGES = ("en", "fa")
-
-
-def _language(request, contact=None) -> str:
-    asked = (request.GET.get("lang") or request.POST.get("lang") or "")[:5]
-    if asked in LANGUAGES:
-        return asked
-    own = (getattr(contact, "language", "") or "")[:2].lower()
-    if own in LANGUAGES:
-        return own
-    current = (translation.get_language() or "en")[:2]
-    return current if current in LANGUAGES else "en"
-
-
-def _page(request, template: str, context: dict, language: str, status: int = 200) -> HttpResponse:
-    with translation.override(language):
-        response = render(request, template, {**context, "language": language}, status=status)
-    response["Cache-Control"] = "no-store"
-    return response
-
 
 def _invalid(request) -> HttpResponse:
-    return _page(request, "mail/subscriptions/invalid.html", {}, _language(request), status=404)
+    return public_page(request, "mail/subscriptions/invalid.html", {}, page_language(request), status=404)
 
 
 def _read(token: str) -> LinkToken | None:
@@ -64,15 +44,15 @@ def one_click(request, token: str):
     if link is None:
         return _invalid(request)
     contact = _contact(link)
-    language = _language(request, contact)
+    language = page_language(request, contact)
     context = {
         "action": request.path, "switch_path": request.path,
         "preferences_url": reverse("subscriptions:preferences", args=[token]) + f"?lang={language}",
     }
     if request.method == "POST":
         services.unsubscribe_all(contact_id=link.contact_id, via="one_click", message_id=link.message_id)
-        return _page(request, "mail/subscriptions/unsubscribe.html", {**context, "done": True}, language)
-    return _page(request, "mail/subscriptions/unsubscribe.html", context, language)
+        return public_page(request, "mail/subscriptions/unsubscribe.html", {**context, "done": True}, language)
+    return public_page(request, "mail/subscriptions/unsubscribe.html", context, language)
 
 
 @csrf_exempt  # no session and no cookie: the signed token in the address is the key
@@ -84,7 +64,7 @@ def preferences(request, token: str):
     contact = _contact(link)
     if contact is None:
         return _invalid(request)
-    language = _language(request, contact)
+    language = page_language(request, contact)
     status, error = request.GET.get("done", "")[:20], ""
     if request.method == "POST":
         chosen = {key[:50] for key in request.POST.getlist("topic")[:100]}
@@ -108,7 +88,7 @@ def preferences(request, token: str):
         "action": request.path, "switch_path": request.path, "topics": topics, "status": status, "error": error,
         "address": contact.email, "unsubscribed_all": unsubscribed_all and status != "unsubscribed_all",
     }
-    return _page(request, "mail/subscriptions/preferences.html", context, language, status=422 if error else 200)
+    return public_page(request, "mail/subscriptions/preferences.html", context, language, status=422 if error else 200)
 
 
 @csrf_exempt
@@ -116,13 +96,13 @@ def preferences(request, token: str):
 def confirm(request, token: str):
     """GET shows a button, POST applies the pending resubscribe (a scanner opening the link
     must not sign the address up)."""
-    language = _language(request)
+    language = page_language(request)
     # The language rides along with the button (the emailed link says it: mail/optin).
     context = {"action": f"{request.path}?lang={language}", "switch_path": request.path}
     if request.method == "POST":
         try:
             services.resubscribe_confirm(token=token)
         except services.ResubscribeInvalid:
-            return _page(request, "mail/subscriptions/confirm.html", {**context, "invalid": True}, language, status=404)
-        return _page(request, "mail/subscriptions/confirm.html", {**context, "done": True}, language)
-    return _page(request, "mail/subscriptions/confirm.html", context, language)
+            return public_page(request, "mail/subscriptions/confirm.html", {**context, "invalid": True}, language, status=404)
+        return public_page(request, "mail/subscriptions/confirm.html", {**context, "done": True}, language)
+    return public_page(request, "mail/subscriptions/confirm.html", context, language)
