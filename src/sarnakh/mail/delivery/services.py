@@ -5,11 +5,14 @@ through the sent-message log.
 transaction, so a second call with the same key finds the row and never sends again. The
 claim holds a lease while it sends; a sender that crashed between the claim and recording
 the outcome leaves a `queued` row whose lease runs out, and a retry with the same key
-sends it. Through SMTP the row is recorded as sent after the message's content went out
-and before the final dot that asks the server to take it (transport.py's `before_end`):
-a sender killed after that commit never sends the message again, and one killed before it
-left nothing at the server. The one window left is between that commit and the dot (a
-few microseconds): a sender killed there loses that one message (docs/email-campaigns.md,
+sends it. Through SMTP the row is recorded as sent inside the DATA command: the
+content goes out, the end-of-data dot is handed to the kernel held back, "sent" is
+committed right behind it, and the dot is released (transport.py's `at_end`,
+core.commit_point). A sender killed before the hand-over left nothing at the server and
+no record (a retry sends it); one killed after the COMMIT was written has both (the kernel
+sends a dead process's held dot). The one window left is between the hand-over and the
+COMMIT's write, a few microseconds with nothing else to run: a sender killed exactly there
+sends the message without its record, and a retry sends it again (docs/email-campaigns.md,
 "Exactly once")."""
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import datetime as dt
 import hashlib
 import os
 import uuid
+from collections.abc import Callable
 from email.utils import parseaddr
 from pathlib import Path
 from types import SimpleNamespace
@@ -31,6 +35,7 @@ from django.utils.translation import gettext as _
 from sarnakh.config import EmailConfig
 from sarnakh.core import clock
 from sarnakh.core.actor import Actor
+from sarnakh.core.commit_point import commit_between
 from sarnakh.core.errors import NotFound, ValidationFailed
 from sarnakh.core.events import publish
 from sarnakh.core.normalize import InvalidEmail, clean_display_text, normalize_email
@@ -318,13 +323,13 @@ def email_send(
     recorded: list[OutboundEmail] = []
     esp_message_id = None  # the id an ESP's API gave it (EspTransport), which its webhooks name
 
-    def record_sent() -> None:  # SMTP: after the content, before the end-of-data dot (transport.py)
-        recorded.append(_record(row.pk, built.message_id, None))
+    def record_sent(queue_end: Callable[[], None], release_end: Callable[[], None]) -> None:  # SMTP (transport.py)
+        recorded.append(_record(row.pk, built.message_id, None, around_commit=(queue_end, release_end)))
 
     def deliver(through) -> str | None:
         if isinstance(through, EspTransport):  # one API call: nothing to split, recorded when it answers
             return through.send(envelope_from=built.envelope_from, recipients=[row.to_address], data=built.data)
-        through.send(envelope_from=built.envelope_from, recipients=[row.to_address], data=built.data, before_end=record_sent)
+        through.send(envelope_from=built.envelope_from, recipients=[row.to_address], data=built.data, at_end=record_sent)
         return None
 
     try:
@@ -335,17 +340,29 @@ def email_send(
                 esp_message_id = deliver(own)
     except SendFailure as exc:
         failure = exc
-    if not recorded:
-        return _record(row.pk, built.message_id, failure, esp_message_id=esp_message_id or "")
-    return recorded[0] if failure is None else _correct(row.pk, failure)
+    if recorded and failure is None:
+        return recorded[0]
+    # Not sent (recorded now), through an ESP (recorded now), or recorded as sent and then
+    # refused at the dot or cut off (corrected).
+    return _record(row.pk, built.message_id, failure, esp_message_id=esp_message_id or "")
 
 
 def _release(row: OutboundEmail, *, error: str) -> None:
     OutboundEmail.objects.filter(pk=row.pk).update(lease_until=None, last_error=error[:ERROR_LENGTH])
 
 
-@transaction.atomic
-def _record(email_id: int, message_id: str, failure: SendFailure | None, esp_message_id: str = "") -> OutboundEmail:
+def _record(email_id: int, message_id: str, failure: SendFailure | None, esp_message_id: str = "",
+            around_commit: tuple[Callable[[], None], Callable[[], None]] | None = None) -> OutboundEmail:
+    """Writes the outcome. `around_commit`: (before, after) to run right before and right
+    after its COMMIT (core.commit_point)."""
+    with transaction.atomic():
+        row = _record_in_transaction(email_id, message_id, failure, esp_message_id)
+        if around_commit is not None:
+            commit_between(*around_commit)
+    return row
+
+
+def _record_in_transaction(email_id: int, message_id: str, failure: SendFailure | None, esp_message_id: str) -> OutboundEmail:
     row = OutboundEmail.objects.select_for_update().get(pk=email_id)
     now = clock.now()
     row.message_id, row.lease_until = message_id, None
@@ -361,7 +378,11 @@ def _record(email_id: int, message_id: str, failure: SendFailure | None, esp_mes
             timeline_write_many(rows=[(row.contact_id, {"email_id": row.pk, "subject": row.subject, "to": row.to_address})],
                                 kind=EMAIL_SENT, actor=actor)
         return row
-    row.last_error = str(failure)[:ERROR_LENGTH]
+    # A failure can also come after "sent" was recorded (the server refused at the dot, or
+    # the connection dropped): a 5xx makes it a hard bounce (EmailBounced follows the
+    # EmailSent already published), anything else puts it back to be retried (its resend
+    # publishes EmailSent again).
+    row.last_error, row.sent_at = str(failure)[:ERROR_LENGTH], None
     if failure.permanent:
         row.status = OutboundEmail.Status.BOUNCED_HARD
         row.save()
@@ -372,29 +393,6 @@ def _record(email_id: int, message_id: str, failure: SendFailure | None, esp_mes
                                                         "error": row.last_error})], kind=EMAIL_BOUNCED, actor=actor)
     else:
         row.status = OutboundEmail.Status.FAILED_TEMPORARY
-        row.save()
-    return row
-
-
-@transaction.atomic
-def _correct(email_id: int, failure: SendFailure) -> OutboundEmail:
-    """Recorded as sent before the end-of-data dot, then the server refused the message:
-    a 5xx makes it a hard bounce (EmailBounced follows the EmailSent already published), a
-    4xx or a dropped connection puts it back to be retried (its resend publishes EmailSent
-    again)."""
-    row = OutboundEmail.objects.select_for_update().get(pk=email_id)
-    row.last_error = str(failure)[:ERROR_LENGTH]
-    if failure.permanent:
-        row.status = OutboundEmail.Status.BOUNCED_HARD
-        row.save()
-        actor = Actor.system("mail")
-        publish(EmailBounced(contact_id=row.contact_id, email_id=row.pk, to_address=row.to_address, bounce="hard",
-                             reason=row.last_error), actor=actor)
-        if row.contact_id:
-            timeline_write_many(rows=[(row.contact_id, {"email_id": row.pk, "subject": row.subject, "to": row.to_address,
-                                                        "error": row.last_error})], kind=EMAIL_BOUNCED, actor=actor)
-    else:
-        row.status, row.sent_at = OutboundEmail.Status.FAILED_TEMPORARY, None
         row.save()
     return row
 

@@ -11,20 +11,25 @@ connection found dropped before a message starts (the server closed an idle sess
 reopened once; one dropped during DATA is not resent here — the server may have taken the
 message, so the caller's retry decides (at-least-once, see docs/email-delivery.md).
 
-`send(..., before_end=f)` splits DATA: the content goes out, `f()` runs (the caller commits
-"sent"), then the final dot. A sender killed between the two loses that one message
-instead of sending it twice (docs/email-campaigns.md, "Exactly once")."""
+`send(..., at_end=f)` splits DATA so that recording "sent" and the final dot cannot be
+separated by a crash: the content goes out, the dot is handed to the kernel held back
+(TCP_CORK), the caller commits, the dot is released (docs/email-campaigns.md, "Exactly
+once")."""
 
 from __future__ import annotations
 
 import smtplib
 import socket
 import ssl
+import struct
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 from sarnakh.config import EmailConfig
+
+# Linux's socket option that holds written data in the kernel until it is cleared.
+_CORK = getattr(socket, "TCP_CORK", None)
 
 CONNECT_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError, OSError)
 
@@ -119,14 +124,17 @@ class SmtpTransport:
         except CONNECT_ERRORS:
             self._smtp = None
 
-    def send(self, *, envelope_from: str, recipients: list[str], data: bytes,
-             before_end: Callable[[], object] | None = None) -> None:
-        """Sends one message to its recipients; raises SendFailure. `before_end` runs after
-        the whole content went out and before the final "<CRLF>.<CRLF>" that asks the server
-        to take it: a caller records the message as sent there, so a crash afterwards never
-        sends it again (a crash before the dot leaves nothing at the server). When
-        `before_end` raises, the session is dropped without the dot (the server discards the
-        message) and the exception propagates."""
+    def send(self, *, envelope_from: str, recipients: list[str], data: bytes, at_end: AtEnd | None = None) -> None:
+        """Sends one message to its recipients; raises SendFailure.
+
+        `at_end(queue_end, release_end)` runs after the whole content went out and must
+        call both, in its transaction: `queue_end()` hands the final "<CRLF>.<CRLF>" to the
+        kernel held back (TCP_CORK), the caller commits "sent", then `release_end()` lets it
+        go. A process killed after `queue_end` still sends the dot (the kernel flushes a
+        dead process's socket), so a commit that reached the database always has its dot;
+        when `at_end` raises, the held dot is thrown away with the connection (a reset) and
+        the server discards the unfinished message. The exception propagates; a lost
+        connection is a temporary SendFailure."""
         smtp = self._start(envelope_from)
         try:
             for rcpt in recipients:
@@ -134,10 +142,10 @@ class SmtpTransport:
                 if code not in (250, 251):
                     self._reset()
                     raise _reply(code, reply, "RCPT TO")
-            if before_end is None:
+            if at_end is None:
                 code, reply = smtp.data(data)
             else:
-                code, reply = self._data_split(smtp, data, before_end)
+                code, reply = self._data_split(smtp, data, at_end)
         except smtplib.SMTPResponseException as exc:
             self._reset()
             raise _reply(exc.smtp_code, exc.smtp_error, "DATA") from exc
@@ -148,9 +156,9 @@ class SmtpTransport:
             self._reset()
             raise _reply(code, reply, "DATA")
 
-    def _data_split(self, smtp: smtplib.SMTP, data: bytes, before_end: Callable[[], object]) -> tuple[int, bytes]:
-        """smtplib's DATA in two steps: the dot-stuffed content, then `before_end()`, then the
-        end-of-data dot and the server's reply."""
+    def _data_split(self, smtp: smtplib.SMTP, data: bytes, at_end: AtEnd) -> tuple[int, bytes]:
+        """smtplib's DATA in steps: the dot-stuffed content, then `at_end` (which queues
+        the end-of-data dot and releases it around its commit), then the server's reply."""
         code, reply = smtp.docmd("data")
         if code != 354:
             raise smtplib.SMTPDataError(code, reply)
@@ -158,14 +166,61 @@ class SmtpTransport:
         if body[-2:] != smtplib.bCRLF:
             body += smtplib.bCRLF
         smtp.send(body)
+        dot = _HeldDot(smtp)
         try:
-            before_end()
+            at_end(dot.queue, dot.release)
+            dot.release()  # a caller that only queued it: the dot must leave
         except BaseException:
             self._smtp = None
-            smtp.close()  # no dot: the server drops the unfinished message
+            dot.discard()
             raise
-        smtp.send(b"." + smtplib.bCRLF)
+        if not dot.queued:
+            self._smtp = None
+            dot.discard()
+            raise RuntimeError("at_end returned without the end-of-data dot")
         return smtp.getreply()
+
+
+AtEnd = Callable[[Callable[[], None], Callable[[], None]], object]
+
+
+class _HeldDot:
+    """The end-of-data dot written behind TCP_CORK: in the kernel (it leaves even if this
+    process dies next), not on the wire (a reset can still take it back). Without
+    TCP_CORK (not Linux) it is written at `release`, after the caller's commit."""
+
+    def __init__(self, smtp: smtplib.SMTP):
+        self.smtp = smtp
+        self.queued = self.released = False
+        self.corked = False
+
+    def queue(self) -> None:
+        if self.queued:
+            raise RuntimeError("the end-of-data dot was already queued")
+        self.queued = True
+        if _CORK is not None:
+            self.smtp.sock.setsockopt(socket.IPPROTO_TCP, _CORK, 1)
+            self.corked = True
+            self.smtp.send(b"." + smtplib.bCRLF)
+
+    def release(self) -> None:
+        if not self.queued or self.released:
+            return
+        self.released = True
+        if self.corked:
+            self.smtp.sock.setsockopt(socket.IPPROTO_TCP, _CORK, 0)
+        else:
+            self.smtp.send(b"." + smtplib.bCRLF)
+
+    def discard(self) -> None:
+        """Closes the session; a dot still held goes with it (SO_LINGER 0: a reset instead
+        of the kernel flushing it)."""
+        try:
+            if self.corked and not self.released and self.smtp.sock is not None:
+                self.smtp.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        self.smtp.close()
 
 
 class OutboxTransport:
@@ -184,11 +239,10 @@ class OutboxTransport:
     def __exit__(self, *exc) -> None:
         return None
 
-    def send(self, *, envelope_from: str, recipients: list[str], data: bytes,
-             before_end: Callable[[], object] | None = None) -> None:
+    def send(self, *, envelope_from: str, recipients: list[str], data: bytes, at_end: AtEnd | None = None) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        if before_end is not None:
-            before_end()
+        if at_end is not None:
+            at_end(lambda: None, lambda: None)
         head = f"X-Envelope-From: {envelope_from}\r\nX-Envelope-To: {', '.join(recipients)}\r\n".encode()
         (self.directory / f"{uuid.uuid4().hex}.eml").write_bytes(head + data)
 
