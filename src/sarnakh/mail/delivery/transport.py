@@ -186,8 +186,10 @@ AtEnd = Callable[[Callable[[], None], Callable[[], None]], object]
 
 class _HeldDot:
     """The end-of-data dot written behind TCP_CORK: in the kernel (it leaves even if this
-    process dies next), not on the wire (a reset can still take it back). Without
-    TCP_CORK (not Linux) it is written at `release`, after the caller's commit."""
+    process dies next), not on the wire (a reset can still take it back). Linux sends
+    corked data after 200 ms regardless, so a commit slower than that can no longer take
+    the dot back if it then fails. Without TCP_CORK (not Linux) the dot is written at
+    `release`, after the caller's commit."""
 
     def __init__(self, smtp: smtplib.SMTP):
         self.smtp = smtp
