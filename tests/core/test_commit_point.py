@@ -20,6 +20,10 @@ def _noop() -> None:
     return None
 
 
+def _smtp_gone() -> None:
+    raise ConnectionResetError("smtp gone")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_given_an_outermost_block_when_commit_between_then_before_commit_after_then_the_hooks():
     order: list[str] = []
@@ -35,12 +39,9 @@ def test_given_an_outermost_block_when_commit_between_then_before_commit_after_t
 
 @pytest.mark.django_db(transaction=True)
 def test_given_before_fails_then_nothing_is_committed():
-    def broken() -> None:
-        raise ConnectionResetError("smtp gone")
-
     with pytest.raises(ConnectionResetError), transaction.atomic():
         _key("cp2")
-        commit_between(broken, _noop)
+        commit_between(_smtp_gone, _noop)
 
     assert not ApiKey.objects.filter(prefix="cp2").exists()
     _key("cp3")  # the connection is usable afterwards
@@ -49,12 +50,9 @@ def test_given_before_fails_then_nothing_is_committed():
 
 @pytest.mark.django_db(transaction=True)
 def test_given_after_fails_then_the_change_stays_and_the_error_propagates():
-    def broken() -> None:
-        raise ConnectionResetError("smtp gone")
-
     with pytest.raises(ConnectionResetError), transaction.atomic():
         _key("cp4")
-        commit_between(_noop, broken)
+        commit_between(_noop, _smtp_gone)
 
     assert ApiKey.objects.filter(prefix="cp4").exists()
 
